@@ -1,0 +1,92 @@
+"""The Secret type: a credential value that never prints itself, and the redaction registry.
+
+Every Secret registers its value with :data:`REDACTOR`, so logs, errors and CLI output can scrub it
+even when it reached them by a path nobody foresaw (an exception text, a URL, a response body).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+MASK = "***"
+_MIN_SECRET_LEN = 4
+
+
+class Redactor:
+    """Replaces every registered secret value (and common credential patterns) with ``***``."""
+
+    _PATTERNS = (
+        re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:basic|bearer|token|oauth)\s+)[^\s\"',]+"),
+        re.compile(r"(?i)((?:client_secret|password|passwd|api_token|access_token|oauth_signature)=)[^&\s\"']+"),
+    )
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._lock = threading.Lock()
+        self._compiled: re.Pattern[str] | None = None
+
+    def register(self, value: str) -> None:
+        if len(value) < _MIN_SECRET_LEN:
+            return
+        with self._lock:
+            if value not in self._values:
+                self._values.add(value)
+                self._compiled = None
+
+    def _pattern(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._compiled is None and self._values:
+                alternatives = sorted(self._values, key=len, reverse=True)
+                self._compiled = re.compile("|".join(re.escape(v) for v in alternatives))
+            return self._compiled
+
+    def scrub(self, text: str) -> str:
+        """Return ``text`` with every known secret and credential-looking value masked."""
+        pattern = self._pattern()
+        if pattern is not None:
+            text = pattern.sub(MASK, text)
+        for known in self._PATTERNS:
+            text = known.sub(lambda m: m.group(1) + MASK, text)
+        return text
+
+    def scrub_any(self, value: Any) -> Any:
+        """Scrub strings inside nested dicts / lists / tuples."""
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {k: self.scrub_any(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.scrub_any(v) for v in value)
+        return value
+
+
+REDACTOR = Redactor()
+
+
+class Secret:
+    """A credential value. ``str()`` and ``repr()`` show ``***``; :meth:`reveal` gives the value."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        REDACTOR.register(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret('{MASK}')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
