@@ -175,7 +175,7 @@ class HttpClient:
                 raise self._unavailable(method, url, f"transport error ({type(exc).__name__})") from exc
             status = response.status_code
             self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
-            if ok is not None and status in ok or (ok is None and 200 <= status < 300):
+            if (ok is not None and status in ok) or (ok is None and 200 <= status < 300):
                 return HttpResponse(status, response.headers, response.content, str(response.url), attempt)
             if status == 401 and authenticate and self.auth is not None and not reauthenticated:
                 reauthenticated = True
@@ -198,12 +198,16 @@ class HttpClient:
         headers: dict[str, str],
         authenticate: bool,
     ) -> httpx.Response:
-        request = self._client.build_request(method, url, params=params, content=body or None, headers=headers)
+        request = self._client.build_request(
+            method, url, params=params, content=body or None, headers=headers
+        )
         if authenticate and self.auth is not None:
             hdrs: dict[str, str] = {}
             signed_url = self.auth.apply(method, str(request.url), hdrs, body)
             if signed_url != str(request.url):
-                request = self._client.build_request(method, signed_url, content=body or None, headers=headers)
+                request = self._client.build_request(
+                    method, signed_url, content=body or None, headers=headers
+                )
             request.headers.update(hdrs)
         self.stats.calls += 1
         return self._client.send(request)

@@ -1,0 +1,63 @@
+"""Warehouse table declarations and their Arrow schemas (one place that knows column types)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "text": pa.string(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "money": pa.decimal128(18, 2),
+    "quantity": pa.decimal128(18, 6),
+    "int": pa.int64(),
+    "bool": pa.bool_(),
+}
+META = (("_source_ts", "text"), ("_loaded_at", "timestamp"), ("_run_id", "text"), ("_content_hash", "text"))
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # a key of ARROW_TYPES
+
+
+@dataclass(frozen=True)
+class WarehouseTable:
+    """A target table: columns in order, the merge key, and joins to dimension tables."""
+
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    joins: tuple[tuple[str, str, str], ...] = ()  # (column, dimension table, dimension key)
+
+    def all_columns(self) -> tuple[Column, ...]:
+        return self.columns + tuple(Column(n, t) for n, t in META)
+
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in self.all_columns()])
+
+    def to_arrow(self, rows: Sequence[dict[str, Any]]) -> pa.Table:
+        """Column-wise conversion with casts (ISO strings -> dates, floats -> decimals)."""
+        arrays = []
+        for column in self.all_columns():
+            values = [row.get(column.name) for row in rows]
+            arrays.append(_as_type(values, column.type))
+        return pa.Table.from_arrays(arrays, schema=self.arrow_schema())
+
+
+def _as_type(values: list[Any], kind: str) -> pa.Array:
+    target = ARROW_TYPES[kind]
+    if kind in ("money", "quantity"):
+        numbers = pa.array([None if v is None else float(v) for v in values], pa.float64())
+        return pc.cast(pc.round(numbers, target.scale), target, safe=False)
+    if kind in ("date", "timestamp"):
+        if values and all(v is None or isinstance(v, str) for v in values):
+            return pc.cast(pa.array(values, pa.string()), target)
+        return pa.array(values, target)
+    return pa.array(values, target)

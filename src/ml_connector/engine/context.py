@@ -1,0 +1,83 @@
+"""What one run carries around: its id, clock, store, progress sink and per-stream tallies."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from ml_connector.core.clock import Clock
+from ml_connector.core.records import StreamTally
+from ml_connector.store import Store
+
+
+class Progress(Protocol):
+    """Where the engine reports progress (a Rich progress bar, a log, nothing)."""
+
+    def stream_started(self, stream: str, total: int | None) -> None: ...
+    def advance(self, stream: str, rows: int) -> None: ...
+    def stream_finished(self, stream: str, tally: StreamTally) -> None: ...
+
+
+class SilentProgress:
+    def stream_started(self, stream: str, total: int | None) -> None:
+        pass
+
+    def advance(self, stream: str, rows: int) -> None:
+        pass
+
+    def stream_finished(self, stream: str, tally: StreamTally) -> None:
+        pass
+
+
+def new_run_id(now: datetime) -> str:
+    """Time-ordered and unique: 20261123T154500-3f9a1c."""
+    return f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class RunContext:
+    integration: str
+    run_id: str
+    store: Store
+    clock: Clock
+    progress: Progress
+    started_at: datetime
+    tallies: dict[str, StreamTally] = field(default_factory=dict)
+
+    def tally(self, stream: str) -> StreamTally:
+        if stream not in self.tallies:
+            self.tallies[stream] = StreamTally(stream)
+        return self.tallies[stream]
+
+
+@dataclass
+class RunReport:
+    """The honest outcome of a run (invariant 8)."""
+
+    integration: str
+    run_id: str
+    status: str  # succeeded | partial | failed
+    started_at: datetime
+    finished_at: datetime
+    streams: list[StreamTally]
+    error: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "integration": self.integration,
+            "run_id": self.run_id,
+            "status": self.status,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+            "duration_s": round(self.duration_s, 3),
+            "error": self.error,
+            "streams": [
+                {k: v for k, v in vars(t).items()} for t in self.streams
+            ],
+        }

@@ -1,0 +1,87 @@
+"""Running one integration: lease, crash clean-up, streams in dependency order, an honest report."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+
+from ml_connector.core.clock import Clock
+from ml_connector.core.streams import StreamSpec, dimensions_first
+from ml_connector.engine.context import Progress, RunContext, RunReport, SilentProgress, new_run_id
+from ml_connector.errors import MlConnectorError
+from ml_connector.secrets.secret import REDACTOR
+from ml_connector.store import Store
+from ml_connector.store.runs import this_holder
+
+log = structlog.get_logger("ml_connector.engine")
+
+StreamHandler = Callable[[RunContext, StreamSpec, dict[str, StreamSpec], bool], None]
+
+
+@dataclass
+class Runner:
+    """Runs an integration's streams with one handler (batch or record delivery) per stream."""
+
+    store: Store
+    clock: Clock
+    progress: Progress | None = None
+
+    def run(
+        self,
+        integration: str,
+        streams: list[StreamSpec],
+        handler: StreamHandler,
+        *,
+        full_refresh: bool = False,
+        after_run: Callable[[RunContext], None] | None = None,
+    ) -> RunReport:
+        store, now = self.store, self.clock.now()
+        holder = this_holder(secrets.token_hex(4))
+        store.runs.mark_crashed(integration, now)
+        store.leases.acquire(integration, holder, now)
+        run_id = new_run_id(now)
+        ctx = RunContext(integration, run_id, store, self.clock, self.progress or SilentProgress(), now)
+        try:
+            store.ledger.discard_orphans(store.runs.running_ids())
+            store.runs.start(run_id, integration, holder, now)
+            by_name = {s.name: s for s in streams}
+            failed_dimensions: set[str] = set()
+            errors: list[str] = []
+            for stream in dimensions_first(streams):
+                ctx.tally(stream.name)
+                blocked = [r.dimension for r in stream.references if r.dimension in failed_dimensions]
+                if blocked:
+                    message = f"skipped: dimension stream(s) {', '.join(blocked)} failed in this run"
+                    ctx.tally(stream.name).errors.append(message)
+                    errors.append(f"{stream.name}: {message}")
+                    continue
+                try:
+                    handler(ctx, stream, by_name, full_refresh)
+                except MlConnectorError as exc:
+                    message = REDACTOR.scrub(str(exc))
+                    log.error("stream.failed", stream=stream.name, error=message)
+                    ctx.tally(stream.name).errors.append(message)
+                    errors.append(f"{stream.name}: {message}")
+                    failed_dimensions.add(stream.name)
+                    store.ledger.discard_staged(run_id)
+                store.leases.renew(integration, holder, self.clock.now())
+            if after_run is not None and not errors:
+                try:
+                    after_run(ctx)
+                except MlConnectorError as exc:
+                    errors.append(f"after load: {REDACTOR.scrub(str(exc))}")
+            status = "succeeded" if not errors else ("failed" if len(errors) == len(streams) else "partial")
+            report = RunReport(
+                integration, run_id, status, now, self.clock.now(), list(ctx.tallies.values()),
+                "; ".join(errors) or None,
+            )
+            store.runs.finish(run_id, status, report.as_dict(), report.finished_at, report.error)
+            return report
+        except BaseException as exc:
+            store.runs.finish(run_id, "failed", {}, self.clock.now(), REDACTOR.scrub(f"{type(exc).__name__}: {exc}"))
+            raise
+        finally:
+            store.leases.release(integration, holder)

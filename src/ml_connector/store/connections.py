@@ -1,0 +1,99 @@
+"""Stored connections: non-secret settings in clear, secrets as one Fernet token, never printed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, delete, insert, select, update
+
+from ml_connector.errors import SecretError
+from ml_connector.secrets.keys import KeyRing
+from ml_connector.secrets.secret import Secret
+from ml_connector.store.schema import connections
+
+
+@dataclass(frozen=True)
+class StoredConnection:
+    name: str
+    system: str
+    settings: dict[str, Any]
+    secrets: dict[str, Secret]
+
+    def secret(self, field: str) -> Secret:
+        try:
+            return self.secrets[field]
+        except KeyError:
+            raise SecretError(
+                f"Connection {self.name!r} has no {field!r} stored. Add it with "
+                f"`ml-connector connections add {self.name} --system {self.system}`."
+            ) from None
+
+
+class ConnectionStore:
+    def __init__(self, engine: Engine, keys: KeyRing) -> None:
+        self._engine = engine
+        self._keys = keys
+
+    def put(
+        self, name: str, system: str, settings: dict[str, Any], secrets: dict[str, str], now: datetime
+    ) -> None:
+        """Create or replace a connection; secrets are encrypted before they reach the database."""
+        blob = self._keys.encrypt(orjson.dumps(secrets).decode())
+        values = {"system": system, "settings": settings, "secret_blob": blob, "updated_at": now}
+        with self._engine.begin() as db:
+            exists = db.execute(select(connections.c.name).where(connections.c.name == name)).first()
+            if exists:
+                db.execute(update(connections).where(connections.c.name == name).values(**values))
+            else:
+                db.execute(insert(connections).values(name=name, created_at=now, **values))
+
+    def get(self, name: str) -> StoredConnection:
+        with self._engine.connect() as db:
+            row = db.execute(select(connections).where(connections.c.name == name)).first()
+        if row is None:
+            raise SecretError(
+                f"No connection called {name!r}. List them with `ml-connector connections list`, "
+                f"add it with `ml-connector connections add {name}`."
+            )
+        plain = orjson.loads(self._keys.decrypt(row.secret_blob, what=f"connection {name!r}"))
+        return StoredConnection(
+            row.name, row.system, dict(row.settings), {k: Secret(v) for k, v in plain.items()}
+        )
+
+    def exists(self, name: str) -> bool:
+        with self._engine.connect() as db:
+            return (
+                db.execute(select(connections.c.name).where(connections.c.name == name)).first() is not None
+            )
+
+    def list(self) -> list[dict[str, Any]]:
+        """Names, systems, settings and which secret fields are set: never the values."""
+        with self._engine.connect() as db:
+            rows = db.execute(select(connections).order_by(connections.c.name)).all()
+        out = []
+        for row in rows:
+            fields = sorted(
+                orjson.loads(self._keys.decrypt(row.secret_blob, what=f"connection {row.name!r}"))
+            )
+            out.append({"name": row.name, "system": row.system, "settings": row.settings, "secrets": fields})
+        return out
+
+    def remove(self, name: str) -> bool:
+        with self._engine.begin() as db:
+            return db.execute(delete(connections).where(connections.c.name == name)).rowcount > 0
+
+    def rotate(self, new_ring: KeyRing) -> int:
+        """Re-encrypt every stored secret under ``new_ring``'s newest key; return how many."""
+        with self._engine.begin() as db:
+            rows = db.execute(select(connections.c.name, connections.c.secret_blob)).all()
+            for row in rows:
+                db.execute(
+                    update(connections)
+                    .where(connections.c.name == row.name)
+                    .values(secret_blob=new_ring.rotate(row.secret_blob))
+                )
+        self._keys = new_ring
+        return len(rows)

@@ -1,0 +1,131 @@
+"""Runs (one row per integration run, with its summary) and the leases that keep runs single."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from ml_connector.errors import LeaseHeldError
+from ml_connector.store.schema import leases, runs
+
+
+def this_holder(token: str) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{token}"
+
+
+def _holder_is_dead(holder: str) -> bool:
+    """A holder on this host whose process is gone can be taken over at once (after a SIGKILL)."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class RunStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def start(self, run_id: str, integration: str, holder: str, now: datetime) -> None:
+        with self._engine.begin() as db:
+            db.execute(
+                insert(runs).values(
+                    run_id=run_id, integration=integration, status="running", started_at=now, holder=holder
+                )
+            )
+
+    def finish(
+        self, run_id: str, status: str, summary: dict[str, Any], now: datetime, error: str | None = None
+    ) -> None:
+        with self._engine.begin() as db:
+            db.execute(
+                update(runs)
+                .where(runs.c.run_id == run_id)
+                .values(status=status, summary=summary, finished_at=now, error=error)
+            )
+
+    def mark_crashed(self, integration: str, now: datetime) -> list[str]:
+        """Runs left 'running' by a dead process are marked crashed; returns their ids."""
+        with self._engine.begin() as db:
+            rows = db.execute(
+                select(runs.c.run_id, runs.c.holder).where(
+                    runs.c.integration == integration, runs.c.status == "running"
+                )
+            ).all()
+            dead = [r.run_id for r in rows if r.holder is None or _holder_is_dead(r.holder)]
+            if dead:
+                db.execute(
+                    update(runs)
+                    .where(runs.c.run_id.in_(dead))
+                    .values(
+                        status="crashed", finished_at=now, error="process ended without finishing the run"
+                    )
+                )
+        return dead
+
+    def running_ids(self) -> list[str]:
+        with self._engine.connect() as db:
+            return [r.run_id for r in db.execute(select(runs.c.run_id).where(runs.c.status == "running"))]
+
+    def recent(self, integration: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        query = select(runs).order_by(runs.c.started_at.desc()).limit(limit)
+        if integration:
+            query = query.where(runs.c.integration == integration)
+        with self._engine.connect() as db:
+            return [dict(r._mapping) for r in db.execute(query)]
+
+
+class LeaseStore:
+    """One run per integration at a time, across processes and machines (invariant 7)."""
+
+    def __init__(self, engine: Engine, ttl: timedelta = timedelta(minutes=15)) -> None:
+        self._engine = engine
+        self.ttl = ttl
+
+    def acquire(self, integration: str, holder: str, now: datetime) -> None:
+        with self._engine.begin() as db:
+            row = db.execute(
+                select(leases).where(leases.c.integration == integration).with_for_update()
+            ).first()
+            if row is not None:
+                expires = _aware(row.expires_at)
+                if row.holder != holder and expires > now and not _holder_is_dead(row.holder):
+                    raise LeaseHeldError(
+                        f"Integration {integration!r} is already running ({row.holder}, lease until "
+                        f"{expires.isoformat()}). Wait for it to finish, or if that process is gone on another "
+                        "machine, wait for the lease to expire."
+                    )
+                db.execute(delete(leases).where(leases.c.integration == integration))
+            db.execute(
+                insert(leases).values(
+                    integration=integration, holder=holder, acquired_at=now, expires_at=now + self.ttl
+                )
+            )
+
+    def renew(self, integration: str, holder: str, now: datetime) -> None:
+        with self._engine.begin() as db:
+            db.execute(
+                update(leases)
+                .where(leases.c.integration == integration, leases.c.holder == holder)
+                .values(expires_at=now + self.ttl)
+            )
+
+    def release(self, integration: str, holder: str) -> None:
+        with self._engine.begin() as db:
+            db.execute(delete(leases).where(leases.c.integration == integration, leases.c.holder == holder))
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,169 @@
+"""The store's tables (SQLAlchemy Core). Alembic revisions in ``migrations/`` create and evolve them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrement needs INTEGER PRIMARY KEY
+
+
+def _ts(name: str, nullable: bool = True) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("system", String(50), nullable=False),
+    Column("settings", JSON, nullable=False),  # non-secret settings (URL, user, company)
+    Column("secret_blob", LargeBinary, nullable=False),  # Fernet token of a JSON object of secrets
+    _ts("created_at", False),
+    _ts("updated_at", False),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("integration", String(100), primary_key=True),
+    Column("stream", String(100), primary_key=True),
+    Column("value", String(100)),
+    Column("run_id", String(40)),
+    _ts("updated_at", False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("integration", String(100), nullable=False, index=True),
+    Column("status", String(20), nullable=False),  # running | succeeded | partial | failed | crashed
+    _ts("started_at", False),
+    _ts("finished_at"),
+    Column("summary", JSON),
+    Column("error", Text),
+    Column("holder", String(200)),
+)
+
+record_state = Table(
+    "record_state",
+    metadata,
+    Column("integration", String(100), primary_key=True),
+    Column("stream", String(100), primary_key=True),
+    Column("source_id", String(300), primary_key=True),
+    Column("content_hash", String(32), nullable=False),
+    Column("target_ref", String(300)),
+    _ts("updated_at", False),
+)
+
+record_ledger = Table(
+    "record_ledger",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), nullable=False),
+    Column("integration", String(100), nullable=False),
+    Column("stream", String(100), nullable=False),
+    Column("source_id", String(300), nullable=False),
+    Column("source_ts", String(40)),
+    _ts("extracted_at", False),
+    _ts("delivered_at"),
+    Column("target_ref", String(300)),
+    Column("status", String(30), nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("error", Text),
+    Column("content_hash", String(32), nullable=False),
+    Column("replay_of", BigInteger),  # the ledger row this replay supersedes
+    Index("ix_ledger_lookup", "integration", "stream", "source_id"),
+    Index("ix_ledger_run", "run_id"),
+)
+
+ledger_staging = Table(
+    "ledger_staging",
+    metadata,
+    Column("run_id", String(40), nullable=False, index=True),
+    Column("integration", String(100), nullable=False),
+    Column("stream", String(100), nullable=False),
+    Column("source_id", String(300), nullable=False),
+    Column("source_ts", String(40)),
+    _ts("extracted_at", False),
+    Column("content_hash", String(32), nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("integration", String(100), primary_key=True),
+    Column("stream", String(100), primary_key=True),
+    Column("source_id", String(300), primary_key=True),
+    Column("content_hash", String(32), primary_key=True),
+    Column("state", String(20), nullable=False),  # pending | sending | delivered | failed | parked
+    Column("target_ref", String(300)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("run_id", String(40)),
+    _ts("updated_at", False),
+)
+
+parked = Table(
+    "parked",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("integration", String(100), nullable=False),
+    Column("stream", String(100), nullable=False),
+    Column("source_id", String(300), nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("source_ts", String(40)),
+    Column("payload", JSON, nullable=False),  # the mapped row, so release needs no re-read
+    Column("status", String(20), nullable=False),  # parked | failed | released | superseded
+    Column("reason", Text, nullable=False),
+    Column("reference", String(100)),  # e.g. "supplier"
+    Column("ref_key", String(300)),  # e.g. "0000099"
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("run_id", String(40), nullable=False),
+    _ts("parked_at", False),
+    _ts("released_at"),
+    Column("release_run_id", String(40)),
+    UniqueConstraint("integration", "stream", "source_id", "content_hash", name="uq_parked_record"),
+    Index("ix_parked_open", "integration", "status"),
+)
+
+mappings = Table(
+    "mappings",
+    metadata,
+    Column("integration", String(100), primary_key=True),
+    Column("kind", String(50), primary_key=True),  # e.g. customer, sku_gl, tax_gl, store_branch
+    Column("source_key", String(300), primary_key=True),
+    Column("target_value", String(300), nullable=False),
+    _ts("updated_at", False),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("integration", String(100), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    _ts("acquired_at", False),
+    _ts("expires_at", False),
+)
+
+sequences = Table(
+    "sequences",
+    metadata,
+    Column("name", String(200), primary_key=True),  # e.g. "x12:ISA:ACME"
+    Column("value", BigInteger, nullable=False),
+)
