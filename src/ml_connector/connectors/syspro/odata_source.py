@@ -36,9 +36,21 @@ class SysproODataSource:
         return " and ".join(parts) or None
 
     def pages(self, stream: StreamSpec, window: Window) -> Iterator[list[dict[str, Any]]]:
-        filter_ = self.window_filter(window) if stream.cursor else None
+        """Pages of ``stream.source`` in the window; ``options["filter"]`` is ANDed in, and
+        ``options["join"] = (EntitySet, key column)`` merges a 1:1 companion table (ApSupplierAddr)."""
+        parts = [self.window_filter(window) if stream.cursor else None, stream.options.get("filter")]
+        filter_ = " and ".join(f"({p})" for p in parts if p) or None
         order = ([stream.cursor.column] if stream.cursor else []) + list(stream.key)
-        return self.client.pages(stream.source, filter=filter_, select=stream.select, orderby=order)
+        pages = self.client.pages(stream.source, filter=filter_, select=stream.select, orderby=order)
+        join = stream.options.get("join")
+        if not join:
+            return pages
+        return self._joined(pages, *join)
+
+    def _joined(self, pages: Iterator[list[dict[str, Any]]], entity_set: str, key: str) -> Iterator[list[dict[str, Any]]]:
+        companions = {row[key]: row for page in self.client.pages(entity_set) for row in page}
+        for page in pages:
+            yield [{**companions.get(row[key], {}), **row} for row in page]
 
     def cursor_value(self, stream: StreamSpec, row: Mapping[str, Any]) -> date | datetime | int | None:
         assert stream.cursor is not None

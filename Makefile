@@ -1,0 +1,46 @@
+# ml-connector: every target works from a fresh clone.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test test-all test-slow check bench services clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make demo: start every emulator on localhost and run the integrations (twice: full, then incremental)
+demo: $(STAMP)
+	$(BIN)/ml-connector demo
+
+## make test: the suite that must pass (needs PostgreSQL: see README "Tests")
+test: $(STAMP) services
+	$(BIN)/pytest -q -m "not slow" -p no:cacheprovider
+
+## make test-slow: chaos tests and large volumes
+test-slow: $(STAMP) services
+	$(BIN)/pytest -q -m slow -p no:cacheprovider
+
+test-all: test test-slow
+
+## make check: lint, format check
+check: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+## make bench: one table, baselines measured in the same run
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+## make services: start the local PostgreSQL if it is not running (tests use it)
+services:
+	@pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null || \
+	  (pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start 2>/dev/null || true)
+
+clean:
+	rm -rf $(VENV) .ml-connector-demo .pytest_cache

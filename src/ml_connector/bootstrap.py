@@ -1,0 +1,32 @@
+"""The composition root: settings -> store, keys, clock. Everything else receives what it needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ml_connector.core.clock import Clock, SystemClock
+from ml_connector.engine.context import Progress
+from ml_connector.secrets.keys import KeyRing
+from ml_connector.settings import Settings
+from ml_connector.store import Store
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: Store
+    keys: KeyRing
+    clock: Clock = field(default_factory=SystemClock)
+    progress: Progress | None = None
+
+    @property
+    def connections(self):  # type: ignore[no-untyped-def]
+        assert self.store.connections is not None
+        return self.store.connections
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None, create_keys: bool = False) -> App:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    keys = KeyRing.load(settings.key_file, settings.keys_env, create=create_keys)
+    store = Store.open(settings.store_url, keys)
+    return App(settings=settings, store=store, keys=keys, clock=clock or SystemClock())

@@ -1,0 +1,136 @@
+"""The `ml-connector` command: Typer app and its sub-commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ml_connector.cli import connections, records
+from ml_connector.cli.common import EXIT_CODES, ConfigOption, handle_errors, load_app
+from ml_connector.cli.output import console, emit_json
+from ml_connector.errors import ConfigError
+
+app = typer.Typer(
+    name="ml-connector",
+    help=f"""Keeps SYSPRO and the systems around it in sync: warehouse + Looker, QAD, Adobe Commerce,
+Pipedrive, IBM Sterling B2B.
+
+Start here:  make demo   (or: ml-connector demo)   runs every integration against local emulators.
+
+Real systems:  ml-connector init  ->  ml-connector connections add ...  ->  ml-connector check syspro-looker
+->  ml-connector run syspro-looker
+
+{EXIT_CODES}""",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(connections.app, name="connections")
+app.command("run")(records.run)
+app.command("check")(records.check)
+app.command("audit")(records.audit)
+app.command("parked")(records.parked)
+app.command("replay")(records.replay)
+
+CONFIG_TEMPLATE = """\
+# ml-connector configuration. Secrets are NOT kept here: store them with
+#   ml-connector connections add <name> --system <system> --set key=value ...
+# and they are encrypted with the key in [store].key_file (or ML_CONNECTOR_KEYS).
+
+# Where the store, key file and default DuckDB warehouse live (relative to this file).
+data_dir = ".ml-connector"
+
+[store]
+# SQLite file by default; PostgreSQL for several workers:
+# url = "postgresql+psycopg://user@127.0.0.1:5432/mlconnector"
+
+[warehouse]
+type = "duckdb"            # duckdb | postgres | snowflake | bigquery | redshift
+# path = "warehouse.duckdb"  # duckdb only (default: data_dir/warehouse.duckdb)
+# dsn = "postgresql://loader@warehouse-host:5432/analytics"   # postgres / redshift
+dataset = "syspro"          # schema the tables land in
+
+[syspro-looker]
+syspro_connection = "syspro-odata"   # name given to `connections add`
+looker_connection = "looker"         # remove to load the warehouse without Looker calls
+looker_db_connection = "ml_warehouse"  # the Looker connection that reads this warehouse
+datagroup = "syspro_etl"             # reset after each load ("model::name" or the datagroup id)
+batch_rows = 50000
+lookback_days = 3                    # re-read this many days before the date cursor (late postings)
+# cursors = { ap_invoice = "rowversion", inventory_balance = "full" }   # date | rowversion | full
+"""
+
+
+@app.command()
+@handle_errors
+def init(
+    path: Path = typer.Option(Path("ml-connector.toml"), "--path", help="Where to write the config."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write a commented config file and create the encryption key file (mode 0600)."""
+    if path.exists() and not force:
+        raise ConfigError(f"{path} exists; pass --force to overwrite it.")
+    path.write_text(CONFIG_TEMPLATE)
+    runtime = load_app(path, create_keys=True)
+    console.print(f"Wrote {path}; key file {runtime.settings.key_file} (keep it safe, mode 0600).")
+    console.print("Next: ml-connector connections add syspro-odata --system syspro-odata --set base_url=... "
+                  "--set operator=...")
+
+
+@app.command()
+@handle_errors
+def emulate(
+    system: str = typer.Argument(..., help="syspro-odata | looker | syspro-enet | commerce | sterling"),
+    port: int = typer.Option(8800, "--port"),
+    seed: int = typer.Option(0, "--seed"),
+    print_credentials: bool = typer.Option(False, "--print-credentials",
+                                           help="Print the credentials the emulator accepts as JSON and exit."),
+) -> None:
+    """Serve one emulator on 127.0.0.1:PORT (for trying clients, the official SDKs, or a demo)."""
+    from ml_connector.emulators.registry import create_emulator
+    from ml_connector.emulators.serving import serve_forever
+
+    try:
+        emulator = create_emulator(system, seed=seed)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if print_credentials:
+        emit_json(dict(emulator.state.credentials))
+        return
+    console.print(f"{system} emulator on http://127.0.0.1:{port} (Ctrl-C to stop)")
+    serve_forever(emulator, port)
+
+
+@app.command()
+@handle_errors
+def lookml(
+    out: Path = typer.Option(Path("lookml"), "--out", help="Folder for the .lkml files."),
+    connection: str = typer.Option("ml_warehouse", "--connection", help="Looker connection name."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Write LookML views (dimensions, sum measures, joins on keys) and a model for the loaded tables."""
+    from ml_connector.integrations.syspro_looker.lookml import write_views
+    from ml_connector.settings import load_settings
+
+    settings = load_settings(config)
+    files = write_views(out, connection=connection, schema=settings.warehouse.dataset,
+                        datagroup=settings.syspro_looker.datagroup)
+    for f in files:
+        console.print(str(f))
+
+
+@app.command()
+@handle_errors
+def demo(
+    data_dir: Path = typer.Option(Path(".ml-connector-demo"), "--data-dir", help="Where the demo keeps its files."),
+    scale: int = typer.Option(1, "--scale", help="Multiply the seeded data volume."),
+) -> None:
+    """Start every emulator on localhost, run the integrations twice (the second run moves only what the
+    emulators changed in between), print summaries and show how to query the warehouse."""
+    from ml_connector.cli.demo import run_demo
+
+    raise typer.Exit(run_demo(data_dir, scale=scale))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,74 @@
+"""CLI output: Rich tables and progress bars for people, ``--json`` for scripts, secrets scrubbed in both."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ml_connector.core.records import StreamTally
+from ml_connector.engine.context import RunReport
+from ml_connector.secrets.secret import REDACTOR
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+def emit_json(value: Any) -> None:
+    text = orjson.dumps(REDACTOR.scrub_any(value), default=str, option=orjson.OPT_INDENT_2).decode()
+    sys.stdout.write(text + "\n")
+
+
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    out = Table(title=title, title_justify="left")
+    for column in columns:
+        out.add_column(column, overflow="fold")
+    for row in rows:
+        out.add_row(*(REDACTOR.scrub("" if v is None else str(v)) for v in row))
+    console.print(out)
+
+
+def run_summary(report: RunReport) -> None:
+    rows = [
+        (t.stream, t.read, t.loaded, t.unchanged, t.parked, t.released, t.failed, "; ".join(t.errors)[:120])
+        for t in report.streams
+    ]
+    table(
+        f"{report.integration} run {report.run_id}: {report.status} in {report.duration_s:.1f} s",
+        ("stream", "read", "loaded", "unchanged", "parked", "released", "failed", "error"),
+        rows,
+    )
+
+
+class RichProgress:
+    """One progress bar per stream (rows read so far; the total is unknown while paging)."""
+
+    def __init__(self) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description:<18}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("rows"), TimeElapsedColumn(), console=errors, transient=False,
+        )
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> RichProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def stream_started(self, stream: str, total: int | None) -> None:
+        self._tasks[stream] = self._progress.add_task(stream, total=total)
+
+    def advance(self, stream: str, rows: int) -> None:
+        self._progress.advance(self._tasks[stream], rows)
+
+    def stream_finished(self, stream: str, tally: StreamTally) -> None:
+        task = self._tasks.get(stream)
+        if task is not None:
+            self._progress.update(task, total=max(tally.read, 1), completed=max(tally.read, 1))

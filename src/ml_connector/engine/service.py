@@ -1,0 +1,90 @@
+"""Entry points the CLI, the scheduler and the web UI share: run, check and replay an integration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ml_connector.bootstrap import App
+from ml_connector.engine.batch_runner import BatchStreamRunner, _missing_reference
+from ml_connector.engine.context import RunContext, RunReport
+from ml_connector.engine.runner import Runner
+from ml_connector.errors import ConfigError, ReferenceMissingError
+from ml_connector.integrations.plan import CheckResult, IntegrationPlan
+from ml_connector.integrations.registry import builder
+
+
+def build(app: App, integration: str, **options: Any) -> IntegrationPlan:
+    return builder(integration)(app, **options)  # type: ignore[no-any-return]
+
+
+def run_integration(app: App, integration: str, *, full_refresh: bool = False, **options: Any) -> RunReport:
+    plan = build(app, integration, **options)
+    try:
+        return Runner(app.store, app.clock, app.progress).run(
+            plan.name, plan.streams, plan.handler, full_refresh=full_refresh, after_run=plan.after_run
+        )
+    finally:
+        plan.close()
+
+
+def check_integration(app: App, integration: str, **options: Any) -> list[CheckResult]:
+    plan = build(app, integration, **options)
+    try:
+        return plan.checks()
+    finally:
+        plan.close()
+
+
+def replay_parked(app: App, integration: str, parked_ids: list[int] | None = None, **options: Any) -> RunReport:
+    """Re-check parked records now (all of the integration's, or the given ids) and deliver the ready ones.
+
+    A record whose reference is still missing stays parked; the report says so per stream.
+    """
+    plan = build(app, integration, **options)
+    wanted = set(parked_ids or [])
+    waiting = [p for p in app.store.parked.open(integration) if not wanted or p["id"] in wanted]
+    if wanted and len(waiting) != len(wanted):
+        found = {p["id"] for p in waiting}
+        missing = sorted(wanted - found)
+        raise ConfigError(f"Parked record(s) {missing} are not open for {integration}; `ml-connector parked` lists them.")
+    by_name = {s.name: s for s in plan.streams}
+    streams = [by_name[name] for name in dict.fromkeys(p["stream"] for p in waiting)]
+
+    def handle(ctx: RunContext, stream: Any, all_streams: dict[str, Any], _full: bool) -> None:
+        rows = [p for p in waiting if p["stream"] == stream.name]
+        replayer = getattr(plan, "replayer", None)
+        if replayer is not None:
+            replayer(ctx, stream, rows)
+            return
+        runner = _batch_runner_of(plan, ctx)
+        known = {r.column: runner.target.known_keys(all_streams[r.dimension]) for r in stream.references}
+        ready = [p for p in rows if _missing_reference(stream, p["payload"], known) is None]
+        still = [p for p in rows if p not in ready]
+        if ready:
+            runner.release(stream, ready)
+        if still:
+            first = _missing_reference(stream, still[0]["payload"], known)
+            assert first is not None
+            ctx.tally(stream.name).parked += len(still)
+            raise ReferenceMissingError(
+                f"{len(still)} record(s) of {stream.name} still reference missing keys, e.g. {first[0]} "
+                f"{first[2]!r}; load that {first[0]} in SYSPRO (or add the mapping), then replay again.",
+                reference=first[0], key=first[2],
+            )
+
+    try:
+        if not streams:
+            raise ConfigError(f"Nothing is parked for {integration}.")
+        return Runner(app.store, app.clock, app.progress).run(f"{plan.name}", streams, handle)
+    finally:
+        plan.close()
+
+
+def _batch_runner_of(plan: IntegrationPlan, ctx: RunContext) -> BatchStreamRunner:
+    factory = getattr(plan, "batch_runner", None)
+    if factory is None:
+        raise ConfigError(f"Integration {plan.name} does not support replay of parked records yet.")
+    return factory(ctx)  # type: ignore[no-any-return]
+
+
+__all__ = ["build", "check_integration", "replay_parked", "run_integration"]

@@ -1,0 +1,39 @@
+"""What every integration hands the engine: its streams, how to deliver them, checks, clean-up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ml_connector.core.streams import StreamSpec
+from ml_connector.engine.context import RunContext
+from ml_connector.engine.runner import StreamHandler
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of `ml-connector check`: what was proved, against which system, and how it went."""
+
+    system: str
+    what: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class IntegrationPlan:
+    name: str
+    streams: list[StreamSpec]
+    handler: StreamHandler
+    after_run: Callable[[RunContext], None] | None = None
+    checks: Callable[[], list[CheckResult]] = lambda: []
+    closers: list[Callable[[], None]] = field(default_factory=list)
+    # Batch integrations: how to build the runner that releases parked rows (used by replay).
+    batch_runner: Callable[[RunContext], Any] | None = None
+    # Record integrations: how to re-deliver parked rows of one stream (used by replay).
+    replayer: Callable[[RunContext, StreamSpec, list[dict[str, Any]]], None] | None = None
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            close()

@@ -1,0 +1,21 @@
+"""Integrations by name. Adding one means one package here and one line below."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from ml_connector.errors import ConfigError
+
+INTEGRATIONS: dict[str, str] = {
+    "syspro-looker": "ml_connector.integrations.syspro_looker.wiring",
+}
+
+
+def builder(name: str) -> Callable[..., Any]:
+    try:
+        module = importlib.import_module(INTEGRATIONS[name])
+    except KeyError:
+        raise ConfigError(f"No integration called {name!r}. Known: {', '.join(INTEGRATIONS)}.") from None
+    return module.build_plan  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""SYSPRO -> warehouse read by Looker."""

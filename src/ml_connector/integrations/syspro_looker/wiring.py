@@ -1,0 +1,103 @@
+"""Builds SYSPRO -> Looker from settings and stored connections: OData source, warehouse target,
+Looker datagroup reset after the load, and the checks `ml-connector check syspro-looker` runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ml_connector.bootstrap import App
+from ml_connector.connectors.looker.client import LookerClient
+from ml_connector.connectors.syspro.odata import SysproODataClient, SysproODataSettings
+from ml_connector.connectors.syspro.odata_source import SysproODataSource
+from ml_connector.connectors.warehouse.loader import WarehouseTarget, make_destination
+from ml_connector.core.streams import StreamSpec
+from ml_connector.engine.batch_runner import BatchStreamRunner
+from ml_connector.engine.context import RunContext
+from ml_connector.errors import MlConnectorError
+from ml_connector.integrations.plan import CheckResult, IntegrationPlan
+from ml_connector.integrations.syspro_looker.streams import NAME, streams
+from ml_connector.integrations.syspro_looker.tables import TABLES
+from ml_connector.secrets.secret import REDACTOR
+
+
+def syspro_client(app: App, connection: str, **http: Any) -> SysproODataClient:
+    stored = app.connections.get(connection)
+    s = stored.settings
+    settings = SysproODataSettings(
+        base_url=s["base_url"], company=s.get("company", "A"), company_style=s.get("company_style", "path"),
+        page_cap=int(s.get("page_cap", 5000)), date_literal=s.get("date_literal", "datetimeoffset"),
+        verify_tls=bool(s.get("verify_tls", True)),
+    )
+    return SysproODataClient(settings, s["operator"], stored.secret("password"), **http)
+
+
+def looker_client(app: App, connection: str) -> LookerClient:
+    stored = app.connections.get(connection)
+    return LookerClient(
+        stored.settings["base_url"], stored.settings["client_id"], stored.secret("client_secret"),
+        verify=bool(stored.settings.get("verify_tls", True)), clock=app.clock,
+    )
+
+
+def warehouse_target(app: App, pipeline_name: str) -> WarehouseTarget:
+    wh = app.settings.warehouse
+    settings: dict[str, Any] = {"path": app.settings.warehouse_path, "dsn": wh.dsn, **wh.credentials}
+    return WarehouseTarget(
+        destination=make_destination(wh.type, settings), dataset=wh.dataset, tables=TABLES,
+        pipelines_dir=app.settings.data_dir / "pipelines", pipeline_name=pipeline_name,
+    )
+
+
+def build_plan(app: App, **http: Any) -> IntegrationPlan:
+    cfg = app.settings.syspro_looker
+    client = syspro_client(app, cfg.syspro_connection, **http)
+    source = SysproODataSource(client)
+    target = warehouse_target(app, "syspro_looker")
+    declared = streams(cfg.cursors, lookback_days=cfg.lookback_days, cost_centre_category=cfg.cost_centre_category)
+    looker = looker_client(app, cfg.looker_connection) if cfg.looker_connection else None
+
+    def handle(ctx: RunContext, stream: StreamSpec, all_streams: dict[str, StreamSpec], full_refresh: bool) -> None:
+        BatchStreamRunner(ctx, source, target, batch_rows=cfg.batch_rows).run_stream(
+            stream, all_streams, full_refresh=full_refresh
+        )
+
+    def after_run(ctx: RunContext) -> None:
+        if looker is not None and cfg.datagroup:
+            group: Any = tuple(cfg.datagroup.split("::", 1)) if "::" in cfg.datagroup else cfg.datagroup
+            looker.reset_datagroup(group)
+
+    def checks() -> list[CheckResult]:
+        results = [_probe("SYSPRO OData", f"read {s.source}", lambda s=s: f"{client.probe(s.source)} row(s) readable")
+                   for s in declared]
+        joined = {s.options["join"][0] for s in declared if s.options.get("join")}
+        results += [_probe("SYSPRO OData", f"read {name}", lambda n=name: f"{client.probe(n)} row(s) readable")
+                    for name in sorted(joined)]
+        results.append(_probe("warehouse", f"create/write in dataset {app.settings.warehouse.dataset}",
+                              lambda: (target.check_write(), "scratch table written")[1]))
+        if looker is not None:
+            results.append(_probe("Looker", "API login and user", lambda: f"logged in as user {looker.me().id}"))
+            results.append(_probe("Looker", f"connection {cfg.looker_db_connection} reaches the warehouse",
+                                  lambda: _connection_ok(looker, cfg.looker_db_connection)))
+        return results
+
+    plan = IntegrationPlan(NAME, declared, handle, after_run, checks)
+    plan.batch_runner = lambda ctx: BatchStreamRunner(ctx, source, target, batch_rows=cfg.batch_rows)
+    plan.closers.append(client.close)
+    if looker is not None:
+        plan.closers.append(looker.close)
+    return plan
+
+
+def _connection_ok(looker: LookerClient, name: str) -> str:
+    results = looker.test_connection(name)
+    bad = [r for r in results if getattr(r, "status", "") != "success"]
+    if bad:
+        raise MlConnectorError(f"Looker connection {name!r} test failed: {bad[0]}")
+    return f"{len(results)} connection test(s) passed"
+
+
+def _probe(system: str, what: str, action: Any) -> CheckResult:
+    try:
+        return CheckResult(system, what, True, str(action()))
+    except Exception as exc:  # a check reports every failure, it never stops at the first one
+        return CheckResult(system, what, False, REDACTOR.scrub(str(exc)))
