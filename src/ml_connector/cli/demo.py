@@ -3,7 +3,6 @@ twice (a full load, then an incremental run after the emulators changed a few ro
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import ServedEmulator, serve_in_thread
 from ml_connector.engine.service import run_integration
 from ml_connector.integrations.syspro_looker.lookml import write_views
-from ml_connector.settings import Settings
+from ml_connector.settings import Settings, load_settings
 
 DEMO_SEED = 42
 CHANGED_ROWS = 10
@@ -22,7 +21,10 @@ CHANGED_ROWS = 10
 def run_demo(data_dir: Path, *, scale: int = 1) -> int:
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    settings = Settings.model_validate({"data_dir": str(data_dir)})
+    config = data_dir / "ml-connector.toml"
+    if not config.exists():
+        config.write_text('# Written by `ml-connector demo`; use it with -c to inspect the demo.\ndata_dir = "."\n')
+    settings = load_settings(config)
     app = bootstrap(settings, create_keys=True)
     lookml_dir = data_dir / "lookml"
     write_views(lookml_dir, connection="ml_warehouse", schema=settings.warehouse.dataset,
@@ -97,7 +99,7 @@ def _show_query_help(settings: Settings) -> None:
         f"\nThe warehouse is [bold]{path}[/bold]. Query it, for example:\n"
         f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{path}', read_only=True).sql("
         f"'select gl_code, sum(amount) from {dataset}.fct_gl_posting group by 1 order by 2 desc limit 5'))\"\n"
-        f"Audit trail:   .venv/bin/ml-connector audit --config /dev/null --limit 5   (store in {settings.data_dir})\n"
+        f"Audit trail:   .venv/bin/ml-connector audit -c {settings.config_path} --limit 5\n"
+        f"Parked:        .venv/bin/ml-connector parked -c {settings.config_path}\n"
         f"LookML views:  {settings.data_dir / 'lookml'}"
     )
-    os.environ.pop("ML_CONNECTOR_DEMO", None)

@@ -85,13 +85,23 @@ def emulate(
     seed: int = typer.Option(0, "--seed"),
     print_credentials: bool = typer.Option(False, "--print-credentials",
                                            help="Print the credentials the emulator accepts as JSON and exit."),
+    scale: list[str] = typer.Option([], "--scale", help="syspro-odata only: TABLE=ROWS, e.g. GenTransaction=1000000"),
 ) -> None:
-    """Serve one emulator on 127.0.0.1:PORT (for trying clients, the official SDKs, or a demo)."""
+    """Serve one emulator on 127.0.0.1:PORT (for trying clients, the official SDKs, or a demo).
+
+    Example: ml-connector emulate syspro-odata --port 8801 --scale GenTransaction=100000
+    """
     from ml_connector.emulators.registry import create_emulator
     from ml_connector.emulators.serving import serve_forever
 
+    options: dict[str, object] = {"seed": seed}
+    if scale:
+        try:
+            options["scale"] = {k: int(v) for k, _, v in (item.partition("=") for item in scale)}
+        except ValueError:
+            raise ConfigError("--scale takes TABLE=ROWS with a whole number, e.g. GenTransaction=100000.") from None
     try:
-        emulator = create_emulator(system, seed=seed)
+        emulator = create_emulator(system, **options)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     if print_credentials:
@@ -134,3 +144,5 @@ def demo(
 
 def main() -> None:
     app()
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""`make bench`: SYSPRO emulator -> DuckDB at 100k and 1M GL postings, beside the bare-fetch limit and a
+plain dlt rest_api pipeline on the same emulator and rows. Each case runs in its own process; peak RSS is
+that process's ru_maxrss. Prints one table."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+from ml_connector.emulators.serving import free_port
+
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "100000,1000000").split(",")]
+CASES = os.environ.get("BENCH_CASES", "bare,dlt,mlc").split(",")
+LABELS = {"bare": "bare fetch (httpx + JSON)", "dlt": "plain dlt rest_api", "mlc": "ml-connector syspro-looker"}
+
+
+def start_emulator(rows: int) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
+    exe = [sys.executable, "-m", "ml_connector.cli.main"]
+    creds = orjson.loads(subprocess.check_output([*exe, "emulate", "syspro-odata", "--print-credentials"]))
+    port = free_port()
+    proc = subprocess.Popen([*exe, "emulate", "syspro-odata", "--port", str(port), "--scale",
+                             f"GenTransaction={rows}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    import httpx
+
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/SYSPRO8OData/SYSPROOData/A/$metadata", auth=(creds["operator"], creds["password"]))
+            return proc, url, creds
+        except httpx.TransportError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("The SYSPRO emulator did not start within 300 s.")
+
+
+def run_case(case: str, url: str, creds: dict[str, str]) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as workdir:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.cases", case, url, creds["operator"], creds["password"], workdir],
+            stdout=subprocess.PIPE,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        out = proc.stdout.read() if proc.stdout else b""
+        if status != 0:
+            raise SystemExit(f"benchmark case {case} failed (status {status}).")
+        result = orjson.loads(out.strip().splitlines()[-1])
+        result["rss_mb"] = usage.ru_maxrss / 1024
+        return result
+
+
+def main() -> None:
+    results: dict[tuple[int, str], dict[str, float]] = {}
+    for size in SIZES:
+        proc, url, creds = start_emulator(size)
+        try:
+            for case in CASES:
+                results[(size, case)] = run_case(case, url, creds)
+                r = results[(size, case)]
+                print(f"  {size:>9,} {case:<5} {r['rows']:>9,} rows {r['seconds']:7.2f} s {r['rss_mb']:7.1f} MB",
+                      file=sys.stderr)
+        finally:
+            proc.kill()
+    print()
+    print(f"{'GL postings':>12} | {'case':<28} | {'rows':>9} | {'seconds':>8} | {'rows/s':>9} | {'% of bare':>9} | "
+          f"{'peak RSS MB':>11}")
+    print("-" * 104)
+    for size in SIZES:
+        bare = results.get((size, "bare"))
+        for case in CASES:
+            r = results[(size, case)]
+            rate = r["rows"] / r["seconds"] if r["seconds"] else 0
+            pct = f"{100 * rate / (bare['rows'] / bare['seconds']):.0f}%" if bare else "-"
+            print(f"{size:>12,} | {LABELS[case]:<28} | {int(r['rows']):>9,} | {r['seconds']:>8.2f} | {rate:>9,.0f} | "
+                  f"{pct:>9} | {r['rss_mb']:>11.1f}")
+    if len(SIZES) > 1 and "mlc" in CASES:
+        small, large = results[(SIZES[0], "mlc")]["rss_mb"], results[(SIZES[-1], "mlc")]["rss_mb"]
+        print(f"\nml-connector peak RSS at {SIZES[-1]:,} vs {SIZES[0]:,}: {large:.1f} MB vs {small:.1f} MB "
+              f"({100 * (large - small) / small:+.1f}%); targets: <= 300 MB and within 10%.")
+
+
+if __name__ == "__main__":
+    main()
