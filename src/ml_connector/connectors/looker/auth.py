@@ -19,6 +19,10 @@ LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
 
 
+class LookerLoginError(RemoteAuthError):
+    """Looker refused the API key itself (the message names the client id, never the secret)."""
+
+
 class LookerAuth(LoginTokenAuth):
     """Logs in with an API key (client id + secret) and sends ``Authorization: token ...``.
 
@@ -52,7 +56,7 @@ class LookerAuth(LoginTokenAuth):
         except RemoteError as exc:
             if exc.status in (400, 401, 403, 404):
                 # Looker answers a wrong id/secret pair with 404 (error doc login_404.md).
-                raise RemoteAuthError(
+                raise LookerLoginError(
                     f"Looker refused the API key with client id '{self._client_id}' (HTTP {exc.status} on "
                     f"POST /api/4.0/login). Create or copy the key under Admin > Users > Edit Keys, store it "
                     "with `ml-connector connections add`, then run `ml-connector check`.",

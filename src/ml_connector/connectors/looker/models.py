@@ -21,7 +21,7 @@ class AccessToken(LookerModel):
     """``POST /login`` answer. API-key logins return no refresh token."""
 
     access_token: str
-    token_type: str = "Bearer"
+    token_type: str | None = None
     expires_in: int = 3600
     refresh_token: str | None = None
 
