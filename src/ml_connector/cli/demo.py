@@ -79,7 +79,7 @@ def _store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
 def _change_source(odata_app: Any) -> str:
     """Let the SYSPRO emulator change a few rows, as a day's work would."""
     state = odata_app.state.emulator
-    state.update_rows("ApInvoice", CHANGED_ROWS, touch_date=True)
+    state.update("ApInvoice", CHANGED_ROWS, date=True)
     return f"{CHANGED_ROWS} AP invoices"
 
 

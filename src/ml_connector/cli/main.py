@@ -8,7 +8,7 @@ import typer
 
 from ml_connector.cli import connections, records
 from ml_connector.cli.common import EXIT_CODES, ConfigOption, handle_errors, load_app
-from ml_connector.cli.output import console, emit_json
+from ml_connector.cli.output import configure_logging, console, emit_json
 from ml_connector.errors import ConfigError
 
 app = typer.Typer(
@@ -26,6 +26,13 @@ Real systems:  ml-connector init  ->  ml-connector connections add ...  ->  ml-c
     rich_markup_mode=None,
 )
 app.add_typer(connections.app, name="connections")
+
+
+@app.callback()
+def _global(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each step (stderr).")) -> None:
+    configure_logging(verbose)
+
+
 app.command("run")(records.run)
 app.command("check")(records.check)
 app.command("audit")(records.audit)
@@ -54,7 +61,7 @@ dataset = "syspro"          # schema the tables land in
 syspro_connection = "syspro-odata"   # name given to `connections add`
 looker_connection = "looker"         # remove to load the warehouse without Looker calls
 looker_db_connection = "ml_warehouse"  # the Looker connection that reads this warehouse
-datagroup = "syspro_etl"             # reset after each load ("model::name" or the datagroup id)
+datagroup = "syspro::syspro_etl"     # reset after each load ("model::name" or the datagroup id)
 batch_rows = 50000
 lookback_days = 3                    # re-read this many days before the date cursor (late postings)
 # cursors = { ap_invoice = "rowversion", inventory_balance = "full" }   # date | rowversion | full

@@ -33,6 +33,25 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     console.print(out)
 
 
+def configure_logging(verbose: bool = False) -> None:
+    """Structured logs on stderr (warnings and up unless --verbose), secrets scrubbed from every event."""
+    import logging
+
+    import structlog
+
+    def scrub(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+        return REDACTOR.scrub_any(event)  # type: ignore[no-any-return]
+
+    level = logging.INFO if verbose else logging.WARNING
+    structlog.configure(
+        processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True), scrub,
+                    structlog.dev.ConsoleRenderer(colors=False)],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    )
+    logging.getLogger("dlt").setLevel(logging.ERROR)
+
+
 def run_summary(report: RunReport) -> None:
     rows = [
         (t.stream, t.read, t.loaded, t.unchanged, t.parked, t.released, t.failed, "; ".join(t.errors)[:120])
@@ -43,6 +62,8 @@ def run_summary(report: RunReport) -> None:
         ("stream", "read", "loaded", "unchanged", "parked", "released", "failed", "error"),
         rows,
     )
+    if report.error:
+        errors.print(f"[yellow]{REDACTOR.scrub(report.error)}[/yellow]")
 
 
 class RichProgress:

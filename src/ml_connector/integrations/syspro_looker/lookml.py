@@ -24,5 +24,8 @@ def table_schema(table: WarehouseTable) -> TableSchema:
 
 
 def write_views(out_dir: Path, *, connection: str, schema: str, datagroup: str | None = None) -> list[Path]:
+    """Write the views and the model; ``datagroup`` may be "model::name" as in the config."""
+    if datagroup and "::" in datagroup:
+        datagroup = datagroup.split("::", 1)[1]
     return write_lookml([table_schema(t) for t in TABLES.values()], connection=connection, model=MODEL,
                         out_dir=out_dir, schema=schema, datagroup=datagroup)
