@@ -11,6 +11,7 @@ from ml_connector.emulators.looker.errors import LookerApiError, not_found
 from ml_connector.emulators.looker.filters import filter_predicate
 from ml_connector.emulators.looker.project import Explore, Field, Model, Project, View
 
+_SIMPLE = re.compile(r'[\w."]+')
 _REF = re.compile(r"\$\{([A-Za-z0-9_]+)(?:\.([A-Za-z0-9_]+))?\}")
 
 
@@ -35,6 +36,7 @@ class QueryCompiler:
     """Compiles queries for one explore of one model."""
 
     def __init__(self, project: Project, model_name: str, explore_name: str, today: date) -> None:
+        self.project_name = project.name
         self.today = today  # relative date filters ("last 7 days") use the emulator clock
         model = project.models.get(model_name)
         if model is None:
@@ -59,9 +61,7 @@ class QueryCompiler:
         alias, _, name = qualified.partition(".")
         view = self.aliases.get(alias)
         if view is None or name not in view.fields:
-            raise LookerApiError(
-                400, f"Unknown field {qualified!r} in explore {self.model.name}::{self.explore.name}."
-            )
+            raise LookerApiError(400, f"Unknown field {qualified!r} in explore {self.model.name}::{self.explore.name}.")
         return Column(qualified, view.fields[name], alias)
 
     def table_sql(self, alias: str) -> str:
@@ -88,7 +88,8 @@ class QueryCompiler:
     def dimension_base(self, col: Column, seen: frozenset[str] = frozenset()) -> str:
         f = col.field
         raw = f.sql if f.sql is not None else "${TABLE}." + (f.group or f.name)
-        return "(" + self.expand(raw, col.alias_view, seen) + ")"
+        sql = self.expand(raw, col.alias_view, seen)
+        return sql if _SIMPLE.fullmatch(sql) else f"({sql})"
 
     def field_sql(self, col: Column, seen: frozenset[str] = frozenset()) -> str:
         f = col.field
@@ -145,14 +146,12 @@ class QueryCompiler:
         return filter_predicate(self.field_sql(col), kind or "string", value, col.name, today)
 
     # -- whole query -------------------------------------------------------------------------------
-    def compile(
-        self, fields: list[str], filters: dict[str, str], sorts: list[str], limit: int | None
-    ) -> CompiledQuery:
+    def compile(self, fields: list[str], filters: dict[str, str], sorts: list[str], limit: int | None) -> CompiledQuery:
         if not fields:
             raise LookerApiError(400, "The query selects no fields. Add at least one field.")
         columns = [self.resolve(name) for name in dict.fromkeys(fields)]
         filter_cols = [(self.resolve(name), value) for name, value in filters.items() if value is not None]
-        select = [f"    {self.field_sql(c)} AS \"{c.name}\"" for c in columns]
+        select = [f'    {self.field_sql(c)} AS "{c.name}"' for c in columns]
         where = [self.predicate(c, v) for c, v in filter_cols if c.field.category == "dimension"]
         having = [self.predicate(c, v) for c, v in filter_cols if c.field.category == "measure"]
         if self.explore.sql_always_where:

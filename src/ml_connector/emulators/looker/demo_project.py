@@ -137,4 +137,6 @@ def fill_demo_warehouse(conn: duckdb.DuckDBPyConnection, seed: int, postings: in
         )
         for i in range(postings)
     ]
-    conn.executemany(f"INSERT INTO {DEMO_SCHEMA}.fct_gl_posting VALUES (?, ?, ?, ?, ?)", rows)
+    # One multi-row INSERT: executemany costs ~1 ms a row in DuckDB.
+    values = ", ".join(f"('{p}', '{g}', '{c}', DATE '{d.isoformat()}', {a})" for p, g, c, d, a in rows)
+    conn.execute(f"INSERT INTO {DEMO_SCHEMA}.fct_gl_posting VALUES {values}")

@@ -184,9 +184,7 @@ def _dates(expr: str, value: str, field: str, today: date) -> str:
     return " OR ".join(clauses) if clauses else "1=1"
 
 
-def _date_interval(
-    low: str, item: str, field: str, value: str, today: date
-) -> tuple[date | None, date | None]:
+def _date_interval(low: str, item: str, field: str, value: str, today: date) -> tuple[date | None, date | None]:
     tomorrow = today + timedelta(days=1)
     if " to " in low:
         a, b = re.split(r"(?i)\s+to\s+", item, maxsplit=1)

@@ -7,13 +7,13 @@ tree its meaning. Written here, not shared with the product, so a bug on one sid
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TypeAlias
 
 # Keys whose value is raw text up to the `;;` terminator (LookML's SQL-ish parameters).
 RAW_KEYS = {"html", "expression", "expression_custom_filter"}
 
-ListItem = Union[str, tuple[str, str]]
-Value = Union[str, list[ListItem], "Block"]
+ListItem: TypeAlias = "str | tuple[str, str]"
+Value: TypeAlias = "str | list[ListItem] | Block"
 
 
 @dataclass
@@ -95,9 +95,7 @@ class _Parser:
 
     def _word(self) -> str:
         start = self.pos
-        while self.pos < len(self.text) and not (
-            self.text[self.pos].isspace() or self.text[self.pos] in '{}[],:"#'
-        ):
+        while self.pos < len(self.text) and not (self.text[self.pos].isspace() or self.text[self.pos] in '{}[],:"#'):
             self.pos += 1
         if self.pos == start:
             raise self._fail(f"expected a name or value, found {self._peek()!r}")

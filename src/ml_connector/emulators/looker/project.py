@@ -125,8 +125,7 @@ class Project:
             name: view
             for name, view in self.views.items()
             if any(
-                fnmatch.fnmatch(view.source_file, p) or fnmatch.fnmatch(view.source_file, p + ".lkml")
-                for p in patterns
+                fnmatch.fnmatch(view.source_file, p) or fnmatch.fnmatch(view.source_file, p + ".lkml") for p in patterns
             )
         }
 

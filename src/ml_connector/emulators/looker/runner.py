@@ -43,24 +43,26 @@ def resolve_limit(state: EmulatorState, query_limit: Any, override: int | None) 
     return min(limit, cap) if cap else limit
 
 
-def compile_query(state: EmulatorState, query: dict[str, Any]) -> QueryCompiler:
+def prepare(
+    state: EmulatorState, query: dict[str, Any], limit_override: int | None = None
+) -> tuple[QueryCompiler, CompiledQuery]:
+    """Compile a query to SQL with its effective row limit (nothing runs yet)."""
     if query.get("pivots"):
         raise LookerApiError(400, "Pivoted queries are not supported by the Looker emulator; remove `pivots`.")
     if query.get("filter_expression"):
         raise LookerApiError(400, "Custom filter expressions are not supported by the Looker emulator.")
-    return QueryCompiler(state.project, query["model"], query["view"], today_from(state.clock()))
+    limit = resolve_limit(state, query.get("limit"), limit_override)
+    compiler = QueryCompiler(state.project, query["model"], query["view"], today_from(state.clock()))
+    fields, filters = list(query.get("fields") or []), dict(query.get("filters") or {})
+    return compiler, compiler.compile(fields, filters, list(query.get("sorts") or []), limit)
 
 
 def run_query(
     state: EmulatorState, query: dict[str, Any], limit_override: int | None = None, use_cache: bool = True
 ) -> ResultSet:
-    limit = resolve_limit(state, query.get("limit"), limit_override)
-    compiler = compile_query(state, query)
-    compiled = compiler.compile(
-        list(query.get("fields") or []), dict(query.get("filters") or {}), list(query.get("sorts") or []), limit
-    )
+    compiler, compiled = prepare(state, query, limit_override)
     datagroup = _datagroup_for(state, compiler) if state.options.result_cache else None
-    key = (str(query.get("id")), limit)
+    key = (str(query.get("id")), compiled.limit)
     if datagroup is not None:
         _check_trigger(state, datagroup)
         cached: ResultSet | None = state.result_cache.get(key)

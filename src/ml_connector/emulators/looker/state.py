@@ -40,7 +40,7 @@ class EmulatorOptions:
     result_cache: bool = True  # cache results of explores persisted with a datagroup
     datagroup_check_interval_s: float = 300.0
     run_once_rate_per_s: int = 10
-    webhook_token: str = "looker-emulator-webhook-token"
+    webhook_token: str = "looker-emulator-webhook-token"  # noqa: S105 - public demo value
     webhook_chunked: bool = True
     webhook_transport: httpx.BaseTransport | None = None
     instance_id: str = "looker-emulator"
@@ -208,9 +208,7 @@ class EmulatorState:
             return query
 
     def datagroup_by_name(self, model_name: str, name: str) -> DatagroupState | None:
-        return next(
-            (d for d in self.datagroups.values() if d.model_name == model_name and d.name == name), None
-        )
+        return next((d for d in self.datagroups.values() if d.model_name == model_name and d.name == name), None)
 
     def wait_for_deliveries(self, count: int, timeout_s: float = 10.0) -> list[WebhookDelivery]:
         """Block until ``count`` webhook deliveries have finished (for tests; no polling sleep)."""
