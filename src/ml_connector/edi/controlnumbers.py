@@ -32,8 +32,7 @@ class ControlNumbers:
         for label, number in (("interchange", self.interchange), ("group", self.group)):
             if not 0 <= number <= MAX_CONTROL_NUMBER:
                 raise ControlNumberError(
-                    f"{label} control number {number} is outside 1..{MAX_CONTROL_NUMBER} "
-                    "(0 means none issued yet)"
+                    f"{label} control number {number} is outside 1..{MAX_CONTROL_NUMBER} (0 means none issued yet)"
                 )
         if self.cycle < 0:
             raise ControlNumberError(f"control number cycle {self.cycle} cannot be negative")
@@ -57,9 +56,7 @@ class ControlNumbers:
         sequences (use it before persisting a new state)."""
         if self.cycle > previous.cycle:
             return
-        if self.cycle < previous.cycle or (
-            self.interchange <= previous.interchange or self.group <= previous.group
-        ):
+        if self.cycle < previous.cycle or (self.interchange <= previous.interchange or self.group <= previous.group):
             raise ControlNumberError(
                 f"control numbers {self.describe()} do not follow {previous.describe()}: "
                 "issuing them would reuse a number. Reload the stored state and call next()."

@@ -70,9 +70,7 @@ class ContentPolicy:
 
     def __post_init__(self) -> None:
         if len(self.replacement) > 1 or (self.replacement and not " " <= self.replacement <= "~"):
-            raise ValueError(
-                f"replacement {self.replacement!r} must be '' or one printable ASCII character"
-            )
+            raise ValueError(f"replacement {self.replacement!r} must be '' or one printable ASCII character")
 
 
 @dataclass(frozen=True)
@@ -126,9 +124,7 @@ def clean_content(
     text = "".join(out)
     warnings: list[ContentWarning] = []
     if dropped:
-        warnings.append(
-            ContentWarning(segment, element, "dropped", f"{dropped} invisible format character(s)")
-        )
+        warnings.append(ContentWarning(segment, element, "dropped", f"{dropped} invisible format character(s)"))
     if transliterated:
         detail = f"{transliterated} non-ASCII character(s) to ASCII ({unmappable} had no form, became '?')"
         warnings.append(ContentWarning(segment, element, "transliterated", detail))

@@ -268,6 +268,4 @@ class ShipNotice856:
         if not self.orders:
             raise ValueError(f"ship notice {self.shipment_id}: an 856 needs at least one order")
         if len({bool(order.packs) for order in self.orders}) != 1:
-            raise ValueError(
-                f"ship notice {self.shipment_id}: either every order has packs or none has (BSN05)"
-            )
+            raise ValueError(f"ship notice {self.shipment_id}: either every order has packs or none has (BSN05)")

@@ -17,8 +17,7 @@ _SEGMENTS_SPEC: dict[str, str] = {
     "SE": "M N0 1-10, M AN 4-9",
     "GE": "M N0 1-6, M N0 1-9",
     "IEA": "M N0 1-5, M N0 9-9",
-    "BEG": "M ID 2-2, M ID 2-2, M AN 1-22, C AN 1-30, M DT 8-8, C AN 1-30, C ID 2-2, C ID 3-3, "
-    + "C ID 2-2, " * 4,
+    "BEG": "M ID 2-2, M ID 2-2, M AN 1-22, C AN 1-30, M DT 8-8, C AN 1-30, C ID 2-2, C ID 3-3, " + "C ID 2-2, " * 4,
     "CUR": "M ID 2-3, M ID 3-3, C R 4-10, C ID 2-3, C ID 3-3, C ID 3-3, " + "C ID 3-3, C DT 8-8, C TM 4-8, " * 5,
     "REF": "M ID 2-3, C AN 1-30, C AN 1-80, C CM 1-1",
     "PER": "M ID 2-2, C AN 1-60, C ID 2-2, C AN 1-80, C ID 2-2, C AN 1-80, C ID 2-2, C AN 1-80, C AN 1-20",
@@ -33,14 +32,12 @@ _SEGMENTS_SPEC: dict[str, str] = {
     "C R 1-8, C R 1-8, C R 1-8, C ID 2-2, C N0 1-6, C ID 2-2, C AN 1-20, C AN 1-20, C N0 1-9",
     "CTT": "M N0 1-6, C R 1-10, C R 1-10, C ID 2-2, C R 1-8, C ID 2-2, C AN 1-80",
     "AMT": "M ID 1-3, M R 1-18, C ID 1-1",
-    "BIG": "M DT 8-8, M AN 1-22, C DT 8-8, C AN 1-22, C AN 1-30, C AN 1-8, C ID 2-2, C ID 2-2, "
-    "C ID 1-2, C AN 1-22",
+    "BIG": "M DT 8-8, M AN 1-22, C DT 8-8, C AN 1-22, C AN 1-30, C AN 1-8, C ID 2-2, C ID 2-2, C ID 1-2, C AN 1-22",
     "ITD": "C ID 2-2, C ID 1-2, C R 1-6, C DT 8-8, C N0 1-3, C DT 8-8, C N0 1-3, C N2 1-10, C DT 8-8, "
     "C N2 1-10, C R 1-5, C AN 1-80, C N0 1-2, C ID 1-2, C R 1-10",
     "IT1": "C AN 1-20, C R 1-10, C ID 2-2, C R 1-17, C ID 2-2, " + _PRODUCT_PAIR * 10,
     "TDS": "M N2 1-15, C N2 1-15, C N2 1-15, C N2 1-15",
-    "TXI": "M ID 2-2, C R 1-18, C R 1-10, C ID 1-2, C AN 1-10, C ID 1-1, C ID 1-1, C R 1-9, "
-    "C AN 1-20, C AN 1-20",
+    "TXI": "M ID 2-2, C R 1-18, C R 1-10, C ID 1-2, C AN 1-10, C ID 1-1, C ID 1-1, C R 1-9, C AN 1-20, C AN 1-20",
     "SAC": "M ID 1-1, C ID 4-4, C ID 2-2, C AN 1-10, C N2 1-15, C ID 1-1, C R 1-6, C R 1-9, C ID 2-2, "
     "C R 1-15, C R 1-15, C ID 2-2, C AN 1-30, C AN 1-20, C AN 1-80, C ID 2-3",
     "CAD": "C ID 1-2, C AN 1-4, C AN 1-10, C ID 2-4, C AN 1-35, C ID 2-2, C ID 2-3, C AN 1-30, C ID 1-2",
@@ -49,12 +46,10 @@ _SEGMENTS_SPEC: dict[str, str] = {
     "FOB": "M ID 2-2, C ID 1-2, C AN 1-80, C ID 2-2, C ID 3-3, C ID 1-2, C AN 1-80, C ID 2-2, C AN 1-80",
     "BSN": "M ID 2-2, M AN 2-30, M DT 8-8, M TM 4-8, C ID 4-4, C ID 2-2, C ID 3-3",
     "HL": "M AN 1-12, C AN 1-12, M ID 1-2, C ID 1-1",
-    "TD1": "C AN 3-5, C N0 1-7, C ID 1-1, C AN 1-30, C AN 1-50, C ID 1-2, C R 1-10, C ID 2-2, "
-    "C R 1-8, C ID 2-2",
+    "TD1": "C AN 3-5, C N0 1-7, C ID 1-1, C AN 1-30, C AN 1-50, C ID 1-2, C R 1-10, C ID 2-2, C R 1-8, C ID 2-2",
     "TD5": "C ID 1-2, C ID 1-2, C AN 2-80, C ID 1-2, C AN 1-35, C ID 2-2, C ID 1-2, C AN 1-30, "
     "C ID 2-2, C ID 2-2, C R 1-4, C ID 2-2, C ID 2-2, C ID 2-2, C ID 2-3",
-    "TD3": "C ID 2-2, C AN 1-4, C AN 1-10, C ID 1-2, C R 1-10, C ID 2-2, C ID 1-1, C ID 2-2, "
-    "C AN 2-15, C ID 4-4",
+    "TD3": "C ID 2-2, C AN 1-4, C AN 1-10, C ID 1-2, C R 1-10, C ID 2-2, C ID 1-1, C ID 2-2, C AN 2-15, C ID 4-4",
     "PRF": "M AN 1-22, C AN 1-30, C AN 1-8, C DT 8-8, C AN 1-20, C AN 1-30, C ID 2-2",
     "MAN": "M ID 1-2, M AN 1-48, C AN 1-48, C ID 1-2, C AN 1-48, C AN 1-48",
     "LIN": "C AN 1-20, M ID 2-2, M AN 1-48, " + _PRODUCT_PAIR * 14,

@@ -1,11 +1,11 @@
 """Errors raised by the X12 package; each names the segment/element it is about.
 
-    X12Error                      root of everything raised by ml_connector.edi
-    ├── X12ContentError           content holds a delimiter/control character (strict mode)
-    ├── X12ElementError           a value breaks its element definition (length, type, mandatory)
-    ├── X12SyntaxError            text that cannot be read as an X12 interchange at all
-    ├── X12EnvelopeError          counts or control numbers of ISA/GS/ST/SE/GE/IEA disagree
-    └── ControlNumberError        a control number out of bounds, exhausted or going backwards
+X12Error                      root of everything raised by ml_connector.edi
+├── X12ContentError           content holds a delimiter/control character (strict mode)
+├── X12ElementError           a value breaks its element definition (length, type, mandatory)
+├── X12SyntaxError            text that cannot be read as an X12 interchange at all
+├── X12EnvelopeError          counts or control numbers of ISA/GS/ST/SE/GE/IEA disagree
+└── ControlNumberError        a control number out of bounds, exhausted or going backwards
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ def format_r(value: Decimal | int) -> str:
         raise ValueError(f"{value!r} is not a finite number and cannot be written as an X12 R value")
     if number == 0:
         return "0"
-    text = format(number.normalize(), "f")
-    return text
+    text = format(number, "f")  # not normalize(): it rounds to the context precision (28 digits)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def format_implied(value: Decimal | int, decimals: int) -> str:

@@ -61,11 +61,11 @@ def write_810_body(
     if (carrier := invoice.carrier) is not None:
         writer.add("CAD", carrier.transport_method, "", "", carrier.scac, carrier.routing)
     for charge in invoice.charges:
-        writer.add("SAC", charge.indicator, charge.code, "", "", format_n2(charge.amount), *_description(charge.description))
-    if (units := invoice.shipped_units) is not None:
         writer.add(
-            "ISS", format_r(units.quantity), units.unit, format_optional_r(units.weight), units.weight_unit
+            "SAC", charge.indicator, charge.code, "", "", format_n2(charge.amount), *_description(charge.description)
         )
+    if (units := invoice.shipped_units) is not None:
+        writer.add("ISS", format_r(units.quantity), units.unit, format_optional_r(units.weight), units.weight_unit)
     writer.add("CTT", str(len(invoice.lines)))
     return writer
 

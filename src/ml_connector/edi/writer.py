@@ -26,9 +26,7 @@ _ISA_WIDTHS = {1: 2, 2: 10, 3: 2, 4: 10, 5: 2, 6: 15, 7: 2, 8: 15}
 class SegmentWriter:
     """Collects the body segments of one transaction set (everything between ST and SE)."""
 
-    def __init__(
-        self, code: str, delimiters: Delimiters | None = None, policy: ContentPolicy | None = None
-    ) -> None:
+    def __init__(self, code: str, delimiters: Delimiters | None = None, policy: ContentPolicy | None = None) -> None:
         self.code = code
         self.delimiters = delimiters or Delimiters()
         self.policy = policy or ContentPolicy()
@@ -103,6 +101,8 @@ def write_interchange(
     """
     if not transaction_sets:
         raise ValueError("an interchange needs at least one transaction set")
+    if line_break not in ("", "\n", "\r\n"):
+        raise ValueError(f"line_break must be '', '\\n' or '\\r\\n', got {line_break!r}")
     codes = {body.code for body in transaction_sets}
     if len(codes) != 1 or (code := codes.pop()) not in FUNCTIONAL_IDS:
         raise ValueError(f"one group holds one transaction set type among {sorted(FUNCTIONAL_IDS)}; got {codes}")
@@ -110,13 +110,14 @@ def write_interchange(
     if any(body.delimiters != delimiters for body in transaction_sets):
         raise ValueError("all transaction sets of an interchange must use the same delimiters")
     numbers = envelope.control_numbers
+    isa = isa_segment(envelope, delimiters)  # first, so ISA problems are reported before GS ones
     envelope_writer = SegmentWriter(code, delimiters, _STRICT)
     stamp = envelope.created_at
     envelope_writer.add(
         "GS", FUNCTIONAL_IDS[code], envelope.gs_sender, envelope.gs_receiver, stamp.strftime("%Y%m%d"),
         stamp.strftime("%H%M"), numbers.gs06, "X", GS_VERSION,
     )  # fmt: skip
-    lines = [isa_segment(envelope, delimiters) + line_break, *envelope_writer.render(line_break)]
+    lines = [isa + line_break, *envelope_writer.render(line_break)]
     warnings: list[ContentWarning] = []
     total = 0
     for index, body in enumerate(transaction_sets, 1):
@@ -160,7 +161,7 @@ def isa_segment(envelope: Envelope, delimiters: Delimiters) -> str:
         delimiters.component,
     ]  # fmt: skip
     isa = delimiters.element.join(("ISA", *fields)) + delimiters.segment
-    assert len(isa) == 106, f"ISA is {len(isa)} characters"  # noqa: S101 - widths above guarantee it
+    assert len(isa) == 106, f"ISA is {len(isa)} characters"  # the widths above guarantee it
     return isa
 
 
