@@ -12,6 +12,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+import logging  # noqa: E402
+
+logging.getLogger("dlt").setLevel(logging.ERROR)
 
 from ml_connector.core.clock import FixedClock  # noqa: E402
 from ml_connector.secrets.keys import KeyRing  # noqa: E402

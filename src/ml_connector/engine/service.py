@@ -57,7 +57,7 @@ def replay_parked(app: App, integration: str, parked_ids: list[int] | None = Non
             replayer(ctx, stream, rows)
             return
         runner = _batch_runner_of(plan, ctx)
-        known = {r.column: runner.target.known_keys(all_streams[r.dimension]) for r in stream.references}
+        known = {r.column: runner.target.known_keys(by_name[r.dimension]) for r in stream.references}
         ready = [p for p in rows if _missing_reference(stream, p["payload"], known) is None]
         still = [p for p in rows if p not in ready]
         if ready:

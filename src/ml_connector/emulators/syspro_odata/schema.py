@@ -7,9 +7,10 @@ A spec line reads like the reference (syspro-qad.md section 6): ``Name sqltype [
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, Callable
+from typing import Any
 
 _SQL_TYPE = re.compile(r"^(varchar|char|decimal|datetime|rowversion|int)(?:\((\d+)(?:,(\d+))?\))?$")
 
@@ -50,7 +51,7 @@ class Column:
         return f"{self.sql_type}({self.length})" if self.length else self.sql_type
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Table:
     """An entity set: SQL table name, ordered columns, key, storage order and references.
 
