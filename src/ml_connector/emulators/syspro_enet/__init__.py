@@ -1,0 +1,1 @@
+"""SYSPRO e.net Solutions REST emulator (sessions, COMFND/COMFCH/COMBRW, SORTOI, GENTJL, ARSSCS)."""
