@@ -71,7 +71,6 @@ def test_secrets_never_appear_anywhere(tmp_path, syspro) -> None:
     assert password not in dump
 
 
-@pytest.mark.slow
 def test_sigkill_mid_load_then_restart_equals_source(tmp_path, syspro) -> None:
     _setup(tmp_path, syspro)
     env = {**os.environ, "ML_CONNECTOR_CONFIG": str(tmp_path / "ml-connector.toml")}
