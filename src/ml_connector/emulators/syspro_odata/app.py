@@ -20,12 +20,13 @@ from starlette.responses import Response
 from ml_connector.emulators.faults import FaultMiddleware, FaultPlan
 
 from .control import add_control_routes
+from .database import DEFAULT_AS_OF
 from .errors import EmulatorError, NotFound
 from .metadata import csdl
 from .paths import company_matches, parse_key, parse_resource
 from .query import QueryOptions, parse_options
 from .responses import context_url, error_response, json_response, next_link_url, page_body
-from .state import DEFAULT_AS_OF, EmulatorState
+from .state import EmulatorState
 from .tables import ALL_TABLES
 
 DEMO_PASSWORD = "OData-Demo-2026"  # noqa: S105 - fixed demo credential of a local emulator

@@ -1,7 +1,7 @@
-"""The emulator's company database: seeded tables, the query path, and read helpers.
+"""The emulated company database: seeded tables, the query path, and read helpers.
 
 One re-entrant lock serialises writes and the row-selection part of reads; JSON encoding of a page
-happens outside it. The mutation API lives in :mod:`.mutations` (mixed in here).
+happens outside it. Writes are added by :class:`~.state.EmulatorState`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from .errors import NotFound
+from .errors import InvalidRow, NotFound
 from .filters import parse_filter
-from .mutations import MutationsMixin
 from .predicates import CompiledFilter, FilterCompiler
 from .query import Page, QueryOptions, ResultCache, run_query
 from .schema import Table
@@ -23,12 +22,12 @@ from .seed_context import SeedContext, resolve_counts
 from .seeding import seed_database
 from .store import Row, TableStore
 from .tables import TABLES
-from .values import DateFormat, RowVersionCounter
+from .values import DateFormat, RowVersionCounter, coerce
 
 DEFAULT_AS_OF = date(2026, 3, 31)
 
 
-class EmulatorState(MutationsMixin):
+class CompanyDatabase:
     """Tables of company ``company`` plus the options that shape the wire (page cap, date type...)."""
 
     def __init__(
@@ -112,6 +111,11 @@ class EmulatorState(MutationsMixin):
         compiled = self.compile_filter(store.table, options.filter_text)
         with self.lock:
             return run_query(store, options, compiled, self.page_cap, self.cache, self.next_links)
+
+    def key_tuple(self, table: Table, key: dict[str, Any]) -> tuple[Any, ...]:
+        if set(key) != set(table.key):
+            raise InvalidRow(f"{table.name} key is ({', '.join(table.key)}); got ({', '.join(key)}).")
+        return tuple(coerce(table.column(k), key[k], self.dates) for k in table.key)
 
     def row_dict(self, table: Table, row: Row) -> dict[str, Any]:
         return dict(zip(table.names, row, strict=True))

@@ -34,7 +34,8 @@ def csdl(tables: tuple[Table, ...], company: str, date_type: str) -> bytes:
     for table in tables:
         ET.SubElement(container, f"{{{EDM}}}EntitySet", {"Name": table.name, "EntityType": f"{NAMESPACE}.{table.name}"})
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document
 
 
 def _property_attributes(column: Column, date_type: str) -> dict[str, str]:

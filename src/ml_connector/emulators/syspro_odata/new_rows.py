@@ -11,12 +11,12 @@ from . import vocabulary as v
 from .seed_dimensions import address, company_names
 
 if TYPE_CHECKING:
-    from .state import EmulatorState
+    from .database import CompanyDatabase
 
 Values = dict[str, Any]
 
 
-def _highest(state: EmulatorState, table: str, what: tuple[Any, ...], scan: Any) -> int:
+def _highest(state: CompanyDatabase, table: str, what: tuple[Any, ...], scan: Any) -> int:
     """Highest value ``scan`` finds, memoised per table version, raised by this batch's allocations."""
     store = state.store(table)
     memo = state.scan_cache.get(what)
@@ -26,7 +26,7 @@ def _highest(state: EmulatorState, table: str, what: tuple[Any, ...], scan: Any)
     return max(memo[1], state.allocations.get(what, 0))
 
 
-def next_number(state: EmulatorState, table: str, column: str, width: int) -> str:
+def next_number(state: CompanyDatabase, table: str, column: str, width: int) -> str:
     """One past the highest all-digit value of ``column``, zero-padded like SYSPRO keys."""
     i = state.table(table).index(column)
     what = (table, column)
@@ -37,7 +37,7 @@ def next_number(state: EmulatorState, table: str, column: str, width: int) -> st
     return f"{highest + 1:0{width}d}"
 
 
-def next_journal(state: EmulatorState, year: int, period: int) -> int:
+def next_journal(state: CompanyDatabase, year: int, period: int) -> int:
     what = ("GenTransaction", year, period)
     highest = _highest(
         state,
@@ -49,7 +49,7 @@ def next_journal(state: EmulatorState, year: int, period: int) -> int:
     return highest + 1
 
 
-def _lookup(state: EmulatorState, table: str, **key: Any) -> Values:
+def _lookup(state: CompanyDatabase, table: str, **key: Any) -> Values:
     return state.get(table, **key) or {}
 
 
@@ -57,12 +57,12 @@ def _amount(rng: random.Random) -> float:
     return round(100 + 9900 * rng.random(), 2)
 
 
-def _on(given: Values, column: str, today: date, state: EmulatorState) -> date:
+def _on(given: Values, column: str, today: date, state: CompanyDatabase) -> date:
     text = given.get(column)
     return state.dates.to_date(text) if text else today
 
 
-def defaults(state: EmulatorState, table: str, given: Values, today: date) -> Values:
+def defaults(state: CompanyDatabase, table: str, given: Values, today: date) -> Values:
     """Table-specific defaults; ``given`` holds the caller's values already in wire form."""
     rng, day = state.rng, state.dates.day
     if table == "GenTransaction":
@@ -207,7 +207,7 @@ def gl_account_defaults(code: str) -> Values:
     }
 
 
-def new_dimension_key(state: EmulatorState, table: str) -> Values:
+def new_dimension_key(state: CompanyDatabase, table: str) -> Values:
     """A key for ``table`` that does not exist yet (used to build orphan facts)."""
     if table == "GenMaster":
         taken = {row[0] for row in state.store("GenMaster").rows}

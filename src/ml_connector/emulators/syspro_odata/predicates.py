@@ -53,7 +53,7 @@ class FilterCompiler:
             if bounds is None:
                 rest.append(self._bool(term))
                 continue
-            if bounds == "empty":
+            if isinstance(bounds, str):  # "empty": an impossible equality
                 return CompiledFilter(empty=True)
             lo, hi = bounds
             low = _tighter(low, lo, high=False) if lo else low

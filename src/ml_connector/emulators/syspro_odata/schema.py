@@ -69,6 +69,7 @@ class Table:
     touch_on_update: tuple[str, ...] = ()
     amount_column: str | None = None
     notes: str = ""
+    _index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {c.name: i for i, c in enumerate(self.columns)})
@@ -79,12 +80,12 @@ class Table:
 
     def index(self, name: str) -> int:
         try:
-            return self._index[name]  # type: ignore[attr-defined,no-any-return]
+            return self._index[name]
         except KeyError:
             raise KeyError(f"{self.name} has no column {name!r}") from None
 
     def has(self, name: str) -> bool:
-        return name in self._index  # type: ignore[attr-defined]
+        return name in self._index
 
     def column(self, name: str) -> Column:
         return self.columns[self.index(name)]
@@ -95,7 +96,7 @@ class Table:
 
     def sort_key(self) -> Callable[[tuple[Any, ...]], Any]:
         """Key function giving the storage order of a row tuple."""
-        return itemgetter(*(self.index(n) for n in self.storage_order))  # type: ignore[return-value]
+        return itemgetter(*(self.index(n) for n in self.storage_order))
 
     def key_of(self) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
         """Function returning a row's primary key as a tuple."""
@@ -103,7 +104,7 @@ class Table:
         if len(idx) == 1:
             i = idx[0]
             return lambda row: (row[i],)
-        return itemgetter(*idx)  # type: ignore[return-value]
+        return itemgetter(*idx)
 
 
 def parse_columns(spec: str) -> tuple[tuple[Column, ...], tuple[str, ...]]:

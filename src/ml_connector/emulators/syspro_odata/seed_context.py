@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 from .values import DateFormat, RowVersionCounter
 
+Rows = list[tuple[object, ...]]  # row tuples in column order
+
 DEFAULT_COUNTS: dict[str, int] = {
     "GenAnalysisCode": 12,
     "GenMaster": 150,

@@ -8,7 +8,30 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from . import vocabulary as v
-from .seed_context import SeedContext
+from .seed_context import Rows, SeedContext
+
+
+@dataclass(frozen=True)
+class CustomerSeed:
+    """A customer's attributes, shared by ArCustomer, ArInvoice and SorMaster seeding."""
+
+    code: str
+    name: str
+    short: str
+    klass: str
+    branch: str
+    salesperson: str
+    terms: tuple[str, int]
+    currency: str
+    limit: int
+    hold: str
+    phone: str
+    contact: str
+    email: str
+    address: tuple[str, str, str, str, str]
+    postal: str
+    added: date
+    weight: float
 
 
 @dataclass
@@ -20,7 +43,7 @@ class Dimensions:
     suppliers: list[tuple[str, str, str, int, float]] = field(default_factory=list)  # code, cur, branch, days, rate
     warehouses: list[str] = field(default_factory=list)
     items: list[tuple[str, str, str, float]] = field(default_factory=list)  # code, description, class, cost
-    customers: list[dict[str, object]] = field(default_factory=list)
+    customers: list[CustomerSeed] = field(default_factory=list)
 
 
 def company_names(rng: random.Random, count: int, trades: tuple[str, ...]) -> list[str]:
@@ -58,7 +81,8 @@ def gl_accounts(ctx: SeedContext, centres: list[str], dims: Dimensions) -> list[
     plant = [c for c in centres if c in v.PLANT_COST_CENTRES] or centres[:1]
     corp = centres[0] if "100" not in centres else "100"
     scopes = {"corp": [corp], "plant": plant, "all": centres}
-    core, rest = [], []
+    core: list[tuple[str, str, str, str, str]] = []
+    rest: list[tuple[str, str, str, str, str]] = []
     for account, desc, kind, group, scope in v.ACCOUNTS:
         for number, centre in enumerate(scopes[scope]):
             entry = (account, centre, desc, kind, group)
@@ -68,7 +92,7 @@ def gl_accounts(ctx: SeedContext, centres: list[str], dims: Dimensions) -> list[
     for extra in range(ctx.counts["GenMaster"] - len(chosen)):
         chosen.append((str(8000 + extra), corp, f"Sundry expense {extra + 1}", "E", "OPEX"))
     names = dict(v.COST_CENTRES)
-    rows = []
+    rows: Rows = []
     for account, centre, desc, kind, group in sorted(chosen):
         code = f"{v.GL_COMPANY_SEGMENT}-{account}-{centre}"
         dims.gl_by_account.setdefault(account, []).append(code)
@@ -83,7 +107,8 @@ def suppliers(ctx: SeedContext, dims: Dimensions) -> tuple[list[tuple[object, ..
     count = ctx.counts["ApSupplier"]
     names = company_names(rng, count, v.SUPPLIER_TRADES)
     added = ctx.workdays[0] - timedelta(days=3650)
-    supplier_rows, address_rows = [], []
+    supplier_rows: Rows = []
+    address_rows: Rows = []
     for number, name in enumerate(names, start=1):
         code = f"{number:06d}"
         street, line2, city, state, country, postal, phone = address(rng)
@@ -119,7 +144,7 @@ def suppliers(ctx: SeedContext, dims: Dimensions) -> tuple[list[tuple[object, ..
 
 
 def warehouses(ctx: SeedContext, dims: Dimensions) -> list[tuple[object, ...]]:
-    rows = []
+    rows: Rows = []
     known = list(v.WAREHOUSES[: ctx.counts["InvWhControl"]])
     for extra in range(ctx.counts["InvWhControl"] - len(known)):
         known.append((f"W{extra + 5}", f"WAREHOUSE {extra + 5}", "", "", "", "100"))
@@ -132,7 +157,7 @@ def warehouses(ctx: SeedContext, dims: Dimensions) -> list[tuple[object, ...]]:
 
 def stock_items(ctx: SeedContext, dims: Dimensions) -> list[tuple[object, ...]]:
     rng = ctx.rng("InvMaster")
-    rows = []
+    rows: Rows = []
     for number in range(ctx.counts["InvMaster"]):
         prefix, product_class, noun, material = v.PRODUCT_FAMILIES[number % len(v.PRODUCT_FAMILIES)]
         size = v.SIZES[(number // len(v.PRODUCT_FAMILIES)) % len(v.SIZES)]
@@ -169,50 +194,50 @@ def customers(ctx: SeedContext, dims: Dimensions) -> None:
         domain = "".join(ch for ch in name.split()[0].lower() if ch.isalpha())
         added = ctx.workdays[0] - timedelta(days=rng.randint(-300, 3000))
         dims.customers.append(
-            {
-                "code": f"{number:07d}",
-                "name": name,
-                "short": name.upper()[:20].rstrip(),
-                "class": rng.choice(("DI", "OE", "MU", "AG")),
-                "branch": rng.choice(("01", "02", "03")),
-                "salesperson": rng.choice(v.SALESPEOPLE),
-                "terms": rng.choice(v.TERMS),
-                "currency": currency,
-                "limit": rng.choice((5000, 10000, 25000, 50000, 100000, 250000)),
-                "hold": "Y" if rng.random() < 0.03 else "N",
-                "phone": phone,
-                "contact": contact,
-                "email": f"accounts@{domain}.example.com",
-                "address": (street, line2, city, state, country),
-                "postal": postal,
-                "added": min(added, ctx.as_of),
-                "weight": rng.paretovariate(1.2),
-            }
+            CustomerSeed(
+                code=f"{number:07d}",
+                name=name,
+                short=name.upper()[:20].rstrip(),
+                klass=rng.choice(("DI", "OE", "MU", "AG")),
+                branch=rng.choice(("01", "02", "03")),
+                salesperson=rng.choice(v.SALESPEOPLE),
+                terms=rng.choice(v.TERMS),
+                currency=currency,
+                limit=rng.choice((5000, 10000, 25000, 50000, 100000, 250000)),
+                hold="Y" if rng.random() < 0.03 else "N",
+                phone=phone,
+                contact=contact,
+                email=f"accounts@{domain}.example.com",
+                address=(street, line2, city, state, country),
+                postal=postal,
+                added=min(added, ctx.as_of),
+                weight=rng.paretovariate(1.2),
+            )
         )
 
 
 def customer_rows(ctx: SeedContext, dims: Dimensions, last_sale: dict[str, date]) -> list[tuple[object, ...]]:
-    rows = []
+    rows: Rows = []
     for c in dims.customers:
-        sale = last_sale.get(str(c["code"]))
+        sale = last_sale.get(c.code)
         rows.append(
             (
-                c["code"],
-                c["name"],
-                c["short"],
-                c["class"],
-                c["branch"],
-                c["salesperson"],
-                c["terms"][0],
-                c["currency"],
-                c["limit"],
-                c["hold"],
-                c["phone"],
-                c["contact"],
-                c["email"],
-                *c["address"],
-                c["postal"],
-                ctx.dates.day(c["added"]),  # type: ignore[arg-type]
+                c.code,
+                c.name,
+                c.short,
+                c.klass,
+                c.branch,
+                c.salesperson,
+                c.terms[0],
+                c.currency,
+                c.limit,
+                c.hold,
+                c.phone,
+                c.contact,
+                c.email,
+                *c.address,
+                c.postal,
+                ctx.dates.day(c.added),
                 ctx.dates.day(sale) if sale else None,
                 ctx.rowversion.next(),
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from .seed_context import SeedContext
+from .seed_context import Rows, SeedContext
 from .seed_dimensions import Dimensions
 
 # Source, control natural account, control sign (+1 debit), counter-line accounts, comment.
@@ -45,7 +45,7 @@ def gl_postings(ctx: SeedContext, dims: Dimensions) -> list[tuple[object, ...]]:
         control_code = (dims.gl_by_account.get(control) or _pool(dims, counters))[0]
         refs = [f"{source}{n:05d}" for n in range(1, 301)]
         plans.append((source, control_code, sign, _pool(dims, counters), comment, refs))
-    rows: list[tuple[object, ...]] = []
+    rows: Rows = []
     append, rand, choice = rows.append, rng.random, rng.choice
     journal_numbers: dict[tuple[int, int], int] = defaultdict(int)
     years: dict[int, int] = {}
@@ -70,7 +70,7 @@ def ap_invoices(ctx: SeedContext, dims: Dimensions) -> list[tuple[object, ...]]:
     days = sorted(rng.choices(ctx.workdays, k=count))
     next_number: dict[str, int] = {}
     journals: dict[tuple[int, int], int] = defaultdict(int)
-    rows = []
+    rows: Rows = []
     for invoice_day in days:
         supplier, currency, branch, terms, rate = rng.choice(dims.suppliers)
         number = next_number.get(supplier, rng.randint(1000, 90000)) + rng.randint(1, 40)
@@ -113,37 +113,38 @@ def ar_invoices(ctx: SeedContext, dims: Dimensions) -> tuple[list[tuple[object, 
     """AR invoices and credit notes, numbered in date order; also each customer's last sale date."""
     rng, count = ctx.rng("ArInvoice"), ctx.counts["ArInvoice"]
     days = sorted(rng.choices(ctx.workdays, k=count))
-    people = rng.choices(dims.customers, weights=[float(c["weight"]) for c in dims.customers], k=count)  # type: ignore[arg-type]
-    rows, last_sale = [], {}
+    people = rng.choices(dims.customers, weights=[c.weight for c in dims.customers], k=count)
+    rows: Rows = []
+    last_sale: dict[str, date] = {}
     for number, (day, c) in enumerate(zip(days, people, strict=True), start=100001):
         credit = rng.random() < 0.08
         net = round((-1 if credit else 1) * (80 + 20000 * rng.random() ** 2), 2)
-        tax = round(net * 0.07, 2) if c["currency"] == "USD" else 0.0
+        tax = round(net * 0.07, 2) if c.currency == "USD" else 0.0
         gross = round(net + tax, 2)
-        days_terms = c["terms"][1]  # type: ignore[index]
+        days_terms = c.terms[1]
         open_ = day + timedelta(days=days_terms + 10) >= ctx.as_of or rng.random() < 0.03
         balance = gross if open_ else 0.0
         order = "" if credit else f"{rng.randint(1, 400000):015d}"
         rows.append(
             (
-                c["code"],
+                c.code,
                 f"{number:08d}",
                 "C" if credit else "I",
                 ctx.dates.day(day),
                 order,
                 "" if credit else f"PO{rng.randint(10000, 99999)}",
-                c["salesperson"],
-                c["branch"],
-                c["terms"][0],  # type: ignore[index]
+                c.salesperson,
+                c.branch,
+                c.terms[0],
                 gross,
                 tax,
                 balance,
                 day.year,
                 day.month,
-                c["currency"],
+                c.currency,
                 ctx.rowversion.next(),
             )
         )
         if not credit:
-            last_sale[str(c["code"])] = day
+            last_sale[c.code] = day
     return rows, last_sale

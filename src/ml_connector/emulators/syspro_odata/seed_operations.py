@@ -6,17 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from . import vocabulary as v
-from .seed_context import SeedContext
+from .seed_context import Rows, SeedContext
 from .seed_dimensions import Dimensions
-
-Rows = list[tuple[object, ...]]
 
 
 def stock_balances(ctx: SeedContext, dims: Dimensions) -> Rows:
     rng = ctx.rng("InvWarehouse")
     combos = [(item, wh) for item in dims.items for wh in dims.warehouses]
     rng.shuffle(combos)
-    rows = []
+    rows: Rows = []
     for (code, _desc, _class, cost), warehouse in sorted(combos[: ctx.counts["InvWarehouse"]]):
         on_hand = float(rng.choice((0, rng.randint(1, 40), rng.randint(40, 2500))))
         sale = rng.choice(ctx.workdays) if rng.random() < 0.8 else None
@@ -43,7 +41,8 @@ def sales_orders(ctx: SeedContext, dims: Dimensions) -> tuple[Rows, Rows]:
     rng = ctx.rng("SorMaster")
     days = sorted(rng.choices(ctx.recent_workdays(120), k=ctx.counts["SorMaster"]))
     warehouse = "FG" if "FG" in dims.warehouses else dims.warehouses[0]
-    headers, lines = [], []
+    headers: Rows = []
+    lines: Rows = []
     for number, day in enumerate(days, start=400001):
         c = rng.choice(dims.customers)
         order = f"{number:015d}"
@@ -56,19 +55,19 @@ def sales_orders(ctx: SeedContext, dims: Dimensions) -> tuple[Rows, Rows]:
                 order,
                 "\\" if cancelled else status,
                 "O",
-                c["code"],
-                c["name"],
+                c.code,
+                c.name,
                 f"PO{rng.randint(10000, 99999)}",
                 ctx.dates.day(day),
                 ctx.dates.day(day),
                 ctx.dates.day(ship),
-                c["branch"],
+                c.branch,
                 warehouse,
-                c["salesperson"],
-                c["currency"],
-                *c["address"],
-                c["postal"],
-                c["email"],  # type: ignore[misc]
+                c.salesperson,
+                c.currency,
+                *c.address,
+                c.postal,
+                c.email,
                 "Y" if cancelled else " ",
                 ctx.rowversion.next(),
             )
@@ -103,7 +102,8 @@ def purchase_orders(ctx: SeedContext, dims: Dimensions) -> tuple[Rows, Rows]:
     rng = ctx.rng("PorMasterHdr")
     days = sorted(rng.choices(ctx.recent_workdays(150), k=ctx.counts["PorMasterHdr"]))
     plants = [w for w in dims.warehouses if w != "FG"] or dims.warehouses
-    headers, lines = [], []
+    headers: Rows = []
+    lines: Rows = []
     for number, day in enumerate(days, start=70001):
         supplier, currency, _branch, _terms, rate = rng.choice(dims.suppliers)
         order, warehouse = f"{number:015d}", rng.choice(plants)

@@ -1,4 +1,5 @@
-"""Mutation API for tests and demos: insert, update, delete, orphan facts, integrity report.
+"""The emulator's state object: the company database plus the mutation API for tests and demos
+(insert, update, delete, orphan facts, integrity report).
 
 Every write takes the state lock, bumps the database-wide rowversion (``TimeStamp``) and stamps the
 date columns SYSPRO itself would stamp (InvWhControl.DateLastChanged, InvWarehouse last sale/purchase).
@@ -8,17 +9,15 @@ from __future__ import annotations
 
 import re
 from datetime import date as date_type
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import new_rows
+from .database import CompanyDatabase
 from .errors import DuplicateKey, InvalidRow, MissingReference, NotFound
 from .schema import Table
 from .store import Row
 from .tables import ALL_TABLES
 from .values import coerce
-
-if TYPE_CHECKING:
-    from .state import EmulatorState
 
 _TEXT_CHANGE = {
     "GenMaster": "Description",
@@ -34,15 +33,10 @@ _REVISION = re.compile(r" \(rev \d+\)$")
 Values = dict[str, Any]
 
 
-class MutationsMixin:
-    """Write side of :class:`~.state.EmulatorState` (methods use its lock, stores and clock)."""
+class EmulatorState(CompanyDatabase):
+    """What ``app.state.emulator`` holds: seeded tables, queries, and thread-safe writes."""
 
-    def key_tuple(self: EmulatorState, table: Table, key: Values) -> tuple[Any, ...]:
-        if set(key) != set(table.key):
-            raise InvalidRow(f"{table.name} key is ({', '.join(table.key)}); got ({', '.join(key)}).")
-        return tuple(coerce(table.column(k), key[k], self.dates) for k in table.key)
-
-    def insert(self: EmulatorState, name: str, rows: list[Values], *, allow_orphans: bool = False) -> list[Values]:
+    def insert(self, name: str, rows: list[Values], *, allow_orphans: bool = False) -> list[Values]:
         """Insert rows (all or none). Left-out columns get realistic defaults; keys SYSPRO numbers
         itself (journal, invoice, order, supplier and customer codes) are allocated when absent."""
         store = self.store(name)
@@ -103,17 +97,17 @@ class MutationsMixin:
                 values = {**before, **(wire if changes else self._default_change(table, before))}
                 if date is None:
                     self._stamp_dates(table, before, values, today)
-                elif date is True:
-                    values[table.date_column] = self.dates.day(today)  # type: ignore[index]
-                elif date is not False:
-                    values[table.date_column] = coerce(table.column(table.date_column), date, self.dates)  # type: ignore[arg-type]
+                elif table.date_column and date is True:
+                    values[table.date_column] = self.dates.day(today)
+                elif table.date_column and date is not False:
+                    values[table.date_column] = coerce(table.column(table.date_column), date, self.dates)
                 values["TimeStamp"] = self.rowversion.next()
                 new = tuple(values[c] for c in table.names)
                 store.replace(old, new)
                 out.append(self.row_dict(table, new))
             return out
 
-    def delete(self: EmulatorState, name: str, keys: list[Values]) -> int:
+    def delete(self, name: str, keys: list[Values]) -> int:
         store = self.store(name)
         with self.lock:
             targets = [self._existing(store.table, store.get(self.key_tuple(store.table, k)), k) for k in keys]
@@ -121,7 +115,7 @@ class MutationsMixin:
                 store.delete(row)
             return len(targets)
 
-    def orphan_fact(self: EmulatorState, name: str, *, column: str | None = None, **overrides: Any) -> Values:
+    def orphan_fact(self, name: str, *, column: str | None = None, **overrides: Any) -> Values:
         """Insert a fact naming a dimension key that does not exist yet; returns the rows and the
         missing key, so a test can add the dimension row later with :meth:`insert`."""
         table = self.table(name)
@@ -152,7 +146,7 @@ class MutationsMixin:
             inserted = self.insert(name, rows, allow_orphans=True)
             return {"rows": inserted, "missing": {"table": dim, "key": dim_key}}
 
-    def integrity(self: EmulatorState) -> list[Values]:
+    def integrity(self) -> list[Values]:
         """Every fact value naming a dimension row that does not exist (empty when consistent)."""
         problems: list[Values] = []
         with self.lock:
@@ -188,9 +182,7 @@ class MutationsMixin:
         return problems
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _complete(
-        self: EmulatorState, table: Table, given: Values, today: date_type, journals: dict[Any, tuple[int, int]]
-    ) -> Values:
+    def _complete(self, table: Table, given: Values, today: date_type, journals: dict[Any, tuple[int, int]]) -> Values:
         unknown = sorted(set(given) - set(table.names))
         if unknown:
             raise InvalidRow(f"{table.name} has no column(s) {unknown}.")
@@ -221,7 +213,7 @@ class MutationsMixin:
                 values[name] = coerce(column, "" if column.kind == "str" else 0, self.dates)
         return values
 
-    def _check_references(self: EmulatorState, table: Table, values: Values) -> None:
+    def _check_references(self, table: Table, values: Values) -> None:
         for column, dim in table.references.items():
             value = values.get(column)
             if value and str(value).strip() and self.store(dim).get((value,)) is None:
@@ -230,18 +222,18 @@ class MutationsMixin:
                     f"first, or pass allow_orphans=True to create the orphan on purpose."
                 )
 
-    def _store_new(self: EmulatorState, table: Table, values: Values) -> Values:
+    def _store_new(self, table: Table, values: Values) -> Values:
         values["TimeStamp"] = self.rowversion.next()
         row = tuple(values[c] for c in table.names)
         self.store(table.name).insert(row)
         return self.row_dict(table, row)
 
-    def _existing(self: EmulatorState, table: Table, row: Row | None, key: Values) -> Row:
+    def _existing(self, table: Table, row: Row | None, key: Values) -> Row:
         if row is None:
             raise NotFound(f"{table.name} has no row with key {key!r}.")
         return row
 
-    def _default_change(self: EmulatorState, table: Table, values: Values) -> Values:
+    def _default_change(self, table: Table, values: Values) -> Values:
         if table.name == "InvWarehouse":
             qty = values["QtyOnHand"]
             step = float(self.rng.randint(1, int(qty))) if qty >= 1 else float(self.rng.randint(10, 100))
@@ -258,7 +250,7 @@ class MutationsMixin:
         revision = f" (rev {self.rowversion.value + 1})"
         return {column.name: base[: (column.length or 50) - len(revision)] + revision}
 
-    def _stamp_dates(self: EmulatorState, table: Table, before: Values, after: Values, today: date_type) -> None:
+    def _stamp_dates(self, table: Table, before: Values, after: Values, today: date_type) -> None:
         for column in table.touch_on_update:
             after[column] = self.dates.day(today)
         if table.name == "InvWarehouse" and after["QtyOnHand"] != before["QtyOnHand"]:
