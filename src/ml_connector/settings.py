@@ -50,7 +50,17 @@ class Settings(BaseModel):
     keys_env: str | None = Field(default=None, exclude=True)
     config_path: Path | None = Field(default=None, exclude=True)
 
-    model_config = {"populate_by_name": True}
+    # Sections of other integrations ([commerce-syspro], [syspro-sterling], ...) are kept as plain tables;
+    # each integration validates its own with its own pydantic model (see ``section``).
+    model_config = {"populate_by_name": True, "extra": "allow"}
+
+    def section(self, name: str) -> dict[str, Any]:
+        """The raw ``[name]`` table of the config file ({} when absent)."""
+        extra = self.model_extra or {}
+        value = extra.get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(f"[{name}] in the config must be a table, not {type(value).__name__}.")
+        return value
 
     @property
     def store_url(self) -> str:
