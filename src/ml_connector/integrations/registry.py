@@ -10,6 +10,8 @@ from ml_connector.errors import ConfigError
 
 INTEGRATIONS: dict[str, str] = {
     "syspro-looker": "ml_connector.integrations.syspro_looker.wiring",
+    "commerce-syspro": "ml_connector.integrations.commerce_syspro.wiring",
+    "syspro-sterling": "ml_connector.integrations.syspro_sterling.wiring",
 }
 
 

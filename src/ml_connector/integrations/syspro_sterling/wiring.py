@@ -1,0 +1,112 @@
+"""Builds SYSPRO -> Sterling from settings, store mappings and stored connections: the OData source with
+detail lines, the X12 document targets, the supplier <-> partner sync, the 997 reader and the checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ml_connector.bootstrap import App
+from ml_connector.connectors.sterling import SterlingB2BClient
+from ml_connector.connectors.syspro.odata_source import SysproODataSource
+from ml_connector.core.hashing import content_hash
+from ml_connector.core.streams import StreamSpec
+from ml_connector.engine.context import RunContext
+from ml_connector.engine.record_runner import RecordStreamRunner
+from ml_connector.integrations.plan import CheckResult, IntegrationPlan
+from ml_connector.integrations.syspro_looker.wiring import _probe, syspro_client
+from ml_connector.integrations.syspro_sterling import config
+from ml_connector.integrations.syspro_sterling.acks import AckReader
+from ml_connector.integrations.syspro_sterling.partners import PartnerDirectory, TradingPartnerTarget, pull_edi_ids
+from ml_connector.integrations.syspro_sterling.source import DocumentSource
+from ml_connector.integrations.syspro_sterling.streams import ACK_STREAM, NAME, streams
+from ml_connector.integrations.syspro_sterling.targets import X12DocumentTarget
+from ml_connector.store.ledger import RecordLedger
+
+
+def sterling_client(app: App, connection: str, **http: Any) -> SterlingB2BClient:
+    stored = app.connections.get(connection)
+    s = stored.settings
+    return SterlingB2BClient(
+        s["base_url"], s["username"], stored.secret("password"), verify=bool(s.get("verify_tls", True)),
+        allow_insecure_http=str(s.get("allow_insecure_http", "false")).lower() in ("1", "true", "yes"), **http,
+    )  # fmt: skip
+
+
+def build_plan(app: App, **http: Any) -> IntegrationPlan:
+    cfg = config.load(app.settings.section(NAME))
+    directory = PartnerDirectory(app, cfg)
+    odata = syspro_client(app, cfg.syspro_connection, **http)
+    sterling = sterling_client(app, cfg.sterling_connection)
+    source = DocumentSource(SysproODataSource(odata))
+    declared = streams(directory.codes("supplier"), directory.codes("customer"), since=cfg.since,
+                       lookback_days=cfg.lookback_days, shipment_statuses=cfg.shipment_statuses,
+                       sync_suppliers=cfg.sync_suppliers)  # fmt: skip
+    targets: dict[str, Any] = {
+        "supplier_partner": TradingPartnerTarget(sterling, directory, cfg.community),
+        "purchase_order": X12DocumentTarget(app, sterling, directory, cfg, app.clock, updates=True),
+        "invoice": X12DocumentTarget(app, sterling, directory, cfg, app.clock, updates=False),
+        "shipment": X12DocumentTarget(app, sterling, directory, cfg, app.clock, updates=False),
+    }
+    acks = AckReader(sterling, directory, cfg)
+    pulled: list[str] = []  # run ids whose partner pull is done (once per run, before any document)
+
+    def handle(ctx: RunContext, stream: StreamSpec, all_streams: dict[str, StreamSpec], full_refresh: bool) -> None:
+        if stream.name == ACK_STREAM:
+            acks.run(ctx)
+            return
+        if ctx.run_id not in pulled:
+            _pull_partners(ctx, app, sterling, directory)
+            pulled.append(ctx.run_id)
+        RecordStreamRunner(ctx, source, targets[stream.name]).run_stream(stream, all_streams, full_refresh=full_refresh)
+
+    def replay(ctx: RunContext, stream: StreamSpec, rows: list[dict[str, Any]]) -> None:
+        RecordStreamRunner(ctx, source, targets[stream.name]).replay(stream, rows)
+
+    def checks() -> list[CheckResult]:
+        results = [
+            _probe("SYSPRO OData", f"read {name}", lambda n=name: f"{odata.probe(n)} row(s) readable")
+            for name in ("PorMasterHdr", "PorMasterDetail", "ArInvoice", "SorMaster", "SorDetail", "ApSupplier")
+        ]
+        results.append(_probe("Sterling B2B", "log in", lambda: (sterling.check(), "authenticated")[1]))
+        for box in (cfg.outbox, cfg.inbox):
+            results.append(
+                _probe(
+                    "Sterling B2B", f"mailbox {box}", lambda b=box: "exists" if sterling.get_mailbox(b) else _missing(b)
+                )
+            )
+        results.append(
+            _probe(
+                "Sterling B2B", "list trading partners", lambda: f"{len(sterling.list_trading_partners())} partner(s)"
+            )
+        )
+        return results
+
+    plan = IntegrationPlan(NAME, declared, handle, None, checks)
+    plan.replayer = replay
+    plan.closers += [odata.close, sterling.close]
+    return plan
+
+
+def _pull_partners(ctx: RunContext, app: App, sterling: SterlingB2BClient, directory: PartnerDirectory) -> None:
+    """Sterling -> connector: EDI ids (Sterling owns them); unmapped community partners noted once."""
+    now = ctx.clock.now()
+    unmapped = pull_edi_ids(app, sterling, directory, now)
+    noted = {
+        r["source_id"]
+        for r in app.store.ledger.search(
+            integration=NAME, stream="partner_from_sterling", status="needs_supplier", limit=10_000
+        )
+    }
+    rows = [{"run_id": ctx.run_id, "integration": NAME, "stream": "partner_from_sterling", "source_id": name,
+             "source_ts": None, "extracted_at": now, "delivered_at": None, "target_ref": f"partner:{name}",
+             "status": "needs_supplier", "attempts": 1, "content_hash": content_hash({"partner": name}),
+             "error": f"Sterling trading partner {name} has no SYSPRO supplier or customer mapped to it; map one "
+                      f"with `ml-connector mappings set {NAME} supplier <code> {name}`.", "replay_of": None}
+            for name in unmapped if name not in noted]  # fmt: skip
+    if rows:
+        with app.store.engine.begin() as db:
+            RecordLedger.append(db, rows)
+
+
+def _missing(path: str) -> str:
+    raise LookupError(f"mailbox {path} does not exist; create it in Sterling or fix [syspro-sterling].company")
