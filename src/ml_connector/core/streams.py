@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ml_connector.core.columns import ColumnMap, map_row
 from ml_connector.core.cursors import CursorSpec
 
 Row = dict[str, Any]
@@ -46,6 +47,7 @@ class StreamSpec:
         references: target-side keys each mapped row must find.
         hash_ignore: source columns left out of the content hash (e.g. rowversion).
         select: source columns to ask for (None: all).
+        columns: the declarative form of ``mapper`` (core/columns.py), enabling vectorised bulk loads.
     """
 
     name: str
@@ -60,10 +62,18 @@ class StreamSpec:
     hash_ignore: frozenset[str] = frozenset()
     select: tuple[str, ...] | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    columns: ColumnMap = ()  # declarative mapping; when set, bulk loads map whole pages with Arrow
+
+
+def mapped_by(columns: ColumnMap) -> Mapper:
+    """The row mapper of a declarative column map (use with ``StreamSpec(columns=...)``)."""
+
+    def mapper(row: Mapping[str, Any]) -> Row:
+        return map_row(columns, row)
+
+    return mapper
 
 
 def dimensions_first(streams: list[StreamSpec]) -> list[StreamSpec]:
     """Order streams so every dimension loads before any fact (stable within each kind)."""
-    return [s for s in streams if s.kind is StreamKind.DIMENSION] + [
-        s for s in streams if s.kind is StreamKind.FACT
-    ]
+    return [s for s in streams if s.kind is StreamKind.DIMENSION] + [s for s in streams if s.kind is StreamKind.FACT]

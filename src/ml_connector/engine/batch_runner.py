@@ -7,17 +7,21 @@ Parked facts are released first in each fact stream, so a newer version read in 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import structlog
 from sqlalchemy import text
 
-from ml_connector.core.cursors import Window, next_cursor, plan_window
-from ml_connector.core.hashing import content_hash, source_id
+from ml_connector.core.cursors import Precision, Window, next_cursor, plan_window
 from ml_connector.core.records import Outcome
 from ml_connector.core.streams import StreamKind, StreamSpec
+from ml_connector.engine.arrow_mapping import content_hashes, map_table, source_ids
 from ml_connector.engine.context import RunContext
+from ml_connector.engine.prefetch import prefetched
 from ml_connector.engine.sources import Source
 from ml_connector.engine.targets import BatchTarget
 from ml_connector.store.cursors import CursorStore
@@ -27,6 +31,16 @@ from ml_connector.store.parking import ParkedStore, plain_json
 log = structlog.get_logger("ml_connector.engine")
 
 META_COLUMNS = ("_source_ts", "_loaded_at", "_run_id", "_content_hash")
+
+
+@dataclass
+class _StreamLoad:
+    stream: StreamSpec
+    window: Window | None
+    stored: str | None
+    parked: list[dict[str, Any]] = field(default_factory=list)
+    max_seen: list[Any] = field(default_factory=lambda: [None])
+    batches: Iterator[pa.Table] = field(default_factory=lambda: iter(()))
 
 
 class BatchStreamRunner:
@@ -39,25 +53,33 @@ class BatchStreamRunner:
         self.batch_rows = batch_rows
 
     def run_stream(self, stream: StreamSpec, all_streams: Mapping[str, StreamSpec], *, full_refresh: bool) -> None:
+        self.run_group([stream], all_streams, full_refresh=full_refresh)
+
+    def run_group(self, streams: list[StreamSpec], all_streams: Mapping[str, StreamSpec], *, full_refresh: bool) -> None:
+        """Load several streams in ONE target write (one dlt load), then commit each stream's ledger and cursor.
+
+        The engine groups dimensions and facts separately, so facts are checked against loaded dimensions.
+        """
         ctx = self.ctx
-        tally = ctx.tally(stream.name)
-        known_refs = {
-            ref.column: self.target.known_keys(all_streams[ref.dimension]) for ref in stream.references
-        }
-        if stream.kind is StreamKind.FACT:
-            self._release_parked(stream, known_refs)
-        stored = None if full_refresh or stream.cursor is None else ctx.store.cursors.get(ctx.integration, stream.name)
-        window = plan_window(stream.cursor, stored, ctx.clock.now()) if stream.cursor else None
-        check_hashes = not full_refresh and ctx.store.ledger.has_state(ctx.integration, stream.name)
-        parked_rows: list[dict[str, Any]] = []
-        max_seen: list[date | datetime | int | None] = [None]
-        ctx.progress.stream_started(stream.name, None)
-        log.info("stream.read", stream=stream.name, window=window.describe() if window else "all")
-        batches = self._batches(stream, window, known_refs, check_hashes, parked_rows, max_seen)
-        loaded = self.target.write(stream, batches)
-        self._commit(stream, window, stored, max_seen[0], parked_rows)
-        tally.count(Outcome.LOADED, loaded)
-        ctx.progress.stream_finished(stream.name, tally)
+        plans: list[_StreamLoad] = []
+        for stream in streams:
+            known_refs = {ref.column: self.target.known_keys(all_streams[ref.dimension]) for ref in stream.references}
+            if stream.kind is StreamKind.FACT:
+                self._release_parked(stream, known_refs)
+            stored = None if full_refresh or stream.cursor is None else ctx.store.cursors.get(ctx.integration, stream.name)
+            window = plan_window(stream.cursor, stored, ctx.clock.now()) if stream.cursor else None
+            check_hashes = not full_refresh and ctx.store.ledger.has_state(ctx.integration, stream.name)
+            plan = _StreamLoad(stream, window, stored)
+            ctx.progress.stream_started(stream.name, None)
+            log.info("stream.read", stream=stream.name, window=window.describe() if window else "all")
+            plan.batches = self._batches(stream, window, known_refs, check_hashes, plan.parked, plan.max_seen)
+            plans.append(plan)
+        loaded = self.target.write_many([(p.stream, p.batches) for p in plans])
+        for plan in plans:
+            self._commit(plan.stream, plan.window, plan.stored, plan.max_seen[0], plan.parked)
+            tally = ctx.tally(plan.stream.name)
+            tally.count(Outcome.LOADED, loaded.get(plan.stream.name, 0))
+            ctx.progress.stream_finished(plan.stream.name, tally)
 
     def _batches(
         self,
@@ -67,45 +89,111 @@ class BatchStreamRunner:
         check_hashes: bool,
         parked_rows: list[dict[str, Any]],
         max_seen: list[date | datetime | int | None],
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[pa.Table]:
+        """Pages -> Arrow: ids, hashes, unchanged filter, mapping, reference checks, all page-at-a-time."""
         ctx = self.ctx
         tally = ctx.tally(stream.name)
         ledger = ctx.store.ledger
-        pages = self.source.pages(stream, window or Window("", stream.cursor.precision if stream.cursor else "date"))  # type: ignore[arg-type]
-        batch: list[dict[str, Any]] = []
+        empty = Window("", stream.cursor.precision) if stream.cursor else Window("", Precision.DATE)
         cursor_col = stream.cursor.column if stream.cursor else None
-        for page in pages:
+        ref_sets = {col: pa.array(sorted(keys), pa.string()) for col, keys in known_refs.items()}
+        pending: list[pa.Table] = []
+        pending_rows = 0
+        for page in prefetched(self.source.pages(stream, window or empty)):
             now = ctx.clock.now()
-            ids = [source_id(row, stream.key) for row in page]
-            hashes = [content_hash(row, ignore=stream.hash_ignore) for row in page]
-            previous = ledger.known_hashes(ctx.integration, stream.name, ids) if check_hashes else {}
-            staged: list[tuple[Any, ...]] = []
-            for row, sid, digest in zip(page, ids, hashes, strict=True):
-                if cursor_col is not None:
-                    seen = self.source.cursor_value(stream, row)
-                    if seen is not None and (max_seen[0] is None or seen > max_seen[0]):  # type: ignore[operator]
-                        max_seen[0] = seen
-                if previous.get(sid) == digest:
-                    tally.count(Outcome.UNCHANGED)
-                    continue
-                source_ts = str(row.get(cursor_col)) if cursor_col else None
-                mapped = stream.mapper(row)
-                missing = _missing_reference(stream, mapped, known_refs)
-                if missing is not None:
-                    parked_rows.append(_parked_row(ctx, stream, sid, digest, source_ts, mapped, missing, now))
-                    tally.count(Outcome.PARKED)
-                    continue
-                mapped.update(_source_ts=source_ts, _loaded_at=now, _run_id=ctx.run_id, _content_hash=digest)
-                batch.append(mapped)
-                staged.append((ctx.run_id, ctx.integration, stream.name, sid, source_ts, now, digest))
+            table = pa.Table.from_pylist(page)
+            if cursor_col is not None:
+                self._track_cursor(stream, table, max_seen)
+            ids = source_ids(table, stream.key)
+            hashes = content_hashes(table, stream.hash_ignore)
+            if check_hashes:
+                previous = ledger.known_hashes(ctx.integration, stream.name, ids)
+                changed = [previous.get(i) != h for i, h in zip(ids, hashes, strict=True)]
+                tally.count(Outcome.UNCHANGED, changed.count(False))
+                if not all(changed):
+                    mask = pa.array(changed)
+                    table = table.filter(mask)
+                    ids = [i for i, keep in zip(ids, changed, strict=True) if keep]
+                    hashes = [h for h, keep in zip(hashes, changed, strict=True) if keep]
             tally.read += len(page)
-            ledger.stage(staged)
             ctx.progress.advance(stream.name, len(page))
-            if len(batch) >= self.batch_rows:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+            if table.num_rows == 0:
+                continue
+            mapped = self._map(stream, table)
+            source_ts = _text_column(table, cursor_col) if cursor_col else [None] * table.num_rows
+            ok = self._references_ok(stream, mapped, ref_sets, table.num_rows)
+            if ok is not None:
+                for index in (i for i, good in enumerate(ok) if not good):
+                    row = {name: values[index].as_py() for name, values in mapped.items()}
+                    missing = _missing_reference(stream, row, known_refs)
+                    assert missing is not None
+                    parked_rows.append(
+                        _parked_row(ctx, stream, ids[index], hashes[index], source_ts[index], row, missing, now)
+                    )
+                tally.count(Outcome.PARKED, ok.count(False))
+            out = pa.table(
+                {
+                    **mapped,
+                    "_source_ts": pa.array(source_ts, pa.string()),
+                    "_loaded_at": pa.array([now] * table.num_rows, pa.timestamp("us", tz="UTC")),
+                    "_run_id": pa.array([ctx.run_id] * table.num_rows, pa.string()),
+                    "_content_hash": pa.array(hashes, pa.string()),
+                }
+            )
+            if ok is not None:
+                out = out.filter(pa.array(ok))
+                keep = [i for i, good in enumerate(ok) if good]
+                ids, hashes, source_ts = [ids[i] for i in keep], [hashes[i] for i in keep], [source_ts[i] for i in keep]
+            ledger.stage(
+                [
+                    (ctx.run_id, ctx.integration, stream.name, i, ts, now, h)
+                    for i, ts, h in zip(ids, source_ts, hashes, strict=True)
+                ]
+            )
+            pending.append(out)
+            pending_rows += out.num_rows
+            if pending_rows >= self.batch_rows:
+                yield pa.concat_tables(pending)
+                pending, pending_rows = [], 0
+        if pending:
+            yield pa.concat_tables(pending)
+
+    def _map(self, stream: StreamSpec, table: pa.Table) -> dict[str, Any]:
+        if stream.columns:
+            return map_table(stream.columns, table)
+        rows = [stream.mapper(row) for row in table.to_pylist()]
+        mapped = pa.Table.from_pylist(rows)
+        return {name: mapped.column(name) for name in mapped.column_names}
+
+    @staticmethod
+    def _references_ok(
+        stream: StreamSpec, mapped: dict[str, Any], ref_sets: dict[str, pa.Array], n: int
+    ) -> list[bool] | None:
+        """Per row: do all references exist (null/empty values need nothing)? None when all do."""
+        if not stream.references:
+            return None
+        ok = pa.array([True] * n)
+        for ref in stream.references:
+            values = pc.cast(mapped[ref.column], pa.string())
+            blank = pc.or_kleene(pc.is_null(values), pc.equal(values, ""))
+            found = pc.is_in(values, value_set=ref_sets[ref.column])
+            ok = pc.and_kleene(ok, pc.or_kleene(pc.fill_null(blank, True), found))
+        flags = [bool(v) for v in ok.to_pylist()]
+        return None if all(flags) else flags
+
+    def _track_cursor(self, stream: StreamSpec, table: pa.Table, max_seen: list[Any]) -> None:
+        assert stream.cursor is not None
+        column = stream.cursor.column
+        if column not in table.column_names:
+            return
+        if stream.cursor.precision is Precision.ROWVERSION:
+            values = [v for v in table.column(column).to_pylist() if v]
+            seen = max((self.source.cursor_value(stream, {column: v}) for v in values), default=None)  # type: ignore[type-var]
+        else:  # ISO text sorts chronologically within one wire format
+            top = pc.max(pc.cast(table.column(column), pa.string())).as_py()
+            seen = self.source.cursor_value(stream, {column: top}) if top else None
+        if seen is not None and (max_seen[0] is None or seen > max_seen[0]):
+            max_seen[0] = seen
 
     def _commit(
         self,
@@ -129,7 +217,11 @@ class BatchStreamRunner:
                 {"now": now, "run_id": ctx.run_id, "integration": ctx.integration, "stream": stream.name},
             )
             ctx.store.ledger.commit_staged(
-                db, run_id=ctx.run_id, integration=ctx.integration, stream=stream.name, status=Outcome.LOADED,
+                db,
+                run_id=ctx.run_id,
+                integration=ctx.integration,
+                stream=stream.name,
+                status=Outcome.LOADED,
                 delivered_at=now,
             )
             if parked_rows:
@@ -159,7 +251,7 @@ class BatchStreamRunner:
             row = dict(p["payload"])
             row.update(_source_ts=p["source_ts"], _loaded_at=now, _run_id=ctx.run_id, _content_hash=p["content_hash"])
             rows.append(row)
-        written = self.target.write(stream, iter([rows]))
+        written = self.target.write_many([(stream, iter([rows]))]).get(stream.name, 0)
         with ctx.store.engine.begin() as db:
             for p in ready:
                 ParkedStore.mark(db, p["id"], "released", ctx.run_id, now)
@@ -168,10 +260,17 @@ class BatchStreamRunner:
                 db,
                 [
                     {
-                        "run_id": ctx.run_id, "integration": ctx.integration, "stream": stream.name,
-                        "source_id": p["source_id"], "source_ts": p["source_ts"], "extracted_at": p["parked_at"],
-                        "delivered_at": now, "status": Outcome.RELEASED, "attempts": p["attempts"] + 1,
-                        "content_hash": p["content_hash"], "replay_of": None,
+                        "run_id": ctx.run_id,
+                        "integration": ctx.integration,
+                        "stream": stream.name,
+                        "source_id": p["source_id"],
+                        "source_ts": p["source_ts"],
+                        "extracted_at": p["parked_at"],
+                        "delivered_at": now,
+                        "status": Outcome.RELEASED,
+                        "attempts": p["attempts"] + 1,
+                        "content_hash": p["content_hash"],
+                        "replay_of": None,
                     }
                     for p in ready
                 ],
@@ -193,22 +292,50 @@ def _missing_reference(
 
 
 def _parked_row(
-    ctx: RunContext, stream: StreamSpec, sid: str, digest: str, source_ts: str | None,
-    mapped: dict[str, Any], missing: tuple[str, str, str], now: datetime,
+    ctx: RunContext,
+    stream: StreamSpec,
+    sid: str,
+    digest: str,
+    source_ts: str | None,
+    mapped: dict[str, Any],
+    missing: tuple[str, str, str],
+    now: datetime,
 ) -> dict[str, Any]:
     label, dimension, key = missing
     return {
-        "integration": ctx.integration, "stream": stream.name, "source_id": sid, "content_hash": digest,
-        "source_ts": source_ts, "payload": plain_json(mapped), "status": "parked",
+        "integration": ctx.integration,
+        "stream": stream.name,
+        "source_id": sid,
+        "content_hash": digest,
+        "source_ts": source_ts,
+        "payload": plain_json(mapped),
+        "status": "parked",
         "reason": f"{stream.name} {sid} references {label} {key!r}, which is not loaded yet ({dimension}). "
         f"It will load by itself once {label} {key!r} arrives; `ml-connector replay` forces a re-check.",
-        "reference": label, "ref_key": key, "run_id": ctx.run_id, "parked_at": now,
+        "reference": label,
+        "ref_key": key,
+        "run_id": ctx.run_id,
+        "parked_at": now,
     }
 
 
 def _ledger_row_for_parked(p: dict[str, Any]) -> dict[str, Any]:
     return {
-        "run_id": p["run_id"], "integration": p["integration"], "stream": p["stream"], "source_id": p["source_id"],
-        "source_ts": p["source_ts"], "extracted_at": p["parked_at"], "delivered_at": None,
-        "status": Outcome.PARKED, "attempts": 1, "error": p["reason"], "content_hash": p["content_hash"],
+        "run_id": p["run_id"],
+        "integration": p["integration"],
+        "stream": p["stream"],
+        "source_id": p["source_id"],
+        "source_ts": p["source_ts"],
+        "extracted_at": p["parked_at"],
+        "delivered_at": None,
+        "status": Outcome.PARKED,
+        "attempts": 1,
+        "error": p["reason"],
+        "content_hash": p["content_hash"],
     }
+
+
+def _text_column(table: pa.Table, name: str) -> list[str | None]:
+    if name not in table.column_names:
+        return [None] * table.num_rows
+    return pc.cast(table.column(name), pa.string()).to_pylist()  # type: ignore[no-any-return]

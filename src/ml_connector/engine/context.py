@@ -77,7 +77,5 @@ class RunReport:
             "finished_at": self.finished_at.isoformat(),
             "duration_s": round(self.duration_s, 3),
             "error": self.error,
-            "streams": [
-                {k: v for k, v in vars(t).items()} for t in self.streams
-            ],
+            "streams": [{k: v for k, v in vars(t).items()} for t in self.streams],
         }

@@ -71,8 +71,16 @@ class RecordStreamRunner:
         return self.deliver(stream, sid, digest, stream.mapper(row), source_ts, extracted_at=self.ctx.clock.now())
 
     def deliver(
-        self, stream: StreamSpec, sid: str, digest: str, mapped: dict[str, Any], source_ts: str | None,
-        *, extracted_at: datetime, replay_of: int | None = None, parked_id: int | None = None,
+        self,
+        stream: StreamSpec,
+        sid: str,
+        digest: str,
+        mapped: dict[str, Any],
+        source_ts: str | None,
+        *,
+        extracted_at: datetime,
+        replay_of: int | None = None,
+        parked_id: int | None = None,
     ) -> Outcome:
         ctx, ledger = self.ctx, self.ctx.store.deliveries
         tally = ctx.tally(stream.name)
@@ -83,13 +91,18 @@ class RecordStreamRunner:
                 self._settle_parked(parked_id, "superseded")
             return Outcome.UNCHANGED
         previous = ledger.last_delivered(ctx.integration, stream.name, sid)
-        delivery = Delivery(ctx.integration, stream.name, sid, digest, mapped,
-                            previous.target_ref if previous else None)
+        delivery = Delivery(
+            ctx.integration, stream.name, sid, digest, mapped, previous.target_ref if previous else None
+        )
         record = _Record(stream.name, sid, digest, source_ts, extracted_at, replay_of, parked_id)
         if previous is not None and self.target.change_policy is ChangePolicy.REVIEW:
-            return self._finish(record, Outcome.CHANGED_AFTER_POST, previous.target_ref,
-                                error=f"{stream.name} {sid} changed after it was posted as {previous.target_ref}; "
-                                "it is not posted again. Review the difference in the source and the target.")
+            return self._finish(
+                record,
+                Outcome.CHANGED_AFTER_POST,
+                previous.target_ref,
+                error=f"{stream.name} {sid} changed after it was posted as {previous.target_ref}; "
+                "it is not posted again. Review the difference in the source and the target.",
+            )
         try:
             self.target.check_references(delivery)
             if state is not None and state.state == "sending":
@@ -112,10 +125,19 @@ class RecordStreamRunner:
         for p in rows:
             if automatic and p["status"] == "failed":
                 continue
-            last = self.ctx.store.ledger.search(integration=self.ctx.integration, stream=stream.name,
-                                                source_id=p["source_id"], limit=1)
-            self.deliver(stream, p["source_id"], p["content_hash"], dict(p["payload"]), p["source_ts"],
-                         extracted_at=p["parked_at"], replay_of=last[0]["id"] if last else None, parked_id=p["id"])
+            last = self.ctx.store.ledger.search(
+                integration=self.ctx.integration, stream=stream.name, source_id=p["source_id"], limit=1
+            )
+            self.deliver(
+                stream,
+                p["source_id"],
+                p["content_hash"],
+                dict(p["payload"]),
+                p["source_ts"],
+                extracted_at=p["parked_at"],
+                replay_of=last[0]["id"] if last else None,
+                parked_id=p["id"],
+            )
 
     # -- bookkeeping -----------------------------------------------------------------------------
     def _finish(self, record: _Record, outcome: Outcome, target_ref: str | None, error: str | None = None) -> Outcome:
@@ -123,8 +145,17 @@ class RecordStreamRunner:
         state = "delivered" if outcome in (Outcome.DELIVERED, Outcome.RECOVERED, Outcome.RELEASED) else "review"
         with ctx.store.engine.begin() as db:
             if state == "delivered":
-                DeliveryLedger.settle(db, ctx.integration, record.stream, record.sid, record.digest, state=state,
-                                      now=now, run_id=ctx.run_id, target_ref=target_ref)
+                DeliveryLedger.settle(
+                    db,
+                    ctx.integration,
+                    record.stream,
+                    record.sid,
+                    record.digest,
+                    state=state,
+                    now=now,
+                    run_id=ctx.run_id,
+                    target_ref=target_ref,
+                )
             RecordLedger.remember(db, ctx.integration, record.stream, record.sid, record.digest, target_ref, now)
             RecordLedger.append(db, [record.ledger_row(ctx, outcome, now, target_ref, error)])
             if record.parked_id is not None:
@@ -134,22 +165,45 @@ class RecordStreamRunner:
         ctx.tally(record.stream).count(outcome)
         return outcome
 
-    def _park(self, record: _Record, mapped: dict[str, Any], status: str, reason: str,
-              reference: str | None, key: str | None) -> Outcome:
+    def _park(
+        self, record: _Record, mapped: dict[str, Any], status: str, reason: str, reference: str | None, key: str | None
+    ) -> Outcome:
         ctx, now = self.ctx, self.ctx.clock.now()
         outcome = Outcome.PARKED if status == "parked" else Outcome.FAILED
         with ctx.store.engine.begin() as db:
-            DeliveryLedger.settle(db, ctx.integration, record.stream, record.sid, record.digest, state=status,
-                                  now=now, run_id=ctx.run_id, error=reason)
+            DeliveryLedger.settle(
+                db,
+                ctx.integration,
+                record.stream,
+                record.sid,
+                record.digest,
+                state=status,
+                now=now,
+                run_id=ctx.run_id,
+                error=reason,
+            )
             if record.parked_id is not None:
                 ParkedStore.mark(db, record.parked_id, status, ctx.run_id, now, reason=reason)
             else:
-                ParkedStore.park(db, [{
-                    "integration": ctx.integration, "stream": record.stream, "source_id": record.sid,
-                    "content_hash": record.digest, "source_ts": record.source_ts, "payload": plain_json(mapped),
-                    "status": status, "reason": reason, "reference": reference, "ref_key": key,
-                    "run_id": ctx.run_id, "parked_at": now,
-                }])
+                ParkedStore.park(
+                    db,
+                    [
+                        {
+                            "integration": ctx.integration,
+                            "stream": record.stream,
+                            "source_id": record.sid,
+                            "content_hash": record.digest,
+                            "source_ts": record.source_ts,
+                            "payload": plain_json(mapped),
+                            "status": status,
+                            "reason": reason,
+                            "reference": reference,
+                            "ref_key": key,
+                            "run_id": ctx.run_id,
+                            "parked_at": now,
+                        }
+                    ],
+                )
             RecordLedger.append(db, [record.ledger_row(ctx, outcome, None, None, reason)])
         ctx.tally(record.stream).count(outcome)
         return outcome
@@ -162,16 +216,39 @@ class RecordStreamRunner:
 class _Record:
     __slots__ = ("digest", "extracted_at", "parked_id", "replay_of", "sid", "source_ts", "stream")
 
-    def __init__(self, stream: str, sid: str, digest: str, source_ts: str | None, extracted_at: datetime,
-                 replay_of: int | None, parked_id: int | None) -> None:
+    def __init__(
+        self,
+        stream: str,
+        sid: str,
+        digest: str,
+        source_ts: str | None,
+        extracted_at: datetime,
+        replay_of: int | None,
+        parked_id: int | None,
+    ) -> None:
         self.stream, self.sid, self.digest, self.source_ts = stream, sid, digest, source_ts
         self.extracted_at, self.replay_of, self.parked_id = extracted_at, replay_of, parked_id
 
-    def ledger_row(self, ctx: RunContext, outcome: Outcome, delivered_at: datetime | None, target_ref: str | None,
-                   error: str | None) -> dict[str, Any]:
+    def ledger_row(
+        self,
+        ctx: RunContext,
+        outcome: Outcome,
+        delivered_at: datetime | None,
+        target_ref: str | None,
+        error: str | None,
+    ) -> dict[str, Any]:
         return {
-            "run_id": ctx.run_id, "integration": ctx.integration, "stream": self.stream, "source_id": self.sid,
-            "source_ts": self.source_ts, "extracted_at": self.extracted_at, "delivered_at": delivered_at,
-            "target_ref": target_ref, "status": outcome.value, "attempts": 1, "error": error,
-            "content_hash": self.digest, "replay_of": self.replay_of,
+            "run_id": ctx.run_id,
+            "integration": ctx.integration,
+            "stream": self.stream,
+            "source_id": self.sid,
+            "source_ts": self.source_ts,
+            "extracted_at": self.extracted_at,
+            "delivered_at": delivered_at,
+            "target_ref": target_ref,
+            "status": outcome.value,
+            "attempts": 1,
+            "error": error,
+            "content_hash": self.digest,
+            "replay_of": self.replay_of,
         }

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import structlog
 
 from ml_connector.core.clock import Clock
-from ml_connector.core.streams import StreamSpec, dimensions_first
+from ml_connector.core.streams import StreamKind, StreamSpec, dimensions_first
 from ml_connector.engine.context import Progress, RunContext, RunReport, SilentProgress, new_run_id
 from ml_connector.errors import MlConnectorError
 from ml_connector.secrets.secret import REDACTOR
@@ -19,6 +19,7 @@ from ml_connector.store.runs import this_holder
 log = structlog.get_logger("ml_connector.engine")
 
 StreamHandler = Callable[[RunContext, StreamSpec, dict[str, StreamSpec], bool], None]
+GroupHandler = Callable[[RunContext, list[StreamSpec], dict[str, StreamSpec], bool], None]
 
 
 @dataclass
@@ -37,7 +38,10 @@ class Runner:
         *,
         full_refresh: bool = False,
         after_run: Callable[[RunContext], None] | None = None,
+        group_handler: GroupHandler | None = None,
     ) -> RunReport:
+        """Run every stream, dimensions first. With ``group_handler``, all dimensions are delivered in one
+        call and then all facts in one call (one warehouse load each); otherwise ``handler`` per stream."""
         store, now = self.store, self.clock.now()
         holder = this_holder(secrets.token_hex(4))
         store.runs.mark_crashed(integration, now)
@@ -50,22 +54,37 @@ class Runner:
             by_name = {s.name: s for s in streams}
             failed_dimensions: set[str] = set()
             errors: list[str] = []
-            for stream in dimensions_first(streams):
-                ctx.tally(stream.name)
-                blocked = [r.dimension for r in stream.references if r.dimension in failed_dimensions]
-                if blocked:
-                    message = f"skipped: dimension stream(s) {', '.join(blocked)} failed in this run"
-                    ctx.tally(stream.name).errors.append(message)
-                    errors.append(f"{stream.name}: {message}")
+            ordered = dimensions_first(streams)
+            if group_handler is not None:
+                kinds = [[s for s in ordered if s.kind is kind] for kind in (StreamKind.DIMENSION, StreamKind.FACT)]
+                groups = [g for g in kinds if g]
+            else:
+                groups = [[s] for s in ordered]
+            for group in groups:
+                runnable = []
+                for stream in group:
+                    ctx.tally(stream.name)
+                    blocked = [r.dimension for r in stream.references if r.dimension in failed_dimensions]
+                    if blocked:
+                        message = f"skipped: dimension stream(s) {', '.join(blocked)} failed in this run"
+                        ctx.tally(stream.name).errors.append(message)
+                        errors.append(f"{stream.name}: {message}")
+                    else:
+                        runnable.append(stream)
+                if not runnable:
                     continue
                 try:
-                    handler(ctx, stream, by_name, full_refresh)
+                    if group_handler is not None:
+                        group_handler(ctx, runnable, by_name, full_refresh)
+                    else:
+                        handler(ctx, runnable[0], by_name, full_refresh)
                 except MlConnectorError as exc:
                     message = REDACTOR.scrub(str(exc))
-                    log.error("stream.failed", stream=stream.name, error=message)
-                    ctx.tally(stream.name).errors.append(message)
-                    errors.append(f"{stream.name}: {message}")
-                    failed_dimensions.add(stream.name)
+                    for stream in runnable:
+                        log.error("stream.failed", stream=stream.name, error=message)
+                        ctx.tally(stream.name).errors.append(message)
+                        errors.append(f"{stream.name}: {message}")
+                        failed_dimensions.add(stream.name)
                     store.ledger.discard_staged(run_id)
                 store.leases.renew(integration, holder, self.clock.now())
             if after_run is not None and not errors:
@@ -75,7 +94,12 @@ class Runner:
                     errors.append(f"after load: {REDACTOR.scrub(str(exc))}")
             status = "succeeded" if not errors else ("failed" if len(errors) == len(streams) else "partial")
             report = RunReport(
-                integration, run_id, status, now, self.clock.now(), list(ctx.tallies.values()),
+                integration,
+                run_id,
+                status,
+                now,
+                self.clock.now(),
+                list(ctx.tallies.values()),
                 "; ".join(errors) or None,
             )
             store.runs.finish(run_id, status, report.as_dict(), report.finished_at, report.error)

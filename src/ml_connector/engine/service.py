@@ -21,7 +21,8 @@ def run_integration(app: App, integration: str, *, full_refresh: bool = False, *
     plan = build(app, integration, **options)
     try:
         return Runner(app.store, app.clock, app.progress).run(
-            plan.name, plan.streams, plan.handler, full_refresh=full_refresh, after_run=plan.after_run
+            plan.name, plan.streams, plan.handler, full_refresh=full_refresh, after_run=plan.after_run,
+            group_handler=plan.group_handler,
         )
     finally:
         plan.close()
@@ -46,7 +47,9 @@ def replay_parked(app: App, integration: str, parked_ids: list[int] | None = Non
     if wanted and len(waiting) != len(wanted):
         found = {p["id"] for p in waiting}
         missing = sorted(wanted - found)
-        raise ConfigError(f"Parked record(s) {missing} are not open for {integration}; `ml-connector parked` lists them.")
+        raise ConfigError(
+            f"Parked record(s) {missing} are not open for {integration}; `ml-connector parked` lists them."
+        )
     by_name = {s.name: s for s in plan.streams}
     streams = [by_name[name] for name in dict.fromkeys(p["stream"] for p in waiting)]
 
@@ -69,7 +72,8 @@ def replay_parked(app: App, integration: str, parked_ids: list[int] | None = Non
             raise ReferenceMissingError(
                 f"{len(still)} record(s) of {stream.name} still reference missing keys, e.g. {first[0]} "
                 f"{first[2]!r}; load that {first[0]} in SYSPRO (or add the mapping), then replay again.",
-                reference=first[0], key=first[2],
+                reference=first[0],
+                key=first[2],
             )
 
     try:

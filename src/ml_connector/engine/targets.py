@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -25,8 +25,9 @@ class BatchTarget(Protocol):
         """Keys of a dimension stream already on the target (for reference checks)."""
         ...
 
-    def write(self, stream: StreamSpec, batches: Iterable[Any]) -> int:
-        """Merge every batch (e.g. pyarrow Tables) into the target; return rows written."""
+    def write_many(self, batches: Sequence[tuple[StreamSpec, Iterable[Any]]]) -> dict[str, int]:
+        """Merge every stream's batches (Arrow tables) in one load; return rows written per stream name.
+        All or nothing: if the load fails, none of the streams is committed."""
         ...
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
-from ml_connector.engine.runner import StreamHandler
+from ml_connector.engine.runner import GroupHandler, StreamHandler
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class IntegrationPlan:
     batch_runner: Callable[[RunContext], Any] | None = None
     # Record integrations: how to re-deliver parked rows of one stream (used by replay).
     replayer: Callable[[RunContext, StreamSpec, list[dict[str, Any]]], None] | None = None
+    # Batch integrations: deliver a whole group of streams (all dimensions, then all facts) at once.
+    group_handler: GroupHandler | None = None
 
     def close(self) -> None:
         for close in reversed(self.closers):

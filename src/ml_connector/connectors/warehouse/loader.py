@@ -7,14 +7,14 @@ Arrow, not lists of dicts: measured, 200k rows merge in 0.75 s from Arrow and 39
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 import dlt  # noqa: E402
+import pyarrow as pa  # noqa: E402
 import structlog  # noqa: E402
 
 from ml_connector.connectors.warehouse.tables import WarehouseTable  # noqa: E402
@@ -81,35 +81,37 @@ class WarehouseTarget:
             ) from exc
         return {str(r[0]) for r in rows or []}
 
-    def write(self, stream: StreamSpec, batches: Iterable[list[dict[str, Any]]]) -> int:
-        table = self.tables[stream.target]
-        iterator = iter(batches)
-        first = next(iterator, None)
-        if first is None:
-            return 0
-        written = [0]
-
-        def arrow_batches() -> Iterator[Any]:
-            for rows in chain([first], iterator):
-                written[0] += len(rows)
-                yield table.to_arrow(rows)
-
-        resource = dlt.resource(
-            arrow_batches(),
-            name=table.name,
-            table_name=table.name,
-            write_disposition="merge",
-            primary_key=list(table.primary_key),
-        )
+    def write_many(self, batches: Sequence[tuple[StreamSpec, Iterable[Any]]]) -> dict[str, int]:
+        """Merge each stream's batches (Arrow tables, or lists of mapped rows) in ONE dlt load."""
+        written: dict[str, int] = {}
+        resources = []
+        for stream, stream_batches in batches:
+            table = self.tables[stream.target]
+            written[stream.name] = 0
+            resources.append(
+                dlt.resource(
+                    self._arrow(table, stream.name, stream_batches, written),
+                    name=table.name, table_name=table.name, write_disposition="merge",
+                    primary_key=list(table.primary_key),
+                )
+            )
         try:
-            self.pipeline.run(resource, loader_file_format="parquet")
+            self.pipeline.run(resources, loader_file_format="parquet")
         except Exception as exc:
+            names = ", ".join(f"{self.dataset}.{self.tables[s.target].name}" for s, _ in batches)
             raise RemoteUnavailableError(
-                f"Loading {self.dataset}.{table.name} failed: {exc}. Nothing was committed for this stream; "
-                "the next run retries it.",
+                f"Loading {names} failed: {exc}. Nothing was committed for these streams; the next run retries them.",
                 system="warehouse",
             ) from exc
-        return written[0]
+        return written
+
+    @staticmethod
+    def _arrow(table: WarehouseTable, name: str, batches: Iterable[Any], written: dict[str, int]) -> Iterator[Any]:
+        for batch in batches:
+            arrow = table.conform(batch) if isinstance(batch, pa.Table) else table.to_arrow(batch)
+            written[name] += arrow.num_rows
+            if arrow.num_rows:
+                yield arrow
 
     def check_write(self) -> None:
         """Prove create/write permission on the dataset with a scratch table (used by `check`)."""

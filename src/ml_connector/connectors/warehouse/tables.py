@@ -50,6 +50,30 @@ class WarehouseTable:
             arrays.append(_as_type(values, column.type))
         return pa.Table.from_arrays(arrays, schema=self.arrow_schema())
 
+    def conform(self, table: pa.Table) -> pa.Table:
+        """An Arrow table with exactly this table's columns, in order, cast to their types."""
+        arrays = []
+        for column in self.all_columns():
+            if column.name in table.column_names:
+                arrays.append(_cast(table.column(column.name), column.type))
+            else:
+                arrays.append(pa.nulls(table.num_rows, ARROW_TYPES[column.type]))
+        return pa.Table.from_arrays(arrays, schema=self.arrow_schema())
+
+
+def _cast(array: Any, kind: str) -> Any:
+    target = ARROW_TYPES[kind]
+    if array.type == target:
+        return array
+    if kind in ("money", "quantity"):
+        numbers = pc.cast(array, pa.float64())
+        return pc.cast(pc.round(numbers, target.scale), target, safe=False)
+    if pa.types.is_null(array.type):
+        return pa.nulls(len(array), target)
+    if kind == "text":
+        return pc.cast(array, pa.string())
+    return pc.cast(array, target)
+
 
 def _as_type(values: list[Any], kind: str) -> pa.Array:
     target = ARROW_TYPES[kind]

@@ -9,93 +9,90 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from ml_connector.core.columns import ColumnMap, Copy, Day, Int, Join, Product, Segment
 from ml_connector.core.cursors import CursorSpec, Precision
-from ml_connector.core.streams import Reference, Row, StreamKind, StreamSpec
+from ml_connector.core.streams import Reference, StreamKind, StreamSpec, mapped_by
 
 NAME = "syspro-looker"
 ROWVERSION = "TimeStamp"
 
 
-def _day(value: Any) -> str | None:
-    """SYSPRO datetimes carry a 00:00 time; the business value is the date."""
-    return None if value in (None, "") else str(value)[:10]
-
-
-def _int(value: Any) -> int | None:
-    return None if value in (None, "") else int(value)
-
-
-def gl_account(row: Mapping[str, Any]) -> Row:
-    code = row["GlCode"]
-    segments = code.split("-")
-    return {
-        "gl_code": code,
-        "description": row.get("Description"),
-        "account_type": row.get("AccountType"),
-        "gl_group": row.get("GlGroup"),
-        "company": segments[0] if len(segments) > 2 else None,
-        "account": segments[1] if len(segments) > 2 else segments[0],
-        "cost_center": segments[-1] if len(segments) > 2 else None,
-    }
-
-
-def cost_center(row: Mapping[str, Any]) -> Row:
-    return {"cost_center": row["AnalysisCode"], "description": row.get("Description"),
-            "category": row.get("AnalysisCategory")}
-
-
-def supplier(row: Mapping[str, Any]) -> Row:
-    """ApSupplier joined with ApSupplierAddr (SupAddr3 = city, SupAddr5 = country in the seeded layout)."""
-    return {
-        "supplier": row["Supplier"], "name": row.get("SupplierName"), "currency": row.get("Currency"),
-        "on_hold": row.get("OnHold"), "branch": row.get("Branch"), "terms_code": row.get("TermsCode"),
-        "city": row.get("SupAddr3"), "postal_code": row.get("SupPostalCode"), "country": row.get("SupAddr5"),
-    }
-
-
-def warehouse(row: Mapping[str, Any]) -> Row:
-    return {"warehouse": row["Warehouse"], "description": row.get("Description")}
-
-
-def gl_posting(row: Mapping[str, Any]) -> Row:
-    code = row["GlCode"]
-    segments = code.split("-")
-    return {
-        "posting_id": f"{_int(row['GlYear'])}-{_int(row['GlPeriod'])}-{_int(row['Journal'])}-{_int(row['EntryNumber'])}",
-        "gl_year": _int(row["GlYear"]), "gl_period": _int(row["GlPeriod"]), "journal": _int(row["Journal"]),
-        "entry_number": _int(row["EntryNumber"]), "gl_code": code,
-        "cost_center": segments[-1] if len(segments) > 2 else None,
-        "posting_date": _day(row.get("JnlDate")), "amount": row.get("EntryValue"), "reference": row.get("Reference"),
-        "comment": row.get("Comment"), "source": row.get("Source"),
-    }
-
-
-def ap_invoice(row: Mapping[str, Any]) -> Row:
-    return {
-        "invoice_id": f"{row['Supplier']}|{row['Invoice']}", "supplier": row["Supplier"], "invoice": row["Invoice"],
-        "invoice_date": _day(row.get("InvoiceDate")), "due_date": _day(row.get("DueDate")),
-        "currency": row.get("Currency"), "amount": row.get("OrigInvValue"), "balance": row.get("MthInvBal1"),
-        "status": row.get("InvoiceStatus"), "branch": row.get("Branch"),
-    }
-
-
-def ar_invoice(row: Mapping[str, Any]) -> Row:
-    return {
-        "invoice_id": f"{row['Customer']}|{row['Invoice']}|{row['DocumentType']}", "customer": row["Customer"],
-        "invoice": row["Invoice"], "document_type": row["DocumentType"], "invoice_date": _day(row.get("InvoiceDate")),
-        "sales_order": row.get("SalesOrder"), "customer_po": row.get("CustomerPoNumber"), "branch": row.get("Branch"),
-        "amount": row.get("CurrencyValue"), "balance": row.get("InvoiceBal1"), "tax": row.get("TaxPortion"),
-    }
-
-
-def inventory_balance(row: Mapping[str, Any]) -> Row:
-    qty, cost = row.get("QtyOnHand") or 0, row.get("UnitCost") or 0
-    return {
-        "balance_id": f"{row['StockCode']}|{row['Warehouse']}", "stock_code": row["StockCode"],
-        "warehouse": row["Warehouse"], "qty_on_hand": row.get("QtyOnHand"), "qty_allocated": row.get("QtyAllocated"),
-        "qty_on_order": row.get("QtyOnOrder"), "unit_cost": row.get("UnitCost"),
-        "stock_value": round(float(qty) * float(cost), 2),
-    }
+GL_ACCOUNT: ColumnMap = (
+    ("gl_code", Copy("GlCode")),
+    ("description", Copy("Description")),
+    ("account_type", Copy("AccountType")),
+    ("gl_group", Copy("GlGroup")),
+    ("company", Segment("GlCode", 0)),
+    ("account", Segment("GlCode", 1)),
+    ("cost_center", Segment("GlCode", 2)),
+)
+COST_CENTER: ColumnMap = (
+    ("cost_center", Copy("AnalysisCode")),
+    ("description", Copy("Description")),
+    ("category", Copy("AnalysisCategory")),
+)
+# ApSupplier joined with ApSupplierAddr (SupAddr3 = city, SupAddr5 = country in the seeded layout).
+SUPPLIER: ColumnMap = (
+    ("supplier", Copy("Supplier")),
+    ("name", Copy("SupplierName")),
+    ("currency", Copy("Currency")),
+    ("on_hold", Copy("OnHold")),
+    ("branch", Copy("Branch")),
+    ("terms_code", Copy("TermsCode")),
+    ("city", Copy("SupAddr3")),
+    ("postal_code", Copy("SupPostalCode")),
+    ("country", Copy("SupAddr5")),
+)
+WAREHOUSE: ColumnMap = (("warehouse", Copy("Warehouse")), ("description", Copy("Description")))
+GL_POSTING: ColumnMap = (
+    ("posting_id", Join(("GlYear", "GlPeriod", "Journal", "EntryNumber"), "-", integers=True)),
+    ("gl_year", Int("GlYear")),
+    ("gl_period", Int("GlPeriod")),
+    ("journal", Int("Journal")),
+    ("entry_number", Int("EntryNumber")),
+    ("gl_code", Copy("GlCode")),
+    ("cost_center", Segment("GlCode", 2)),
+    ("posting_date", Day("JnlDate")),
+    ("amount", Copy("EntryValue")),
+    ("reference", Copy("Reference")),
+    ("comment", Copy("Comment")),
+    ("source", Copy("Source")),
+)
+AP_INVOICE: ColumnMap = (
+    ("invoice_id", Join(("Supplier", "Invoice"))),
+    ("supplier", Copy("Supplier")),
+    ("invoice", Copy("Invoice")),
+    ("invoice_date", Day("InvoiceDate")),
+    ("due_date", Day("DueDate")),
+    ("currency", Copy("Currency")),
+    ("amount", Copy("OrigInvValue")),
+    ("balance", Copy("MthInvBal1")),
+    ("status", Copy("InvoiceStatus")),
+    ("branch", Copy("Branch")),
+)
+AR_INVOICE: ColumnMap = (
+    ("invoice_id", Join(("Customer", "Invoice", "DocumentType"))),
+    ("customer", Copy("Customer")),
+    ("invoice", Copy("Invoice")),
+    ("document_type", Copy("DocumentType")),
+    ("invoice_date", Day("InvoiceDate")),
+    ("sales_order", Copy("SalesOrder")),
+    ("customer_po", Copy("CustomerPoNumber")),
+    ("branch", Copy("Branch")),
+    ("amount", Copy("CurrencyValue")),
+    ("balance", Copy("InvoiceBal1")),
+    ("tax", Copy("TaxPortion")),
+)
+INVENTORY_BALANCE: ColumnMap = (
+    ("balance_id", Join(("StockCode", "Warehouse"))),
+    ("stock_code", Copy("StockCode")),
+    ("warehouse", Copy("Warehouse")),
+    ("qty_on_hand", Copy("QtyOnHand")),
+    ("qty_allocated", Copy("QtyAllocated")),
+    ("qty_on_order", Copy("QtyOnOrder")),
+    ("unit_cost", Copy("UnitCost")),
+    ("stock_value", Product("QtyOnHand", "UnitCost")),
+)
 
 
 DEFAULT_CURSORS: dict[str, tuple[str, Precision]] = {
@@ -122,30 +119,99 @@ def streams(
         return CursorSpec(column, precision, lookback=timedelta(days=lookback_days))
 
     ignore = frozenset({ROWVERSION})
+
+    def spec(
+        name: str,
+        source: str,
+        key: tuple[str, ...],
+        target: str,
+        target_key: str,
+        columns: ColumnMap,
+        kind: StreamKind = StreamKind.FACT,
+        **extra: Any,
+    ) -> StreamSpec:
+        return StreamSpec(
+            name,
+            source,
+            key,
+            target,
+            (target_key,),
+            mapped_by(columns),
+            kind,
+            columns=columns,
+            hash_ignore=ignore,
+            **extra,
+        )
+
+    category = cost_centre_category.replace("'", "''")
     dims = [
-        StreamSpec("gl_account", "GenMaster", ("GlCode",), "dim_gl_account", ("gl_code",), gl_account,
-                   StreamKind.DIMENSION, hash_ignore=ignore),
-        StreamSpec("cost_center", "GenAnalysisCode", ("AnalysisCategory", "AnalysisCode"), "dim_cost_center",
-                   ("cost_center",), cost_center, StreamKind.DIMENSION, hash_ignore=ignore,
-                   options={"filter": f"AnalysisCategory eq '{cost_centre_category.replace(chr(39), chr(39) * 2)}'"}),
-        StreamSpec("supplier", "ApSupplier", ("Supplier",), "dim_supplier", ("supplier",), supplier,
-                   StreamKind.DIMENSION, hash_ignore=frozenset({ROWVERSION}),
-                   options={"join": ("ApSupplierAddr", "Supplier")}),
-        StreamSpec("warehouse", "InvWhControl", ("Warehouse",), "dim_warehouse", ("warehouse",), warehouse,
-                   StreamKind.DIMENSION, hash_ignore=ignore),
+        spec("gl_account", "GenMaster", ("GlCode",), "dim_gl_account", "gl_code", GL_ACCOUNT, StreamKind.DIMENSION),
+        spec(
+            "cost_center",
+            "GenAnalysisCode",
+            ("AnalysisCategory", "AnalysisCode"),
+            "dim_cost_center",
+            "cost_center",
+            COST_CENTER,
+            StreamKind.DIMENSION,
+            options={"filter": f"AnalysisCategory eq '{category}'"},
+        ),
+        spec(
+            "supplier",
+            "ApSupplier",
+            ("Supplier",),
+            "dim_supplier",
+            "supplier",
+            SUPPLIER,
+            StreamKind.DIMENSION,
+            options={"join": ("ApSupplierAddr", "Supplier")},
+        ),
+        spec(
+            "warehouse", "InvWhControl", ("Warehouse",), "dim_warehouse", "warehouse", WAREHOUSE, StreamKind.DIMENSION
+        ),
     ]
     facts = [
-        StreamSpec("gl_posting", "GenTransaction", ("GlYear", "GlPeriod", "Journal", "EntryNumber"),
-                   "fct_gl_posting", ("posting_id",), gl_posting, cursor=cursor("gl_posting"), hash_ignore=ignore,
-                   references=(Reference("gl_code", "gl_account", "GL account"),
-                               Reference("cost_center", "cost_center", "cost centre"))),
-        StreamSpec("ap_invoice", "ApInvoice", ("Supplier", "Invoice"), "fct_ap_invoice", ("invoice_id",),
-                   ap_invoice, cursor=cursor("ap_invoice"), hash_ignore=ignore,
-                   references=(Reference("supplier", "supplier", "supplier"),)),
-        StreamSpec("ar_invoice", "ArInvoice", ("Customer", "Invoice", "DocumentType"), "fct_ar_invoice",
-                   ("invoice_id",), ar_invoice, cursor=cursor("ar_invoice"), hash_ignore=ignore),
-        StreamSpec("inventory_balance", "InvWarehouse", ("StockCode", "Warehouse"), "fct_inventory_balance",
-                   ("balance_id",), inventory_balance, cursor=cursor("inventory_balance"), hash_ignore=ignore,
-                   references=(Reference("warehouse", "warehouse", "warehouse"),)),
+        spec(
+            "gl_posting",
+            "GenTransaction",
+            ("GlYear", "GlPeriod", "Journal", "EntryNumber"),
+            "fct_gl_posting",
+            "posting_id",
+            GL_POSTING,
+            cursor=cursor("gl_posting"),
+            references=(
+                Reference("gl_code", "gl_account", "GL account"),
+                Reference("cost_center", "cost_center", "cost centre"),
+            ),
+        ),
+        spec(
+            "ap_invoice",
+            "ApInvoice",
+            ("Supplier", "Invoice"),
+            "fct_ap_invoice",
+            "invoice_id",
+            AP_INVOICE,
+            cursor=cursor("ap_invoice"),
+            references=(Reference("supplier", "supplier", "supplier"),),
+        ),
+        spec(
+            "ar_invoice",
+            "ArInvoice",
+            ("Customer", "Invoice", "DocumentType"),
+            "fct_ar_invoice",
+            "invoice_id",
+            AR_INVOICE,
+            cursor=cursor("ar_invoice"),
+        ),
+        spec(
+            "inventory_balance",
+            "InvWarehouse",
+            ("StockCode", "Warehouse"),
+            "fct_inventory_balance",
+            "balance_id",
+            INVENTORY_BALANCE,
+            cursor=cursor("inventory_balance"),
+            references=(Reference("warehouse", "warehouse", "warehouse"),),
+        ),
     ]
     return dims + facts

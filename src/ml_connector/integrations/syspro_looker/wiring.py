@@ -82,6 +82,9 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
 
     plan = IntegrationPlan(NAME, declared, handle, after_run, checks)
     plan.batch_runner = lambda ctx: BatchStreamRunner(ctx, source, target, batch_rows=cfg.batch_rows)
+    plan.group_handler = lambda ctx, group, all_streams, full: BatchStreamRunner(
+        ctx, source, target, batch_rows=cfg.batch_rows
+    ).run_group(group, all_streams, full_refresh=full)
     plan.closers.append(client.close)
     if looker is not None:
         plan.closers.append(looker.close)
