@@ -69,11 +69,14 @@ class AckReader:
         answered = {(parse_ref(r["target_ref"]).get("partner"), parse_ref(r["target_ref"]).get("isa"))
                     for r in seen if r["status"] in ("ack_accepted", "ack_rejected")}  # fmt: skip
         now = ctx.clock.now()
+        in_doubt = bool(ctx.store.deliveries.in_doubt(ctx.integration))
         for item in self.client.list_messages(self.cfg.inbox, extractable_only=True, now=now):
             tally.read += 1
             if str(item.id) not in done_messages:
                 content = self.client.extract_message(item.id)
                 rows = self._rows(ctx, item.id, content, sent, now)
+                if in_doubt and any(r["status"] == "ack_unmatched" for r in rows):
+                    continue  # may answer a send whose outcome is still unknown: read it again next run
                 with ctx.store.engine.begin() as db:
                     RecordLedger.append(db, rows)
                 for row in rows:
