@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli import connections, records
+from ml_connector.cli import connections, records, serve
 from ml_connector.cli.common import EXIT_CODES, ConfigOption, handle_errors, load_app
 from ml_connector.cli.output import configure_logging, console, emit_json
 from ml_connector.errors import ConfigError
@@ -38,6 +38,7 @@ app.command("check")(records.check)
 app.command("audit")(records.audit)
 app.command("parked")(records.parked)
 app.command("replay")(records.replay)
+app.command("serve")(serve.serve)
 
 CONFIG_TEMPLATE = """\
 # ml-connector configuration. Secrets are NOT kept here: store them with

@@ -1,0 +1,53 @@
+"""Webhook ingest: each integration package that has a ``webhook`` module with ``webhook_router(app)``
+gets its router mounted at ``/hooks/<integration-name>``. Packages without one are skipped."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Mapping
+
+import structlog
+from fastapi import APIRouter, FastAPI
+
+from ml_connector.bootstrap import App
+from ml_connector.errors import ConfigError
+from ml_connector.integrations.registry import INTEGRATIONS
+
+log = structlog.get_logger("ml_connector.web")
+
+
+def webhook_module_name(wiring_module: str) -> str:
+    """``ml_connector.integrations.commerce_syspro.wiring`` -> ``ml_connector.integrations.commerce_syspro.webhook``."""
+    package = wiring_module.rpartition(".")[0]
+    return f"{package}.webhook"
+
+
+def _find(module_name: str) -> bool:
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:  # the integration package itself is missing
+        return False
+
+
+def mount_webhooks(web: FastAPI, app: App, integrations: Mapping[str, str] | None = None) -> list[str]:
+    """Mount every webhook router found; return the mounted paths. Imported here, not at module import."""
+    mounted = []
+    for name, wiring in (integrations if integrations is not None else INTEGRATIONS).items():
+        module_name = webhook_module_name(wiring)
+        if not _find(module_name):
+            continue
+        module = importlib.import_module(module_name)
+        factory = getattr(module, "webhook_router", None)
+        if factory is None:
+            continue
+        router = factory(app)
+        if not isinstance(router, APIRouter):
+            raise ConfigError(
+                f"{module_name}.webhook_router must return a fastapi.APIRouter, got {type(router).__name__}."
+            )
+        prefix = f"/hooks/{name}"
+        web.include_router(router, prefix=prefix)
+        mounted.append(prefix)
+        log.info("web.webhook_mounted", integration=name, path=prefix)
+    return mounted
