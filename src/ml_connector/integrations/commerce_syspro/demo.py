@@ -1,0 +1,104 @@
+"""How `ml-connector demo` runs Adobe Commerce -> SYSPRO: the two emulators, connections, demo
+mappings (all but the warranty family, so a few orders park with a visible reason), and the change
+between runs (that mapping is added and new orders are placed: parked ones release, new ones post)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ml_connector.emulators.serving import ServedEmulator
+from ml_connector.settings import Settings
+
+NAME = "commerce-syspro"
+DEMO_ORDERS = 40
+NEW_ORDERS = 3
+REVENUE = {
+    "PMP": "10-4010-200",
+    "VLV": "10-4000-200",
+    "FLT": "10-4000-300",
+    "SEAL": "10-4000-300",
+    "GSK": "10-4000-300",
+    "MTR": "10-4010-300",
+    "VFD": "10-4010-300",
+    "HOS": "10-4000-400",
+    "FIT": "10-4000-400",
+    "GAUGE": "10-4000-400",
+    "GLV": "10-4000-400",
+}
+LATE_MAPPING = ("category", "WTY", "10-4000-400")  # extended warranties: added between the two runs
+ACCOUNTS = {
+    "receivable_gl": "10-1100-100",
+    "tax_gl": "10-2200-100",
+    "shipping_gl": "10-4200-200",
+    "discount_gl": "10-4100-200",
+}
+GROUPS = {"0": "000001", "1": "000002", "2": "000003"}  # guests, general, wholesale -> SYSPRO accounts
+BRANCHES = {"1": "01", "2": "02", "3": "03"}
+_state: dict[str, Any] = {}
+
+
+def emulator_options(settings: Settings, seed: int, scale: int) -> dict[str, dict[str, Any]]:
+    return {"commerce": {"seed": seed, "orders": 0, "customers": 12}, "syspro-enet": {"seed": seed}}
+
+
+def prepare(settings: Settings) -> None:
+    pass
+
+
+def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
+    """The demo: connections, a day of orders in the store, the demo mappings."""
+    connect(app, served)
+    served["commerce"].app.state.emulator.store.generate_orders(DEMO_ORDERS, spacing_s=600)
+    seed_mappings(app)
+    _state["app"] = app
+
+
+def connect(app: Any, served: dict[str, ServedEmulator]) -> None:
+    """Store the emulators' credentials as the connections `commerce` and `syspro-enet`."""
+    now = app.clock.now()
+    commerce = served["commerce"]
+    c = commerce.app.state.credentials
+    app.connections.put(
+        "commerce",
+        "commerce",
+        {"base_url": f"{commerce.url}/rest/default"},
+        {k: c[k] for k in ("consumer_key", "consumer_secret", "access_token", "access_token_secret")}
+        | {"webhook_secret": c.get("webhook_secret", "demo-hook-secret")},
+        now,
+    )
+    enet = served["syspro-enet"]
+    e = enet.app.state.credentials
+    app.connections.put(
+        "syspro-enet",
+        "syspro-enet",
+        {"base_url": f"{enet.url}/SYSPROWCFService/Rest", "operator": e["operator"], "company_id": e["company_id"]},
+        {"operator_password": e["operator_password"], "company_password": e["company_password"]},
+        now,
+    )
+
+
+def seed_mappings(app: Any, *, late: bool = False) -> None:
+    now, mappings = app.clock.now(), app.store.mappings
+    rows = [("category", k, v) for k, v in REVENUE.items()] + [(k, "default", v) for k, v in ACCOUNTS.items()]
+    rows += [("customer_group", k, v) for k, v in GROUPS.items()] + [("store", k, v) for k, v in BRANCHES.items()]
+    if late:
+        rows.append(LATE_MAPPING)
+    for kind, key, value in rows:
+        mappings.set(NAME, kind, key, value, now)
+
+
+def change_source(served: dict[str, ServedEmulator]) -> str:
+    app = _state["app"]
+    app.store.mappings.set(NAME, *LATE_MAPPING, app.clock.now())
+    store = served["commerce"].app.state.emulator.store
+    for n in range(NEW_ORDERS):
+        store.place_order(store_code=("default", "b2b", "marketplace")[n % 3])
+    kind, key, value = LATE_MAPPING
+    return f"mapping {kind} {key} -> {value} added and {NEW_ORDERS} new orders placed in Commerce"
+
+
+def show_result(settings: Settings) -> str:
+    return (
+        "Commerce -> SYSPRO: `ml-connector audit --integration commerce-syspro --limit 10`, "
+        "`ml-connector parked --integration commerce-syspro`, `ml-connector mappings list commerce-syspro`"
+    )

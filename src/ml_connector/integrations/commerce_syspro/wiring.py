@@ -1,0 +1,133 @@
+"""Builds commerce-syspro from settings and stored connections: Commerce REST client (OAuth 1.0a,
+integration Bearer or IMS), SYSPRO e.net client, the four record streams, checks and replay.
+
+Options (tests, benchmarks): ``commerce_http`` (HttpClient keyword arguments such as ``sleep`` or
+``retry``) and ``enet_options`` (EnetSession / client keyword arguments).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ml_connector.bootstrap import App
+from ml_connector.connectors.commerce.client import CommerceClient
+from ml_connector.connectors.syspro.enet import SysproEnetClient
+from ml_connector.connectors.syspro.enet_session import EnetCredentials
+from ml_connector.core.streams import StreamSpec
+from ml_connector.engine.context import RunContext
+from ml_connector.engine.record_runner import RecordStreamRunner
+from ml_connector.integrations.commerce_syspro import settings as config
+from ml_connector.integrations.commerce_syspro.mappings import Mappings
+from ml_connector.integrations.commerce_syspro.sources import CommerceSource, EchoGuard, SysproCustomerSource
+from ml_connector.integrations.commerce_syspro.streams import (
+    CUSTOMER_TO_COMMERCE,
+    CUSTOMER_TO_SYSPRO,
+    JOURNAL,
+    NAME,
+    SALES_ORDER,
+    streams,
+)
+from ml_connector.integrations.commerce_syspro.targets import (
+    CommerceCustomerTarget,
+    JournalTarget,
+    SalesOrderTarget,
+    SysproCustomerTarget,
+)
+from ml_connector.integrations.plan import CheckResult, IntegrationPlan
+from ml_connector.secrets.secret import REDACTOR, Secret
+
+
+def commerce_client(app: App, name: str, auth: str, page_size: int = 300, **http: Any) -> CommerceClient:
+    stored = app.connections.get(name)
+    base_url = stored.settings["base_url"]
+    options = {"page_size": page_size, **http}
+    if auth == "bearer":
+        return CommerceClient.with_integration_bearer(base_url, access_token=stored.secret("access_token"), **options)
+    if auth == "ims":
+        return CommerceClient.with_ims(
+            base_url,
+            client_id=stored.secret("ims_client_id"),
+            client_secret=stored.secret("ims_client_secret"),
+            org_id=stored.settings.get("ims_org_id"),
+            **options,
+        )
+    return CommerceClient.with_oauth1(
+        base_url,
+        consumer_key=stored.secret("consumer_key"),
+        consumer_secret=stored.secret("consumer_secret"),
+        access_token=stored.secret("access_token"),
+        access_token_secret=stored.secret("access_token_secret"),
+        **options,
+    )
+
+
+def enet_client(app: App, name: str, **options: Any) -> SysproEnetClient:
+    stored = app.connections.get(name)
+    s = stored.settings
+    company_password = stored.secrets.get("company_password") or Secret("")
+    creds = EnetCredentials(
+        operator=s["operator"],
+        operator_password=stored.secret("operator_password"),
+        company_id=s.get("company_id", "L"),
+        company_password=company_password,
+    )
+    return SysproEnetClient.connect(s["base_url"], creds, **options)
+
+
+def build_plan(
+    app: App, *, commerce_http: dict[str, Any] | None = None, enet_options: dict[str, Any] | None = None
+) -> IntegrationPlan:
+    cfg = config.load(app.settings.section(NAME))
+    commerce = commerce_client(app, cfg.commerce_connection, cfg.commerce_auth, cfg.page_size, **(commerce_http or {}))
+    enet = enet_client(app, cfg.syspro_connection, **(enet_options or {}))
+    mappings = Mappings(app.store.mappings, NAME)
+    commerce_source = CommerceSource(commerce, mappings, cfg.customer_code_prefix)
+    syspro_source = SysproCustomerSource(enet)
+    targets: dict[str, Any] = {
+        CUSTOMER_TO_SYSPRO: SysproCustomerTarget(enet, mappings, app.clock),
+        SALES_ORDER: SalesOrderTarget(enet, mappings, cfg),
+        JOURNAL: JournalTarget(enet, mappings, cfg, app.store.deliveries, app.clock),
+        CUSTOMER_TO_COMMERCE: CommerceCustomerTarget(commerce, cfg.commerce_website_id),
+    }
+    declared = streams(
+        lookback_s=cfg.lookback_s,
+        lag_s=cfg.lag_s,
+        customers_to_syspro=cfg.customers_to_syspro,
+        customers_to_commerce=cfg.customers_to_commerce,
+    )
+
+    def runner(ctx: RunContext, stream: StreamSpec) -> RecordStreamRunner:
+        source: Any = syspro_source if stream.name == CUSTOMER_TO_COMMERCE else commerce_source
+        if stream.name in (CUSTOMER_TO_SYSPRO, CUSTOMER_TO_COMMERCE):
+            source = EchoGuard(source, ctx)
+        return RecordStreamRunner(ctx, source, targets[stream.name])
+
+    def handle(ctx: RunContext, stream: StreamSpec, all_streams: dict[str, StreamSpec], full: bool) -> None:
+        with enet:  # one e.net session per stream: Logon ... Logoff in finally
+            runner(ctx, stream).run_stream(stream, all_streams, full_refresh=full)
+
+    def replay(ctx: RunContext, stream: StreamSpec, rows: list[dict[str, Any]]) -> None:
+        with enet:
+            runner(ctx, stream).replay(stream, rows)
+
+    def checks() -> list[CheckResult]:
+        return [
+            _probe("Adobe Commerce", "read orders", lambda: f"{commerce.get_order_by_increment_id('0') is None} probe"),
+            _probe("SYSPRO e.net", "logon and read GenMaster (COMFND)", lambda: _enet_probe(enet)),
+        ]
+
+    plan = IntegrationPlan(NAME, declared, handle, None, checks, replayer=replay)
+    plan.closers += [commerce.close, enet.close]
+    return plan
+
+
+def _enet_probe(enet: SysproEnetClient) -> str:
+    with enet:
+        return "GL account lookup works" if enet.gl_account_exists("0") in (True, False) else ""
+
+
+def _probe(system: str, what: str, action: Any) -> CheckResult:
+    try:
+        return CheckResult(system, what, True, str(action()))
+    except Exception as exc:  # a check reports every failure, it never stops at the first one
+        return CheckResult(system, what, False, REDACTOR.scrub(str(exc)))
