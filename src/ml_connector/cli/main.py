@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli import connections, records, serve
+from ml_connector.cli import connections, edi, records, serve
 from ml_connector.cli.common import EXIT_CODES, ConfigOption, handle_errors, load_app
 from ml_connector.cli.output import configure_logging, console, emit_json
 from ml_connector.errors import ConfigError
@@ -26,6 +26,7 @@ Real systems:  ml-connector init  ->  ml-connector connections add ...  ->  ml-c
     rich_markup_mode=None,
 )
 app.add_typer(connections.app, name="connections")
+app.add_typer(edi.app, name="edi")
 
 
 @app.callback()
