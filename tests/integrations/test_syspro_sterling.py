@@ -56,7 +56,7 @@ def sent_rows(app, stream: str | None = None) -> list[dict]:
 
 def control_numbers_by_partner(sterling) -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
-    for message, content in sorted(outbox(sterling), key=lambda mc: mc[0].id):
+    for _message, content in sorted(outbox(sterling), key=lambda mc: mc[0].id):
         ix = read_interchange(content)
         found.setdefault(ix.receiver_id.strip(), []).append(int(ix.control_number))
     return found
@@ -67,7 +67,9 @@ def test_documents_go_out_once_validate_and_are_acknowledged(tmp_path, syspro, s
     report = run_integration(app, NAME)
     assert report.status == "succeeded", report.error
     tallies = {t.stream: t for t in report.streams}
-    assert tallies["purchase_order"].loaded > 0 and tallies["invoice"].loaded > 0 and tallies["shipment"].loaded > 0
+    assert tallies["purchase_order"].loaded > 0
+    assert tallies["invoice"].loaded > 0
+    assert tallies["shipment"].loaded > 0
     messages = outbox(sterling)
     sent = sent_rows(app)
     assert len(messages) == len(sent)
@@ -76,12 +78,14 @@ def test_documents_go_out_once_validate_and_are_acknowledged(tmp_path, syspro, s
     for _, content in messages:  # every document passes the independent validator
         assert bots_valid(content, tmp_path) == []
     names = [m.name for m, _ in messages]
-    assert len(names) == len(set(names)) and all(n.startswith("ML-") for n in names)
+    assert len(names) == len(set(names))
+    assert all(n.startswith("ML-") for n in names)
     for numbers in control_numbers_by_partner(sterling).values():  # strictly increasing, none reused
         assert numbers == sorted(set(numbers))
     # routed to the partner mapped from the supplier / customer code
     partner_inbox = sterling.app.state.emulator.mailbox_messages("/WIDGETCO/Inbox")
-    assert partner_inbox and all(read_interchange(c).receiver_id.strip() == "123456789012345" for _, c in partner_inbox)
+    assert partner_inbox
+    assert all(read_interchange(c).receiver_id.strip() == "123456789012345" for _, c in partner_inbox)
     acks = app.store.ledger.search(integration=NAME, stream="ack_997", limit=10_000)
     assert Counter(a["status"] for a in acks) == {"ack_accepted": len(sent)}
     assert {(parse_ref(a["target_ref"])["partner"], parse_ref(a["target_ref"])["isa"]) for a in acks} == {
@@ -89,7 +93,8 @@ def test_documents_go_out_once_validate_and_are_acknowledged(tmp_path, syspro, s
     }
     # second run: nothing new, nothing sent again
     again = run_integration(app, NAME)
-    assert again.status == "succeeded" and len(outbox(sterling)) == len(messages)
+    assert again.status == "succeeded"
+    assert len(outbox(sterling)) == len(messages)
     assert sum(t.loaded for t in again.streams if t.stream != "ack_997") == 0
 
 
@@ -117,7 +122,8 @@ def test_lost_response_then_rerun_sends_nothing_twice(tmp_path, syspro) -> None:
         names = [m.name for m, _ in outbox(served)]
         assert len(names) == len(set(names)) == len(sent_rows(app, None)) - 0
         acks = app.store.ledger.search(integration=NAME, stream="ack_997", limit=10_000)
-        assert all(a["status"] == "ack_accepted" for a in acks) and len(acks) == len(names)
+        assert all(a["status"] == "ack_accepted" for a in acks)
+        assert len(acks) == len(names)
     finally:
         served.stop()
 
@@ -135,13 +141,18 @@ def test_changed_po_follows_the_partner_rule(tmp_path, syspro, sterling, rule) -
     after = outbox(sterling)
     mine = [(m, c) for m, c in after if f"-{po}-" in m.name]
     if rule == "change":
-        assert len(after) == len(before) + 1 and len(mine) == 2
-        beg = [s for s in read_interchange(mine[-1][1]).transaction_sets[0].body if s.tag == "BEG"][0]
-        assert beg.element(1) == "04" and beg.element(3) == po
+        assert len(after) == len(before) + 1
+        assert len(mine) == 2
+        beg = next(s for s in read_interchange(mine[-1][1]).transaction_sets[0].body if s.tag == "BEG")
+        assert beg.element(1) == "04"
+        assert beg.element(3) == po
     else:
-        assert len(after) == len(before) and len(mine) == 1  # never resent silently
+        assert len(after) == len(before)
+        assert len(mine) == 1
         parked = app.store.parked.open(NAME, "purchase_order")
-        assert [p["source_id"] for p in parked] == [po] and "review" in parked[0]["reason"]
+        assert [p["source_id"] for p in parked] == [po]
+        assert "review" in parked[0]["reason"]
         assert {t.stream: t.parked for t in report.streams}["purchase_order"] == 1
         replay_parked(app, NAME)  # a replay re-checks the rule: still parked, still not sent
-        assert len(app.store.parked.open(NAME, "purchase_order")) == 1 and len(outbox(sterling)) == len(before)
+        assert len(app.store.parked.open(NAME, "purchase_order")) == 1
+        assert len(outbox(sterling)) == len(before)

@@ -97,8 +97,11 @@ def test_rejected_overdue_and_late_accepted_997s(tmp_path, syspro, slow_partner,
     report = run_integration(app, NAME)
     rows = acks(app)
     [rejected] = [r for r in rows if r["status"] == "ack_rejected"]
-    assert rejected["source_id"] == sent[0]["source_id"] and rejected["replay_of"] == sent[0]["id"]
-    assert "PO1" in rejected["error"] and "AK9=R" in rejected["error"] and "too short" in rejected["error"].lower()
+    assert rejected["source_id"] == sent[0]["source_id"]
+    assert rejected["replay_of"] == sent[0]["id"]
+    assert "PO1" in rejected["error"]
+    assert "AK9=R" in rejected["error"]
+    assert "too short" in rejected["error"].lower()
     overdue = [r for r in rows if r["status"] == "ack_overdue"]
     documents = len(outbox(slow_partner))
     assert len(overdue) == documents - 1  # every document but the rejected one is flagged
@@ -120,7 +123,8 @@ def test_supplier_sync_both_ways_with_conflict_rule(tmp_path, syspro) -> None:
         client = sterling_client(app, "sterling")
         supplier = syspro.app.state.emulator.get("ApSupplier", Supplier="000016")
         widget = client.get_trading_partner("WIDGETCO")
-        assert widget.phone == supplier["Telephone"] and widget.code == "123456789012345"  # SYSPRO -> Sterling
+        assert widget.phone == supplier["Telephone"]
+        assert widget.code == "123456789012345"
         # both sides edit: Sterling changes the EDI id and the phone, SYSPRO changes the phone
         client.update_trading_partner(replace(widget, code="WIDGETNEW", phone="111"))
         syspro.app.state.emulator.update(

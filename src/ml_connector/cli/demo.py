@@ -22,6 +22,7 @@ from ml_connector.settings import load_settings
 DEMO_SEED = 42
 DEMOS = [
     "ml_connector.integrations.syspro_looker.demo",
+    "ml_connector.integrations.syspro_sterling.demo",
 ]
 
 

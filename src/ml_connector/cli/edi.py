@@ -69,6 +69,7 @@ def show(
     """Print the X12 interchange sent for a document, one segment per line with its name (read back from
     the Sterling mailbox message), and its 997 status."""
     from ml_connector.integrations.syspro_sterling import config as sterling_config
+    from ml_connector.integrations.syspro_sterling.targets import archive_path
     from ml_connector.integrations.syspro_sterling.wiring import sterling_client
 
     _config["path"] = config
@@ -79,16 +80,28 @@ def show(
                           f"{', '.join(sorted({r['status'] for r in rows}))}).")  # fmt: skip
     row = sent[-1]
     runtime = load_app(config)
-    cfg = sterling_config.load(runtime.settings.section(INTEGRATION))
-    with sterling_client(runtime, cfg.sterling_connection) as client:
-        content = client.extract_message(int(_ref(row)["msg"]))
+    ref = _ref(row)
+    archived = archive_path(runtime, ref["partner"], int(ref["isa"]))
+    if archived.exists():
+        content = archived.read_bytes()
+    else:  # not built on this machine: read it back from the Sterling mailbox
+        cfg = sterling_config.load(runtime.settings.section(INTEGRATION))
+        with sterling_client(runtime, cfg.sterling_connection) as client:
+            content = client.extract_message(int(ref["msg"]))
     interchange = read_interchange(content, strict=False)
     segments = [interchange.header, *(s for g in interchange.groups for s in _group_segments(g))]
     segments += [interchange.trailer] if interchange.trailer else []
     acks = [r for r in rows if r["stream"] == "ack_997" and _ref(r).get("isa") == _ref(row).get("isa")]
     if as_json:
-        emit_json({"ledger_id": row["id"], "source_id": row["source_id"], "target_ref": row["target_ref"],
-                   "x12": content.decode("ascii"), "acks": [{"status": a["status"], "error": a["error"]} for a in acks]})
+        emit_json(
+            {
+                "ledger_id": row["id"],
+                "source_id": row["source_id"],
+                "target_ref": row["target_ref"],
+                "x12": content.decode("ascii"),
+                "acks": [{"status": a["status"], "error": a["error"]} for a in acks],
+            }
+        )
         return  # fmt: skip
     console.print(f"[bold]{row['stream']} {row['source_id']}[/bold]  ledger #{row['id']}  {row['target_ref']}")
     separator = interchange.delimiters.element

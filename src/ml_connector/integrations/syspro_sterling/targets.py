@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 from ml_connector.bootstrap import App
 from ml_connector.connectors.sterling import SterlingB2BClient
@@ -32,6 +33,13 @@ def message_name(d: Delivery) -> str:
 
 def target_ref(message_id: int, isa13: int, partner: str, kind: str) -> str:
     return f"msg:{message_id} isa:{isa13} partner:{partner} set:{kind}"
+
+
+def archive_path(app: App, partner: str, control_number: int) -> Path:
+    """Local copy of every interchange we build: <data_dir>/x12-archive/<partner>/<ISA13>.x12."""
+    folder = app.settings.data_dir / "x12-archive" / partner
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{control_number:09d}.x12"
 
 
 def parse_ref(ref: str | None) -> dict[str, str]:
@@ -86,6 +94,7 @@ class X12DocumentTarget:
                 f"(control number {number} for {partner.name} stays unused).",
                 system="X12",
             ) from exc
+        archive_path(self.app, partner.name, number).write_bytes(document.encode())  # what `edi show` prints
         message_id = self.client.upload_message(self._outbox(partner), message_name(d), document.encode())
         return target_ref(message_id, number, partner.name, d.row["set"])
 
