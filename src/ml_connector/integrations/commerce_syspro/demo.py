@@ -61,9 +61,12 @@ def connect(app: Any, served: dict[str, ServedEmulator]) -> None:
     app.connections.put(
         "commerce",
         "commerce",
-        {"base_url": f"{commerce.url}/rest/default"},
-        {k: c[k] for k in ("consumer_key", "consumer_secret", "access_token", "access_token_secret")}
-        | {"webhook_secret": c.get("webhook_secret", "demo-hook-secret")},
+        {"base_url": f"{commerce.url}/rest/default", "webhook_public_key": c["webhook_public_key"]},
+        {
+            k: c[k]
+            for k in ("consumer_key", "consumer_secret", "access_token", "access_token_secret", "webhook_secret")
+            if k in c
+        },
         now,
     )
     enet = served["syspro-enet"]
