@@ -46,8 +46,8 @@ def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
     cred = syspro.app.state.credentials
     app.connections.put(
         "syspro-odata", "syspro-odata",
-        {"base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData", "company": cred["company"], "operator": cred["operator"]},
-        {"password": cred["password"]}, now,
+        {"base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData", "company": cred["company"],
+         "operator": cred["operator"]}, {"password": cred["password"]}, now,
     )  # fmt: skip
     sterling = served["sterling"]
     scred = sterling.app.state.credentials
