@@ -37,6 +37,9 @@ def run_view(row: dict[str, Any]) -> dict[str, Any]:
                 "errors": list(tally.get("errors") or []),
             }
         )
+    largest = max((s["total"] for s in streams), default=0)
+    for s in streams:  # bar length relative to the busiest stream of the run: magnitudes at a glance
+        s["share"] = round(100 * s["total"] / largest, 1) if largest else 0
     return {
         "run_id": row["run_id"],
         "integration": row["integration"],
