@@ -298,3 +298,25 @@ def test_webhook_routers_are_mounted_per_integration(tmp_path, monkeypatch) -> N
     assert TestClient(web).post("/hooks/with-hook/orders").json() == {"accepted": True}
     for name in ("hookpkg_for_web_test", "hookpkg_for_web_test.webhook", "nohook_for_web_test"):
         sys.modules.pop(name, None)
+
+
+def test_serve_scrubs_secrets_from_uvicorn_access_logs(seeded) -> None:
+    import logging
+
+    from ml_connector.cli.serve import RedactingFilter
+
+    password = seeded[0].app.state.credentials["password"]
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", f"/hooks/x?token={password}&client_secret=abc12345", "1.1", 200),
+        None,
+    )
+    assert RedactingFilter().filter(record)
+    line = record.getMessage()
+    assert password not in line
+    assert "abc12345" not in line
+    assert "/hooks/x?token=***&client_secret=***" in line
