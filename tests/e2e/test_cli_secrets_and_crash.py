@@ -77,19 +77,23 @@ def test_sigkill_mid_load_then_restart_equals_source(tmp_path, syspro) -> None:
     proc = subprocess.Popen([*EXE, "run", "syspro-looker", "--json"], cwd=tmp_path, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    staged = 0
-    while time.monotonic() < deadline and proc.poll() is None:  # wait until GL postings are mid-extraction
+    dims_done = False
+    while time.monotonic() < deadline and proc.poll() is None:  # wait until the facts are being extracted
         try:
             with sqlite3.connect(tmp_path / ".ml-connector" / "store.db", timeout=1) as db:
-                staged = db.execute("select count(*) from ledger_staging where stream='gl_posting'").fetchone()[0]
+                dims_done = db.execute("select count(*) from record_state where stream='gl_account'").fetchone()[0] > 0
         except sqlite3.Error:
-            staged = 0
-        if staged >= 30_000:
+            dims_done = False
+        if dims_done:
             break
         time.sleep(0.05)
+    time.sleep(1.0)  # well inside reading 120k GL postings
     assert proc.poll() is None, "the run finished before it could be killed; raise the volume"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    with sqlite3.connect(tmp_path / ".ml-connector" / "store.db") as db:
+        committed = db.execute("select count(*) from cursors where stream='gl_posting'").fetchone()[0]
+    assert dims_done and committed == 0  # killed after the dimensions, before the facts were committed
     rerun = _cli(tmp_path, "run", "syspro-looker", "--json")
     assert '"status": "succeeded"' in rerun.stdout, rerun.stderr[-2000:]
     source = syspro.app.state.emulator.rows("GenTransaction")

@@ -8,6 +8,7 @@ import pytest
 
 from ml_connector.errors import LeaseHeldError
 from ml_connector.store import Store
+from ml_connector.store.staging import StagingArea
 
 pytestmark = pytest.mark.postgres
 
@@ -15,11 +16,15 @@ pytestmark = pytest.mark.postgres
 def test_store_round_trip_on_postgres(pg_database, keys, clock) -> None:
     store = Store.open(pg_database, keys)
     now = clock.now()
-    store.ledger.stage([("r1", "i", "s", f"id{i}", None, now, f"h{i}") for i in range(100)])
+    area = StagingArea()
+    spill = area.spill("s")
+    spill.append([f"id{i}" for i in range(100)], [None] * 100, [f"h{i}" for i in range(100)])
+    spill.finish()
     with store.engine.begin() as db:
-        moved = store.ledger.commit_staged(db, run_id="r1", integration="i", stream="s", status="loaded",
-                                           delivered_at=now)
+        moved = store.ledger.commit_spill(db, spill, run_id="r1", integration="i", stream="s", status="loaded",
+                                          extracted_at=now, delivered_at=now)
         store.cursors.set(db, "i", "s", "2026-11-23", "r1", now)
+    area.remove()
     assert moved == 100
     assert store.ledger.known_hashes("i", "s", ["id3", "nope"]) == {"id3": "h3"}
     assert store.cursors.get("i", "s") == "2026-11-23"

@@ -14,7 +14,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import structlog
-from sqlalchemy import text
 
 from ml_connector.core.cursors import Precision, Window, next_cursor, plan_window
 from ml_connector.core.records import Outcome
@@ -27,6 +26,7 @@ from ml_connector.engine.targets import BatchTarget
 from ml_connector.store.cursors import CursorStore
 from ml_connector.store.ledger import RecordLedger
 from ml_connector.store.parking import ParkedStore, plain_json
+from ml_connector.store.staging import StagingArea
 
 log = structlog.get_logger("ml_connector.engine")
 
@@ -41,6 +41,9 @@ class _StreamLoad:
     parked: list[dict[str, Any]] = field(default_factory=list)
     max_seen: list[Any] = field(default_factory=lambda: [None])
     batches: Iterator[pa.Table] = field(default_factory=lambda: iter(()))
+    spill: Any = None
+    replace: bool = False
+    extracted_at: datetime | None = None
 
 
 class BatchStreamRunner:
@@ -55,31 +58,48 @@ class BatchStreamRunner:
     def run_stream(self, stream: StreamSpec, all_streams: Mapping[str, StreamSpec], *, full_refresh: bool) -> None:
         self.run_group([stream], all_streams, full_refresh=full_refresh)
 
-    def run_group(self, streams: list[StreamSpec], all_streams: Mapping[str, StreamSpec], *, full_refresh: bool) -> None:
+    def run_group(
+        self, streams: list[StreamSpec], all_streams: Mapping[str, StreamSpec], *, full_refresh: bool
+    ) -> None:
         """Load several streams in ONE target write (one dlt load), then commit each stream's ledger and cursor.
 
         The engine groups dimensions and facts separately, so facts are checked against loaded dimensions.
         """
         ctx = self.ctx
         plans: list[_StreamLoad] = []
+        staging = StagingArea()
         for stream in streams:
             known_refs = {ref.column: self.target.known_keys(all_streams[ref.dimension]) for ref in stream.references}
             if stream.kind is StreamKind.FACT:
                 self._release_parked(stream, known_refs)
-            stored = None if full_refresh or stream.cursor is None else ctx.store.cursors.get(ctx.integration, stream.name)
+            stored = (
+                None if full_refresh or stream.cursor is None else ctx.store.cursors.get(ctx.integration, stream.name)
+            )
             window = plan_window(stream.cursor, stored, ctx.clock.now()) if stream.cursor else None
             check_hashes = not full_refresh and ctx.store.ledger.has_state(ctx.integration, stream.name)
             plan = _StreamLoad(stream, window, stored)
             ctx.progress.stream_started(stream.name, None)
             log.info("stream.read", stream=stream.name, window=window.describe() if window else "all")
-            plan.batches = self._batches(stream, window, known_refs, check_hashes, plan.parked, plan.max_seen)
+            plan.spill = staging.spill(stream.name)
+            plan.batches = self._batches(stream, window, known_refs, check_hashes, plan)
+            # A full read with no hash filtering holds every source row: the table can be replaced
+            # instead of merged (much cheaper, and rows deleted in the source disappear).
+            plan.replace = window is None or window.lower is None
+            plan.replace = plan.replace and not check_hashes
             plans.append(plan)
-        loaded = self.target.write_many([(p.stream, p.batches) for p in plans])
-        for plan in plans:
-            self._commit(plan.stream, plan.window, plan.stored, plan.max_seen[0], plan.parked)
-            tally = ctx.tally(plan.stream.name)
-            tally.count(Outcome.LOADED, loaded.get(plan.stream.name, 0))
-            ctx.progress.stream_finished(plan.stream.name, tally)
+        try:
+            loaded = self.target.write_many(
+                [(p.stream, p.batches) for p in plans], replace={p.stream.name for p in plans if p.replace}
+            )
+            started = ctx.clock.now()
+            for plan in plans:
+                plan.spill.finish()
+                self._commit(plan, started)
+                tally = ctx.tally(plan.stream.name)
+                tally.count(Outcome.LOADED, loaded.get(plan.stream.name, 0))
+                ctx.progress.stream_finished(plan.stream.name, tally)
+        finally:
+            staging.remove()
 
     def _batches(
         self,
@@ -87,13 +107,13 @@ class BatchStreamRunner:
         window: Window | None,
         known_refs: dict[str, set[str]],
         check_hashes: bool,
-        parked_rows: list[dict[str, Any]],
-        max_seen: list[date | datetime | int | None],
+        plan: _StreamLoad,
     ) -> Iterator[pa.Table]:
         """Pages -> Arrow: ids, hashes, unchanged filter, mapping, reference checks, all page-at-a-time."""
         ctx = self.ctx
         tally = ctx.tally(stream.name)
         ledger = ctx.store.ledger
+        parked_rows, max_seen = plan.parked, plan.max_seen
         empty = Window("", stream.cursor.precision) if stream.cursor else Window("", Precision.DATE)
         cursor_col = stream.cursor.column if stream.cursor else None
         ref_sets = {col: pa.array(sorted(keys), pa.string()) for col, keys in known_refs.items()}
@@ -144,12 +164,8 @@ class BatchStreamRunner:
                 out = out.filter(pa.array(ok))
                 keep = [i for i, good in enumerate(ok) if good]
                 ids, hashes, source_ts = [ids[i] for i in keep], [hashes[i] for i in keep], [source_ts[i] for i in keep]
-            ledger.stage(
-                [
-                    (ctx.run_id, ctx.integration, stream.name, i, ts, now, h)
-                    for i, ts, h in zip(ids, source_ts, hashes, strict=True)
-                ]
-            )
+            plan.spill.append(ids, source_ts, hashes)
+            plan.extracted_at = plan.extracted_at or now
             pending.append(out)
             pending_rows += out.num_rows
             if pending_rows >= self.batch_rows:
@@ -195,40 +211,31 @@ class BatchStreamRunner:
         if seen is not None and (max_seen[0] is None or seen > max_seen[0]):
             max_seen[0] = seen
 
-    def _commit(
-        self,
-        stream: StreamSpec,
-        window: Window | None,
-        stored: str | None,
-        max_seen: date | datetime | int | None,
-        parked_rows: list[dict[str, Any]],
-    ) -> None:
-        ctx = self.ctx
-        now = ctx.clock.now()
+    def _commit(self, plan: _StreamLoad, now: datetime) -> None:
+        """After the warehouse commit: ledger rows, last-seen hashes, parked rows and the cursor, atomically."""
+        ctx, stream = self.ctx, plan.stream
+        open_parked = {p["source_id"]: p["id"] for p in ctx.store.parked.open(ctx.integration, stream.name)}
         with ctx.store.engine.begin() as db:
-            # A record loaded now supersedes whatever older version of it was still parked.
-            db.execute(
-                text(
-                    "UPDATE parked SET status = 'superseded', released_at = :now, release_run_id = :run_id "
-                    "WHERE integration = :integration AND stream = :stream AND status IN ('parked', 'failed') "
-                    "AND source_id IN (SELECT source_id FROM ledger_staging WHERE run_id = :run_id "
-                    "AND integration = :integration AND stream = :stream)"
-                ),
-                {"now": now, "run_id": ctx.run_id, "integration": ctx.integration, "stream": stream.name},
-            )
-            ctx.store.ledger.commit_staged(
+            ctx.store.ledger.commit_spill(
                 db,
+                plan.spill,
                 run_id=ctx.run_id,
                 integration=ctx.integration,
                 stream=stream.name,
                 status=Outcome.LOADED,
+                extracted_at=plan.extracted_at or now,
                 delivered_at=now,
             )
-            if parked_rows:
-                ParkedStore.park(db, parked_rows)
-                RecordLedger.append(db, [_ledger_row_for_parked(p) for p in parked_rows])
-            if stream.cursor is not None and window is not None:
-                value = next_cursor(stream.cursor, stored, window, max_seen, now)
+            if open_parked:  # a record loaded now supersedes an older version of it that was still parked
+                for batch in plan.spill.batches():
+                    for sid in batch.column(0).to_pylist():
+                        if sid in open_parked:
+                            ParkedStore.mark(db, open_parked[sid], "superseded", ctx.run_id, now)
+            if plan.parked:
+                ParkedStore.park(db, plan.parked)
+                RecordLedger.append(db, [_ledger_row_for_parked(p) for p in plan.parked])
+            if stream.cursor is not None and plan.window is not None:
+                value = next_cursor(stream.cursor, plan.stored, plan.window, plan.max_seen[0], now)
                 CursorStore.set(db, ctx.integration, stream.name, value, ctx.run_id, now)
 
     def _release_parked(self, stream: StreamSpec, known_refs: dict[str, set[str]]) -> None:
@@ -251,7 +258,7 @@ class BatchStreamRunner:
             row = dict(p["payload"])
             row.update(_source_ts=p["source_ts"], _loaded_at=now, _run_id=ctx.run_id, _content_hash=p["content_hash"])
             rows.append(row)
-        written = self.target.write_many([(stream, iter([rows]))]).get(stream.name, 0)
+        written = self.target.write_many([(stream, iter([rows]))], replace=set()).get(stream.name, 0)
         with ctx.store.engine.begin() as db:
             for p in ready:
                 ParkedStore.mark(db, p["id"], "released", ctx.run_id, now)

@@ -49,7 +49,6 @@ class Runner:
         run_id = new_run_id(now)
         ctx = RunContext(integration, run_id, store, self.clock, self.progress or SilentProgress(), now)
         try:
-            store.ledger.discard_orphans(store.runs.running_ids())
             store.runs.start(run_id, integration, holder, now)
             by_name = {s.name: s for s in streams}
             failed_dimensions: set[str] = set()
@@ -85,7 +84,6 @@ class Runner:
                         ctx.tally(stream.name).errors.append(message)
                         errors.append(f"{stream.name}: {message}")
                         failed_dimensions.add(stream.name)
-                    store.ledger.discard_staged(run_id)
                 store.leases.renew(integration, holder, self.clock.now())
             if after_run is not None and not errors:
                 try:

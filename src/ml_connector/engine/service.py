@@ -21,7 +21,11 @@ def run_integration(app: App, integration: str, *, full_refresh: bool = False, *
     plan = build(app, integration, **options)
     try:
         return Runner(app.store, app.clock, app.progress).run(
-            plan.name, plan.streams, plan.handler, full_refresh=full_refresh, after_run=plan.after_run,
+            plan.name,
+            plan.streams,
+            plan.handler,
+            full_refresh=full_refresh,
+            after_run=plan.after_run,
             group_handler=plan.group_handler,
         )
     finally:

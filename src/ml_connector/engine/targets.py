@@ -25,9 +25,12 @@ class BatchTarget(Protocol):
         """Keys of a dimension stream already on the target (for reference checks)."""
         ...
 
-    def write_many(self, batches: Sequence[tuple[StreamSpec, Iterable[Any]]]) -> dict[str, int]:
+    def write_many(
+        self, batches: Sequence[tuple[StreamSpec, Iterable[Any]]], *, replace: set[str] | frozenset[str] = frozenset()
+    ) -> dict[str, int]:
         """Merge every stream's batches (Arrow tables) in one load; return rows written per stream name.
-        All or nothing: if the load fails, none of the streams is committed."""
+        All or nothing: if the load fails, none of the streams is committed. Streams in ``replace`` were
+        read in full and may replace their table."""
         ...
 
 

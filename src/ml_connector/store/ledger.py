@@ -1,8 +1,8 @@
 """The record ledger (append-only audit), its per-run staging area, and the last-seen content hashes.
 
-Hot path for batch targets: rows are staged in bulk while a stream is read; once the warehouse has
-committed, :meth:`RecordLedger.commit_staged` moves them into the ledger, updates ``record_state`` and
-the cursor in one store transaction. A crash before that leaves the cursor where it was.
+Hot path for batch targets: rows are spilled (store/staging.py) while a stream is read; once the warehouse
+has committed, :meth:`RecordLedger.commit_spill` writes them to the ledger and ``record_state`` in the same
+store transaction that moves the cursor. A crash before that leaves the cursor where it was.
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 
-from ml_connector.store.schema import ledger_staging, record_ledger, record_state
+from ml_connector.store.schema import record_ledger, record_state
+from ml_connector.store.staging import StagingSpill
 
 _LOOKUP_CHUNK = 4000
 
-_STAGE_SQL = (
-    "INSERT INTO ledger_staging (run_id, integration, stream, source_id, source_ts, extracted_at, content_hash) "
-    "VALUES (%s)"
-)
 
 
 class RecordLedger:
@@ -56,82 +53,50 @@ class RecordLedger:
                 found.update({r.source_id: r.content_hash for r in rows})
         return found
 
-    # --- staging (batch targets) -------------------------------------------------------------
-    def stage(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Bulk-insert staged rows: (run_id, integration, stream, source_id, source_ts, extracted_at, hash)."""
-        if not rows:
-            return
-        mark = "?" if self._paramstyle == "qmark" else "%s"
-        sql = _STAGE_SQL % ", ".join([mark] * 7)
-        raw = self._engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.executemany(sql, rows)
-            cursor.close()
-            raw.commit()
-        finally:
-            raw.close()
-
-    def commit_staged(
+    # --- bulk loads ------------------------------------------------------------------------
+    def commit_spill(
         self,
         db: Connection,
+        spill: StagingSpill,
         *,
         run_id: str,
         integration: str,
         stream: str,
         status: str,
+        extracted_at: datetime,
         delivered_at: datetime,
     ) -> int:
-        """Move a stream's staged rows into the ledger and record_state (inside ``db``'s transaction)."""
-        params = {
-            "run_id": run_id,
-            "stream": stream,
-            "integration": integration,
-            "now": delivered_at,
-            "status": status,
-        }
-        moved = db.execute(
-            text(
-                "INSERT INTO record_ledger (run_id, integration, stream, source_id, source_ts, extracted_at, "
-                "delivered_at, status, attempts, content_hash) "
-                "SELECT run_id, integration, stream, source_id, source_ts, extracted_at, :now, :status, 1, "
-                "content_hash FROM ledger_staging "
-                "WHERE run_id = :run_id AND integration = :integration AND stream = :stream"
-            ),
-            params,
-        ).rowcount
-        db.execute(
-            text(
-                "INSERT INTO record_state (integration, stream, source_id, content_hash, updated_at) "
-                "SELECT integration, stream, source_id, MAX(content_hash), :now FROM ledger_staging "
-                "WHERE run_id = :run_id AND integration = :integration AND stream = :stream "
-                "GROUP BY integration, stream, source_id "
-                "ON CONFLICT (integration, stream, source_id) DO UPDATE "
-                "SET content_hash = excluded.content_hash, updated_at = excluded.updated_at"
-            ),
-            params,
+        """Write a stream's spilled rows as ledger rows and last-seen hashes (inside ``db``'s transaction)."""
+        mark = "?" if self._paramstyle == "qmark" else "%s"
+        extracted, delivered = self._ts(extracted_at), self._ts(delivered_at)
+        ledger_sql = (
+            "INSERT INTO record_ledger (run_id, integration, stream, source_id, source_ts, extracted_at, "
+            f"delivered_at, status, attempts, content_hash) VALUES ({', '.join([mark] * 10)})"
         )
-        db.execute(
-            delete(ledger_staging).where(
-                ledger_staging.c.run_id == run_id,
-                ledger_staging.c.integration == integration,
-                ledger_staging.c.stream == stream,
+        state_sql = (
+            "INSERT INTO record_state (integration, stream, source_id, content_hash, updated_at) "
+            f"VALUES ({', '.join([mark] * 5)}) ON CONFLICT (integration, stream, source_id) DO UPDATE "
+            "SET content_hash = excluded.content_hash, updated_at = excluded.updated_at"
+        )
+        moved = 0
+        for batch in spill.batches():
+            ids, stamps, hashes = (batch.column(i).to_pylist() for i in range(3))
+            db.exec_driver_sql(
+                ledger_sql,
+                [
+                    (run_id, integration, stream, i, ts, extracted, delivered, status, 1, h)
+                    for i, ts, h in zip(ids, stamps, hashes, strict=True)
+                ],
             )
-        )
-        return int(moved)
+            db.exec_driver_sql(
+                state_sql, [(integration, stream, i, h, delivered) for i, h in zip(ids, hashes, strict=True)]
+            )
+            moved += len(ids)
+        return moved
 
-    def discard_staged(self, run_id: str) -> None:
-        with self._engine.begin() as db:
-            db.execute(delete(ledger_staging).where(ledger_staging.c.run_id == run_id))
-
-    def discard_orphans(self, live_run_ids: Iterable[str]) -> int:
-        """Drop staging rows of runs that are no longer running (crashed)."""
-        live = list(live_run_ids)
-        with self._engine.begin() as db:
-            query = delete(ledger_staging)
-            if live:
-                query = query.where(ledger_staging.c.run_id.not_in(live))
-            return int(db.execute(query).rowcount)
+    def _ts(self, value: datetime) -> Any:
+        """SQLite stores what its adapter would write; other drivers take the datetime itself."""
+        return value.isoformat(" ") if self._paramstyle == "qmark" else value
 
     # --- single rows (record targets, parking, release) --------------------------------------
     @staticmethod
@@ -193,9 +158,7 @@ class RecordLedger:
             ids = [r["id"] for r in rows]
             if ids:
                 links = db.execute(
-                    select(record_ledger.c.replay_of, record_ledger.c.id).where(
-                        record_ledger.c.replay_of.in_(ids)
-                    )
+                    select(record_ledger.c.replay_of, record_ledger.c.id).where(record_ledger.c.replay_of.in_(ids))
                 )
                 superseded = {r.replay_of: r.id for r in links}
                 for r in rows:

@@ -81,8 +81,11 @@ class WarehouseTarget:
             ) from exc
         return {str(r[0]) for r in rows or []}
 
-    def write_many(self, batches: Sequence[tuple[StreamSpec, Iterable[Any]]]) -> dict[str, int]:
-        """Merge each stream's batches (Arrow tables, or lists of mapped rows) in ONE dlt load."""
+    def write_many(
+        self, batches: Sequence[tuple[StreamSpec, Iterable[Any]]], *, replace: set[str] | frozenset[str] = frozenset()
+    ) -> dict[str, int]:
+        """Merge each stream's batches (Arrow tables, or lists of mapped rows) in ONE dlt load; streams named
+        in ``replace`` hold every source row and replace their table instead."""
         written: dict[str, int] = {}
         resources = []
         for stream, stream_batches in batches:
@@ -91,7 +94,9 @@ class WarehouseTarget:
             resources.append(
                 dlt.resource(
                     self._arrow(table, stream.name, stream_batches, written),
-                    name=table.name, table_name=table.name, write_disposition="merge",
+                    name=table.name,
+                    table_name=table.name,
+                    write_disposition="replace" if stream.name in replace else "merge",
                     primary_key=list(table.primary_key),
                 )
             )

@@ -18,7 +18,9 @@ def emulator_options(settings: Settings, seed: int, scale: int) -> dict[str, dic
     return {
         "syspro-odata": odata,
         "looker": {
-            "seed": seed, "lookml_dir": str(settings.data_dir / "lookml"), "connection_name": "ml_warehouse",
+            "seed": seed,
+            "lookml_dir": str(settings.data_dir / "lookml"),
+            "connection_name": "ml_warehouse",
             "warehouse": {"type": "duckdb", "path": str(settings.warehouse_path), "schema": settings.warehouse.dataset},
         },
     }
@@ -27,8 +29,12 @@ def emulator_options(settings: Settings, seed: int, scale: int) -> dict[str, dic
 def prepare(settings: Settings) -> None:
     from ml_connector.integrations.syspro_looker.lookml import write_views
 
-    write_views(settings.data_dir / "lookml", connection="ml_warehouse", schema=settings.warehouse.dataset,
-                datagroup=settings.syspro_looker.datagroup)
+    write_views(
+        settings.data_dir / "lookml",
+        connection="ml_warehouse",
+        schema=settings.warehouse.dataset,
+        datagroup=settings.syspro_looker.datagroup,
+    )
 
 
 def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
@@ -36,14 +42,25 @@ def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
     syspro = served["syspro-odata"]
     cred = syspro.app.state.credentials
     app.connections.put(
-        "syspro-odata", "syspro-odata",
-        {"base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData", "company": cred["company"], "operator": cred["operator"]},
-        {"password": cred["password"]}, now,
+        "syspro-odata",
+        "syspro-odata",
+        {
+            "base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData",
+            "company": cred["company"],
+            "operator": cred["operator"],
+        },
+        {"password": cred["password"]},
+        now,
     )
     looker = served["looker"]
     lcred = looker.app.state.credentials
-    app.connections.put("looker", "looker", {"base_url": looker.url, "client_id": lcred["client_id"]},
-                        {"client_secret": lcred["client_secret"]}, now)
+    app.connections.put(
+        "looker",
+        "looker",
+        {"base_url": looker.url, "client_id": lcred["client_id"]},
+        {"client_secret": lcred["client_secret"]},
+        now,
+    )
 
 
 def change_source(served: dict[str, ServedEmulator]) -> str:

@@ -8,8 +8,15 @@ from ml_connector.connectors.looker.lookml import Column, TableSchema, write_loo
 from ml_connector.connectors.warehouse.tables import WarehouseTable
 from ml_connector.integrations.syspro_looker.tables import TABLES
 
-_LOOKML_TYPES = {"text": "string", "date": "date", "timestamp": "timestamp", "money": "number",
-                 "quantity": "number", "int": "number", "bool": "boolean"}
+_LOOKML_TYPES = {
+    "text": "string",
+    "date": "date",
+    "timestamp": "timestamp",
+    "money": "number",
+    "quantity": "number",
+    "int": "number",
+    "bool": "boolean",
+}
 MODEL = "syspro"
 
 
@@ -27,5 +34,11 @@ def write_views(out_dir: Path, *, connection: str, schema: str, datagroup: str |
     """Write the views and the model; ``datagroup`` may be "model::name" as in the config."""
     if datagroup and "::" in datagroup:
         datagroup = datagroup.split("::", 1)[1]
-    return write_lookml([table_schema(t) for t in TABLES.values()], connection=connection, model=MODEL,
-                        out_dir=out_dir, schema=schema, datagroup=datagroup)
+    return write_lookml(
+        [table_schema(t) for t in TABLES.values()],
+        connection=connection,
+        model=MODEL,
+        out_dir=out_dir,
+        schema=schema,
+        datagroup=datagroup,
+    )

@@ -24,8 +24,11 @@ def syspro_client(app: App, connection: str, **http: Any) -> SysproODataClient:
     stored = app.connections.get(connection)
     s = stored.settings
     settings = SysproODataSettings(
-        base_url=s["base_url"], company=s.get("company", "A"), company_style=s.get("company_style", "path"),
-        page_cap=int(s.get("page_cap", 5000)), date_literal=s.get("date_literal", "datetimeoffset"),
+        base_url=s["base_url"],
+        company=s.get("company", "A"),
+        company_style=s.get("company_style", "path"),
+        page_cap=int(s.get("page_cap", 5000)),
+        date_literal=s.get("date_literal", "datetimeoffset"),
         verify_tls=bool(s.get("verify_tls", True)),
     )
     return SysproODataClient(settings, s["operator"], stored.secret("password"), **http)
@@ -34,8 +37,11 @@ def syspro_client(app: App, connection: str, **http: Any) -> SysproODataClient:
 def looker_client(app: App, connection: str) -> LookerClient:
     stored = app.connections.get(connection)
     return LookerClient(
-        stored.settings["base_url"], stored.settings["client_id"], stored.secret("client_secret"),
-        verify=bool(stored.settings.get("verify_tls", True)), clock=app.clock,
+        stored.settings["base_url"],
+        stored.settings["client_id"],
+        stored.secret("client_secret"),
+        verify=bool(stored.settings.get("verify_tls", True)),
+        clock=app.clock,
     )
 
 
@@ -43,8 +49,11 @@ def warehouse_target(app: App, pipeline_name: str) -> WarehouseTarget:
     wh = app.settings.warehouse
     settings: dict[str, Any] = {"path": app.settings.warehouse_path, "dsn": wh.dsn, **wh.credentials}
     return WarehouseTarget(
-        destination=make_destination(wh.type, settings), dataset=wh.dataset, tables=TABLES,
-        pipelines_dir=app.settings.data_dir / "pipelines", pipeline_name=pipeline_name,
+        destination=make_destination(wh.type, settings),
+        dataset=wh.dataset,
+        tables=TABLES,
+        pipelines_dir=app.settings.data_dir / "pipelines",
+        pipeline_name=pipeline_name,
     )
 
 
@@ -67,17 +76,31 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
             looker.reset_datagroup(group)
 
     def checks() -> list[CheckResult]:
-        results = [_probe("SYSPRO OData", f"read {s.source}", lambda s=s: f"{client.probe(s.source)} row(s) readable")
-                   for s in declared]
+        results = [
+            _probe("SYSPRO OData", f"read {s.source}", lambda s=s: f"{client.probe(s.source)} row(s) readable")
+            for s in declared
+        ]
         joined = {s.options["join"][0] for s in declared if s.options.get("join")}
-        results += [_probe("SYSPRO OData", f"read {name}", lambda n=name: f"{client.probe(n)} row(s) readable")
-                    for name in sorted(joined)]
-        results.append(_probe("warehouse", f"create/write in dataset {app.settings.warehouse.dataset}",
-                              lambda: (target.check_write(), "scratch table written")[1]))
+        results += [
+            _probe("SYSPRO OData", f"read {name}", lambda n=name: f"{client.probe(n)} row(s) readable")
+            for name in sorted(joined)
+        ]
+        results.append(
+            _probe(
+                "warehouse",
+                f"create/write in dataset {app.settings.warehouse.dataset}",
+                lambda: (target.check_write(), "scratch table written")[1],
+            )
+        )
         if looker is not None:
             results.append(_probe("Looker", "API login and user", lambda: f"logged in as user {looker.me().id}"))
-            results.append(_probe("Looker", f"connection {cfg.looker_db_connection} reaches the warehouse",
-                                  lambda: _connection_ok(looker, cfg.looker_db_connection)))
+            results.append(
+                _probe(
+                    "Looker",
+                    f"connection {cfg.looker_db_connection} reaches the warehouse",
+                    lambda: _connection_ok(looker, cfg.looker_db_connection),
+                )
+            )
         return results
 
     plan = IntegrationPlan(NAME, declared, handle, after_run, checks)
