@@ -3,7 +3,9 @@ connections stored, and the demo's mappings."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +55,19 @@ def make_app(
     if mappings:
         seed_mappings(app)
     return app
+
+
+def assert_exactly_once(served, expected_pos: set[str]) -> None:
+    state = served["syspro-enet"].app.state.emulator
+    pos = Counter(r["CustomerPoNumber"] for r in state.rows("SorMaster"))
+    assert set(pos) == expected_pos
+    assert all(n == 1 for n in pos.values())
+    journals: dict[str, set] = defaultdict(set)
+    sums: dict[tuple, Decimal] = defaultdict(Decimal)
+    for line in state.rows("GenJournalDetail"):
+        key = (line["GlYear"], line["GlPeriod"], line["Journal"])
+        journals[line["Reference"]].add(key)
+        sums[key] += Decimal(str(line["EntryValue"]))
+    assert set(journals) == {f"WEB{po}" for po in expected_pos}
+    assert all(len(keys) == 1 for keys in journals.values())
+    assert all(total == 0 for total in sums.values())

@@ -5,12 +5,10 @@ ways without a loop, the webhook endpoint."""
 from __future__ import annotations
 
 import warnings
-from collections import Counter, defaultdict
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
-from commerce_syspro_fixtures import make_app, serve_pair
+from commerce_syspro_fixtures import assert_exactly_once, make_app, serve_pair
 
 from ml_connector.emulators.faults import FaultPlan, FaultRule
 from ml_connector.engine.service import replay_parked, run_integration
@@ -35,22 +33,6 @@ def enet_state(served):
 
 def commerce_store(served):
     return served["commerce"].app.state.emulator.store
-
-
-def assert_exactly_once(served, expected_pos: set[str]) -> None:
-    state = enet_state(served)
-    pos = Counter(r["CustomerPoNumber"] for r in state.rows("SorMaster"))
-    assert set(pos) == expected_pos
-    assert all(n == 1 for n in pos.values())
-    journals: dict[str, set] = defaultdict(set)
-    sums: dict[tuple, Decimal] = defaultdict(Decimal)
-    for line in state.rows("GenJournalDetail"):
-        key = (line["GlYear"], line["GlPeriod"], line["Journal"])
-        journals[line["Reference"]].add(key)
-        sums[key] += Decimal(str(line["EntryValue"]))
-    assert set(journals) == {f"WEB{po}" for po in expected_pos}
-    assert all(len(keys) == 1 for keys in journals.values())
-    assert all(total == 0 for total in sums.values())
 
 
 def postable(served) -> set[str]:

@@ -11,14 +11,15 @@ from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, loa
 from ml_connector.cli.output import console, emit_json, table
 from ml_connector.errors import ConfigError
 
-app = typer.Typer(help="Manage stored connections. Secrets are encrypted at rest and never printed.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Manage stored connections. Secrets are encrypted at rest and never printed.", no_args_is_help=True
+)
 
 SECRET_FIELDS = {
     "syspro-odata": ("password",),
     "looker": ("client_secret",),
-    "syspro-enet": ("password", "company_password"),
-    "commerce": ("consumer_secret", "access_token", "access_token_secret"),
+    "syspro-enet": ("operator_password", "company_password"),
+    "commerce": ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
     "sterling": ("password",),
     "warehouse": ("password",),
 }
@@ -64,8 +65,11 @@ def list_(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> Non
     if as_json:
         emit_json(rows)
         return
-    table("connections", ("name", "system", "settings", "secrets set"),
-          [(r["name"], r["system"], r["settings"], ", ".join(r["secrets"])) for r in rows])
+    table(
+        "connections",
+        ("name", "system", "settings", "secrets set"),
+        [(r["name"], r["system"], r["settings"], ", ".join(r["secrets"])) for r in rows],
+    )
 
 
 @app.command("remove")

@@ -22,6 +22,7 @@ from ml_connector.settings import load_settings
 DEMO_SEED = 42
 DEMOS = [
     "ml_connector.integrations.syspro_looker.demo",
+    "ml_connector.integrations.commerce_syspro.demo",
     "ml_connector.integrations.syspro_sterling.demo",
 ]
 
@@ -50,8 +51,10 @@ def run_demo(data_dir: Path, *, scale: int = 1) -> int:
         console.rule("[bold]Where to look[/bold]")
         for demo in demos:
             console.print(demo.show_result(settings))
-        console.print(f"Audit trail:  .venv/bin/ml-connector audit -c {config} --limit 5\n"
-                      f"Parked:       .venv/bin/ml-connector parked -c {config}")
+        console.print(
+            f"Audit trail:  .venv/bin/ml-connector audit -c {config} --limit 5\n"
+            f"Parked:       .venv/bin/ml-connector parked -c {config}"
+        )
         return worst
     finally:
         for emulator in served.values():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli import connections, edi, records, serve
+from ml_connector.cli import connections, edi, mappings, records, serve
 from ml_connector.cli.common import EXIT_CODES, ConfigOption, handle_errors, load_app
 from ml_connector.cli.output import configure_logging, console, emit_json
 from ml_connector.errors import ConfigError
@@ -26,6 +26,7 @@ Real systems:  ml-connector init  ->  ml-connector connections add ...  ->  ml-c
     rich_markup_mode=None,
 )
 app.add_typer(connections.app, name="connections")
+app.add_typer(mappings.app, name="mappings")
 app.add_typer(edi.app, name="edi")
 
 
@@ -82,8 +83,9 @@ def init(
     path.write_text(CONFIG_TEMPLATE)
     runtime = load_app(path, create_keys=True)
     console.print(f"Wrote {path}; key file {runtime.settings.key_file} (keep it safe, mode 0600).")
-    console.print("Next: ml-connector connections add syspro-odata --system syspro-odata --set base_url=... "
-                  "--set operator=...")
+    console.print(
+        "Next: ml-connector connections add syspro-odata --system syspro-odata --set base_url=... --set operator=..."
+    )
 
 
 @app.command()
@@ -92,8 +94,9 @@ def emulate(
     system: str = typer.Argument(..., help="syspro-odata | looker | syspro-enet | commerce | sterling"),
     port: int = typer.Option(8800, "--port"),
     seed: int = typer.Option(0, "--seed"),
-    print_credentials: bool = typer.Option(False, "--print-credentials",
-                                           help="Print the credentials the emulator accepts as JSON and exit."),
+    print_credentials: bool = typer.Option(
+        False, "--print-credentials", help="Print the credentials the emulator accepts as JSON and exit."
+    ),
     scale: list[str] = typer.Option([], "--scale", help="syspro-odata only: TABLE=ROWS, e.g. GenTransaction=1000000"),
 ) -> None:
     """Serve one emulator on 127.0.0.1:PORT (for trying clients, the official SDKs, or a demo).
@@ -132,8 +135,9 @@ def lookml(
     from ml_connector.settings import load_settings
 
     settings = load_settings(config)
-    files = write_views(out, connection=connection, schema=settings.warehouse.dataset,
-                        datagroup=settings.syspro_looker.datagroup)
+    files = write_views(
+        out, connection=connection, schema=settings.warehouse.dataset, datagroup=settings.syspro_looker.datagroup
+    )
     for f in files:
         console.print(str(f))
 
@@ -153,5 +157,7 @@ def demo(
 
 def main() -> None:
     app()
+
+
 if __name__ == "__main__":
     main()
