@@ -93,6 +93,7 @@ def main() -> None:
         print(f"\nml-connector peak RSS at {SIZES[-1]:,} vs {SIZES[0]:,}: {large:.1f} MB vs {small:.1f} MB "
               f"({100 * (large - small) / small:+.1f}%); targets: <= 300 MB and within 10%.")
     __import__("benchmarks.commerce_syspro", fromlist=["main"]).main()  # commerce-syspro rows (own table)
+    __import__("benchmarks.syspro_sterling", fromlist=["print_rows"]).print_rows()  # syspro-sterling rows (own table)
 
 
 if __name__ == "__main__":
