@@ -320,3 +320,18 @@ def test_serve_scrubs_secrets_from_uvicorn_access_logs(seeded) -> None:
     assert password not in line
     assert "abc12345" not in line
     assert "/hooks/x?token=***&client_secret=***" in line
+
+
+def test_a_secret_no_key_decrypts_gives_a_clear_page_not_a_traceback(tmp_path) -> None:
+    from cryptography.fernet import Fernet
+
+    from ml_connector.secrets.keys import KeyRing
+    from ml_connector.store.connections import ConnectionStore
+
+    app = bootstrap(Settings.model_validate({"data_dir": str(tmp_path / "data")}), create_keys=True)
+    foreign = ConnectionStore(app.store.engine, KeyRing([Fernet.generate_key()]))
+    foreign.put("looker", "looker", {"base_url": "https://x"}, {"client_secret": "s3cr3t-value"}, app.clock.now())
+    page = TestClient(create_web_app(app), raise_server_exceptions=False).get("/connections")
+    assert page.status_code == 500
+    assert "looker" in notice_text(page.text)
+    assert "s3cr3t-value" not in page.text

@@ -6,14 +6,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ml_connector.bootstrap import App
 from ml_connector.engine.service import run_integration
+from ml_connector.errors import MlConnectorError
+from ml_connector.secrets.secret import REDACTOR
 from ml_connector.web import api, pages
 from ml_connector.web.hooks import mount_webhooks
-from ml_connector.web.jobs import Notices, RunLauncher
+from ml_connector.web.jobs import Notice, Notices, RunLauncher
 from ml_connector.web.metrics import metrics_registry
 from ml_connector.web.rendering import build_environment
 from ml_connector.web.state import WebState
@@ -36,8 +39,19 @@ def create_web_app(app: App, *, run: Callable[[App, str], Any] | None = None) ->
         launcher=RunLauncher(app, run or (lambda a, name: run_integration(a, name))),
         metrics=metrics_registry(app.store),
     )
+    web.add_exception_handler(MlConnectorError, _explain)  # type: ignore[arg-type]
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     web.include_router(pages.router)
     web.include_router(api.router)
     web.state.webhooks = mount_webhooks(web, app)
     return web
+
+
+def _explain(request: Request, exc: MlConnectorError) -> Response:
+    """Our errors (a stored secret that no key decrypts, a store that went away) as a clear page or JSON."""
+    message = REDACTOR.scrub(str(exc))
+    status = 503 if exc.exit_code == 3 else 500
+    if request.url.path.startswith(("/api/", "/hooks/")):
+        return JSONResponse({"error": message}, status_code=status)
+    web: WebState = request.app.state.web
+    return web.page("base.html", "", status_code=status, notice=Notice("bad", type(exc).__name__, [("bad", message)]))

@@ -3,6 +3,7 @@ parked records and stored connections (secret field names only). Values are scru
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
@@ -80,7 +81,7 @@ def runs_overview(app: App, per_integration: int = 10) -> list[dict[str, Any]]:
 AUDIT_FILTERS = ("integration", "stream", "source_id", "status", "run_id")
 
 
-def audit_rows(app: App, filters: dict[str, str | None], limit: int = 100) -> list[dict[str, Any]]:
+def audit_rows(app: App, filters: Mapping[str, str | None], limit: int = 100) -> list[dict[str, Any]]:
     wanted = {k: (filters.get(k) or None) for k in AUDIT_FILTERS}
     return app.store.ledger.search(**wanted, limit=limit)
 
@@ -92,7 +93,7 @@ def parked_rows(app: App, integration: str | None = None) -> list[dict[str, Any]
 def connection_rows(app: App) -> list[dict[str, Any]]:
     """Names, systems, settings and which secret fields are set; loading them registers the values with
     the redactor, so a secret that reached some other text by accident is still masked."""
-    rows = app.connections.list()
+    rows: list[dict[str, Any]] = app.connections.list()
     for row in rows:
         app.connections.get(row["name"])
     return rows
