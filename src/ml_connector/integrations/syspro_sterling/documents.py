@@ -31,6 +31,7 @@ from ml_connector.edi import (
     build_810,
     build_850,
     build_856,
+    clean_content,
 )
 
 
@@ -48,11 +49,21 @@ def _required(text: str | None, doc: Mapping[str, Any]) -> date:
     return date.fromisoformat(text)
 
 
+def _references(*pairs: tuple[str, Any], delimiters: Delimiters | None) -> tuple[Reference, ...]:
+    """Optional REFs; one whose value is empty once the X12 content rule has cleaned it is left out."""
+    rule, policy = delimiters or Delimiters(), ContentPolicy()
+    return tuple(
+        Reference(qualifier, str(value))
+        for qualifier, value in pairs
+        if value and clean_content(str(value), rule, policy, "REF", 2)[0].strip()
+    )
+
+
 def _price(value: Any) -> Decimal | None:
     return None if value is None else _d(round(float(value), 4))
 
 
-def purchase_order(doc: Mapping[str, Any], *, change: bool) -> PurchaseOrder850:
+def purchase_order(doc: Mapping[str, Any], *, change: bool, delimiters: Delimiters | None = None) -> PurchaseOrder850:
     lines = tuple(
         OrderLine(str(ln["line"]), _d(ln["quantity"]), ln["unit"][:2].upper() or "EA", _price(ln["price"]),
                   (ProductId("BP", ln["stock_code"]),), ln["description"], "PE" if ln["price"] is not None else "",
@@ -61,21 +72,21 @@ def purchase_order(doc: Mapping[str, Any], *, change: bool) -> PurchaseOrder850:
     )  # fmt: skip
     dates = tuple(DateReference("002", d) for d in [_date(doc.get("due_date"))] if d)
     purpose = "01" if doc.get("cancelled") else "04" if change else "00"
-    refs = (Reference("DP", doc["warehouse"]),) if doc.get("warehouse") else ()
+    refs = _references(("DP", doc.get("warehouse")), delimiters=delimiters)
     return PurchaseOrder850(
         doc["document_id"], _required(doc["date"], doc), lines, purpose=purpose, currency=doc.get("currency") or None,
         references=refs, dates=dates, parties=(Party("VN", "", "92", doc["party"]),),
     )  # fmt: skip
 
 
-def invoice(doc: Mapping[str, Any]) -> Invoice810:
+def invoice(doc: Mapping[str, Any], *, delimiters: Delimiters | None = None) -> Invoice810:
     lines = tuple(
         InvoiceLine(str(ln["line"]), _d(ln["quantity"]), ln["unit"][:2].upper() or "EA",
                     _d(round(float(ln["price"]), 4)), (ProductId("VP", ln["stock_code"]),), ln["description"])
         for ln in doc["lines"]
     )  # fmt: skip
     taxes = (Tax("ST", _d(doc["tax"])),) if doc.get("tax") else ()
-    refs = (Reference("SO", doc["sales_order"]),) if doc.get("sales_order") else ()
+    refs = _references(("SO", doc.get("sales_order")), delimiters=delimiters)
     return Invoice810(
         doc["invoice"], _required(doc["date"], doc), lines, po_number=doc.get("po_number", "")[:22],
         currency=doc.get("currency") or None, references=refs, parties=(Party("BT", "", "92", doc["party"]),),
@@ -112,7 +123,9 @@ def build(
             purchase_order(doc, change=change), envelope, delimiters=delimiters, policy=policy, line_break=line_break
         )
     if kind == "810":
-        return build_810(invoice(doc), envelope, delimiters=delimiters, policy=policy, line_break=line_break)
+        return build_810(
+            invoice(doc, delimiters=delimiters), envelope, delimiters=delimiters, policy=policy, line_break=line_break
+        )
     if kind == "856":
         return build_856(shipment(doc), envelope, delimiters=delimiters, policy=policy, line_break=line_break)
     raise ValueError(f"unknown transaction set {kind!r}")
