@@ -34,6 +34,10 @@ from ml_connector.edi import (
     clean_content,
 )
 
+# BIG04 / PRF01 hold at most 22 characters; SYSPRO's CustomerPoNumber has 30. An identifier is never cut:
+# a longer one goes into REF*PO (30) instead, and PRF01 carries the sales order number.
+PO_MAX = 22
+
 
 def _d(value: Any) -> Decimal:
     return Decimal(str(value if value is not None else 0)).normalize()
@@ -86,15 +90,16 @@ def invoice(doc: Mapping[str, Any], *, delimiters: Delimiters | None = None) -> 
         for ln in doc["lines"]
     )  # fmt: skip
     taxes = (Tax("ST", _d(doc["tax"])),) if doc.get("tax") else ()
-    refs = _references(("SO", doc.get("sales_order")), delimiters=delimiters)
+    po = doc.get("po_number", "")
+    refs = _references(("SO", doc.get("sales_order")), ("PO", po if len(po) > PO_MAX else ""), delimiters=delimiters)
     return Invoice810(
-        doc["invoice"], _required(doc["date"], doc), lines, po_number=doc.get("po_number", "")[:22],
+        doc["invoice"], _required(doc["date"], doc), lines, po_number=po if len(po) <= PO_MAX else "",
         currency=doc.get("currency") or None, references=refs, parties=(Party("BT", "", "92", doc["party"]),),
         total_amount=_d(round(float(doc["amount"]), 2)), taxes=taxes,
     )  # fmt: skip
 
 
-def shipment(doc: Mapping[str, Any]) -> ShipNotice856:
+def shipment(doc: Mapping[str, Any], *, delimiters: Delimiters | None = None) -> ShipNotice856:
     items = tuple(
         ShippedItem(str(ln["line"]), (ProductId("VP", ln["stock_code"]),), _d(ln["quantity"]),
                     ln["unit"][:2].upper() or "EA", _d(ln["ordered"]) if ln.get("ordered") is not None else None,
@@ -103,12 +108,14 @@ def shipment(doc: Mapping[str, Any]) -> ShipNotice856:
     )  # fmt: skip
     if not items:
         raise ValueError(f"shipment {doc['document_id']} has no shipped lines")
+    po = doc["po_number"]
     ship_to = Party("ST", doc.get("customer_name", ""), "92", doc["party"], tuple(a for a in doc["address"] if a),
                     doc.get("city", ""), doc.get("state", "")[:2], doc.get("postal_code", ""))  # fmt: skip
     return ShipNotice856(
         doc["document_id"], _required(doc["date"], doc), time(0, 0),
-        (ShipmentOrder(doc["po_number"][:22], _date(doc.get("order_date")), items=items),),
+        (ShipmentOrder(po if len(po) <= PO_MAX else doc["document_id"], _date(doc.get("order_date")), items=items),),
         dates=tuple(DateReference("011", d) for d in [_date(doc["date"])] if d), parties=(ship_to,),
+        references=_references(("PO", po if len(po) > PO_MAX else ""), delimiters=delimiters),
     )  # fmt: skip
 
 
@@ -127,7 +134,9 @@ def build(
             invoice(doc, delimiters=delimiters), envelope, delimiters=delimiters, policy=policy, line_break=line_break
         )
     if kind == "856":
-        return build_856(shipment(doc), envelope, delimiters=delimiters, policy=policy, line_break=line_break)
+        return build_856(
+            shipment(doc, delimiters=delimiters), envelope, delimiters=delimiters, policy=policy, line_break=line_break
+        )
     raise ValueError(f"unknown transaction set {kind!r}")
 
 
