@@ -4,6 +4,7 @@ between runs (that mapping is added and new orders are placed: parked ones relea
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ml_connector.emulators.serving import ServedEmulator
@@ -37,8 +38,19 @@ BRANCHES = {"1": "01", "2": "02", "3": "03"}
 _state: dict[str, Any] = {}
 
 
+class _SecondsBehind:
+    """The demo's Commerce stamps new orders a few seconds back, so the run right after sees them
+    (a poll leaves the last ``lag_s`` seconds for the next one)."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) - timedelta(seconds=15)
+
+
 def emulator_options(settings: Settings, seed: int, scale: int) -> dict[str, dict[str, Any]]:
-    return {"commerce": {"seed": seed, "orders": 0, "customers": 12}, "syspro-enet": {"seed": seed}}
+    return {
+        "commerce": {"seed": seed, "orders": 0, "customers": 12, "clock": _SecondsBehind()},
+        "syspro-enet": {"seed": seed},
+    }
 
 
 def prepare(settings: Settings) -> None:
