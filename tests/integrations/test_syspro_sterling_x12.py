@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import structlog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -53,7 +54,15 @@ def test_random_syspro_text_never_breaks_the_interchange(tmp_path, description, 
         assert result["valid"], [e["message"] for e in result["errors"]]
 
 
-def test_edi_show_and_trace(tmp_path) -> None:
+@pytest.fixture
+def restore_logging():
+    """The CLI callback points structlog at CliRunner's stream, which closes; put the old config back."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
+
+
+def test_edi_show_and_trace(tmp_path, restore_logging) -> None:
     syspro = serve_in_thread(create_emulator("syspro-odata", seed=SEED))
     sterling = serve_in_thread(create_emulator("sterling", seed=SEED))
     try:
