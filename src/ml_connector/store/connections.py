@@ -37,9 +37,7 @@ class ConnectionStore:
         self._engine = engine
         self._keys = keys
 
-    def put(
-        self, name: str, system: str, settings: dict[str, Any], secrets: dict[str, str], now: datetime
-    ) -> None:
+    def put(self, name: str, system: str, settings: dict[str, Any], secrets: dict[str, str], now: datetime) -> None:
         """Create or replace a connection; secrets are encrypted before they reach the database."""
         blob = self._keys.encrypt(orjson.dumps(secrets).decode())
         values = {"system": system, "settings": settings, "secret_blob": blob, "updated_at": now}
@@ -59,15 +57,11 @@ class ConnectionStore:
                 f"add it with `ml-connector connections add {name}`."
             )
         plain = orjson.loads(self._keys.decrypt(row.secret_blob, what=f"connection {name!r}"))
-        return StoredConnection(
-            row.name, row.system, dict(row.settings), {k: Secret(v) for k, v in plain.items()}
-        )
+        return StoredConnection(row.name, row.system, dict(row.settings), {k: Secret(v) for k, v in plain.items()})
 
     def exists(self, name: str) -> bool:
         with self._engine.connect() as db:
-            return (
-                db.execute(select(connections.c.name).where(connections.c.name == name)).first() is not None
-            )
+            return db.execute(select(connections.c.name).where(connections.c.name == name)).first() is not None
 
     def list(self) -> list[dict[str, Any]]:
         """Names, systems, settings and which secret fields are set: never the values."""
@@ -75,9 +69,7 @@ class ConnectionStore:
             rows = db.execute(select(connections).order_by(connections.c.name)).all()
         out = []
         for row in rows:
-            fields = sorted(
-                orjson.loads(self._keys.decrypt(row.secret_blob, what=f"connection {row.name!r}"))
-            )
+            fields = sorted(orjson.loads(self._keys.decrypt(row.secret_blob, what=f"connection {row.name!r}")))
             out.append({"name": row.name, "system": row.system, "settings": row.settings, "secrets": fields})
         return out
 

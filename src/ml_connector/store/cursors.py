@@ -16,22 +16,16 @@ class CursorStore:
     def get(self, integration: str, stream: str) -> str | None:
         with self._engine.connect() as db:
             return db.execute(
-                select(cursors.c.value).where(
-                    cursors.c.integration == integration, cursors.c.stream == stream
-                )
+                select(cursors.c.value).where(cursors.c.integration == integration, cursors.c.stream == stream)
             ).scalar()
 
     def all(self, integration: str) -> dict[str, str | None]:
         with self._engine.connect() as db:
-            rows = db.execute(
-                select(cursors.c.stream, cursors.c.value).where(cursors.c.integration == integration)
-            )
+            rows = db.execute(select(cursors.c.stream, cursors.c.value).where(cursors.c.integration == integration))
             return {r.stream: r.value for r in rows}
 
     @staticmethod
-    def set(
-        db: Connection, integration: str, stream: str, value: str | None, run_id: str, now: datetime
-    ) -> None:
+    def set(db: Connection, integration: str, stream: str, value: str | None, run_id: str, now: datetime) -> None:
         """Set inside the caller's transaction, so the cursor moves together with the ledger."""
         where = (cursors.c.integration == integration) & (cursors.c.stream == stream)
         values = {"value": value, "run_id": run_id, "updated_at": now}

@@ -27,9 +27,7 @@ class DeliveryLedger:
 
     def state(self, integration: str, stream: str, source_id: str, content_hash: str) -> DeliveryState | None:
         with self._engine.connect() as db:
-            row = db.execute(
-                select(deliveries).where(_key(integration, stream, source_id, content_hash))
-            ).first()
+            row = db.execute(select(deliveries).where(_key(integration, stream, source_id, content_hash))).first()
         return DeliveryState(row.state, row.target_ref, row.attempts) if row else None
 
     def last_delivered(self, integration: str, stream: str, source_id: str) -> DeliveryState | None:

@@ -41,15 +41,11 @@ class MappingStore:
 
     def set(self, integration: str, kind: str, source_key: str, target_value: str, now: datetime) -> None:
         where = (
-            (mappings.c.integration == integration)
-            & (mappings.c.kind == kind)
-            & (mappings.c.source_key == source_key)
+            (mappings.c.integration == integration) & (mappings.c.kind == kind) & (mappings.c.source_key == source_key)
         )
         with self._engine.begin() as db:
             if (
-                db.execute(
-                    update(mappings).where(where).values(target_value=target_value, updated_at=now)
-                ).rowcount
+                db.execute(update(mappings).where(where).values(target_value=target_value, updated_at=now)).rowcount
                 == 0
             ):
                 db.execute(

@@ -75,9 +75,7 @@ class ParkedStore:
         db.execute(update(parked).where(parked.c.id == parked_id).values(**values))
 
     @staticmethod
-    def close_for(
-        db: Connection, integration: str, stream: str, source_id: str, run_id: str, now: datetime
-    ) -> None:
+    def close_for(db: Connection, integration: str, stream: str, source_id: str, run_id: str, now: datetime) -> None:
         """A newer version of a record was delivered: whatever was parked for it is superseded."""
         db.execute(
             update(parked)

@@ -67,9 +67,7 @@ class RunStore:
                 db.execute(
                     update(runs)
                     .where(runs.c.run_id.in_(dead))
-                    .values(
-                        status="crashed", finished_at=now, error="process ended without finishing the run"
-                    )
+                    .values(status="crashed", finished_at=now, error="process ended without finishing the run")
                 )
         return dead
 
@@ -94,9 +92,7 @@ class LeaseStore:
 
     def acquire(self, integration: str, holder: str, now: datetime) -> None:
         with self._engine.begin() as db:
-            row = db.execute(
-                select(leases).where(leases.c.integration == integration).with_for_update()
-            ).first()
+            row = db.execute(select(leases).where(leases.c.integration == integration).with_for_update()).first()
             if row is not None:
                 expires = _aware(row.expires_at)
                 if row.holder != holder and expires > now and not _holder_is_dead(row.holder):

@@ -92,18 +92,6 @@ record_ledger = Table(
     Index("ix_ledger_run", "run_id"),
 )
 
-ledger_staging = Table(
-    "ledger_staging",
-    metadata,
-    Column("run_id", String(40), nullable=False, index=True),
-    Column("integration", String(100), nullable=False),
-    Column("stream", String(100), nullable=False),
-    Column("source_id", String(300), nullable=False),
-    Column("source_ts", String(40)),
-    _ts("extracted_at", False),
-    Column("content_hash", String(32), nullable=False),
-)
-
 deliveries = Table(
     "deliveries",
     metadata,

@@ -14,9 +14,7 @@ class SequenceStore:
     def next(self, name: str, *, start: int = 1) -> int:
         """Reserve and return the next value of ``name`` (committed before it is returned)."""
         with self._engine.begin() as db:
-            row = db.execute(
-                select(sequences.c.value).where(sequences.c.name == name).with_for_update()
-            ).first()
+            row = db.execute(select(sequences.c.value).where(sequences.c.name == name).with_for_update()).first()
             if row is None:
                 db.execute(insert(sequences).values(name=name, value=start))
                 return start

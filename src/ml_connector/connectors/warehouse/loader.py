@@ -12,6 +12,10 @@ from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+# Rotate dlt's intermediate files so extract and normalize never hold a whole large load in memory.
+os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", "100000")
+# One loader job at a time: parallel COPY jobs into an in-process DuckDB only multiply its memory.
+os.environ.setdefault("LOAD__WORKERS", "1")
 
 import dlt  # noqa: E402
 import pyarrow as pa  # noqa: E402
@@ -31,7 +35,12 @@ def make_destination(kind: str, settings: Mapping[str, Any]) -> Any:
     if kind == "duckdb":
         path = Path(settings.get("path", "warehouse.duckdb")).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return dlt.destinations.duckdb(str(path))
+        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+        credentials = DuckDbCredentials(str(path))
+        # DuckDB runs inside this process: cap its memory so large merges spill to disk instead.
+        credentials.global_config = {"memory_limit": str(settings.get("memory_limit") or "256MB")}
+        return dlt.destinations.duckdb(credentials)
     if kind in ("postgres", "redshift"):
         dsn = settings.get("dsn")
         if not dsn:

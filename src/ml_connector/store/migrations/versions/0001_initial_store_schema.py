@@ -82,9 +82,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "parked",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("integration", sa.String(length=100), nullable=False),
         sa.Column("stream", sa.String(length=100), nullable=False),
         sa.Column("source_id", sa.String(length=300), nullable=False),
@@ -108,9 +106,7 @@ def upgrade() -> None:
 
     op.create_table(
         "record_ledger",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("run_id", sa.String(length=40), nullable=False),
         sa.Column("integration", sa.String(length=100), nullable=False),
         sa.Column("stream", sa.String(length=100), nullable=False),
