@@ -52,8 +52,11 @@ def check(
     if as_json:
         emit_json([vars(r) for r in results])
     else:
-        table(f"check {integration}", ("system", "what", "ok", "detail"),
-              [(r.system, r.what, "yes" if r.ok else "NO", r.detail) for r in results])
+        table(
+            f"check {integration}",
+            ("system", "what", "ok", "detail"),
+            [(r.system, r.what, "yes" if r.ok else "NO", r.detail) for r in results],
+        )
     if not all(r.ok for r in results):
         raise typer.Exit(3)
 
@@ -79,10 +82,24 @@ def audit(
     if as_json:
         emit_json(rows)
         return
-    table("audit", ("id", "run", "stream", "source id", "source ts", "extracted", "delivered", "status", "error"),
-          [(r["id"], r["run_id"], r["stream"], r["source_id"], r["source_ts"], r["extracted_at"], r["delivered_at"],
-            r["status"] + (f" (superseded by {r['superseded_by']})" if r.get("superseded_by") else ""),
-            (r["error"] or "")[:80]) for r in rows])
+    table(
+        "audit",
+        ("id", "run", "stream", "source id", "source ts", "extracted", "delivered", "status", "error"),
+        [
+            (
+                r["id"],
+                r["run_id"],
+                r["stream"],
+                r["source_id"],
+                r["source_ts"],
+                r["extracted_at"],
+                r["delivered_at"],
+                r["status"] + (f" (superseded by {r['superseded_by']})" if r.get("superseded_by") else ""),
+                (r["error"] or "")[:80],
+            )
+            for r in rows
+        ],
+    )
 
 
 @handle_errors
@@ -96,9 +113,22 @@ def parked(
     if as_json:
         emit_json(rows)
         return
-    table(f"parked ({len(rows)})", ("id", "integration", "stream", "source id", "status", "waiting for", "reason"),
-          [(r["id"], r["integration"], r["stream"], r["source_id"], r["status"],
-            f"{r['reference']} {r['ref_key']}" if r["reference"] else "", r["reason"]) for r in rows])
+    table(
+        f"parked ({len(rows)})",
+        ("id", "integration", "stream", "source id", "status", "waiting for", "reason"),
+        [
+            (
+                r["id"],
+                r["integration"],
+                r["stream"],
+                r["source_id"],
+                r["status"],
+                f"{r['reference']} {r['ref_key']}" if r["reference"] else "",
+                r["reason"],
+            )
+            for r in rows
+        ],
+    )
 
 
 @handle_errors

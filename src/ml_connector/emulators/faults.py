@@ -48,9 +48,7 @@ class FaultRule:
     options: dict[str, Any] = field(default_factory=dict)
 
     def matches(self, method: str, path: str) -> bool:
-        return (self.method == "*" or self.method.upper() == method.upper()) and bool(
-            re.search(self.path, path)
-        )
+        return (self.method == "*" or self.method.upper() == method.upper()) and bool(re.search(self.path, path))
 
     def due(self, n: int) -> bool:
         """Whether the rule fires on the n-th (1-based) matching call."""

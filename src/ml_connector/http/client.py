@@ -198,16 +198,12 @@ class HttpClient:
         headers: dict[str, str],
         authenticate: bool,
     ) -> httpx.Response:
-        request = self._client.build_request(
-            method, url, params=params, content=body or None, headers=headers
-        )
+        request = self._client.build_request(method, url, params=params, content=body or None, headers=headers)
         if authenticate and self.auth is not None:
             hdrs: dict[str, str] = {}
             signed_url = self.auth.apply(method, str(request.url), hdrs, body)
             if signed_url != str(request.url):
-                request = self._client.build_request(
-                    method, signed_url, content=body or None, headers=headers
-                )
+                request = self._client.build_request(method, signed_url, content=body or None, headers=headers)
             request.headers.update(hdrs)
         self.stats.calls += 1
         return self._client.send(request)

@@ -42,9 +42,7 @@ class KeyRing:
             _write_private(key_file, [Fernet.generate_key()])
         mode = stat.S_IMODE(key_file.stat().st_mode)
         if mode & 0o077:
-            raise SecretError(
-                f"Key file {key_file} is readable by others (mode {mode:o}). Run `chmod 600 {key_file}`."
-            )
+            raise SecretError(f"Key file {key_file} is readable by others (mode {mode:o}). Run `chmod 600 {key_file}`.")
         keys = [line.strip().encode() for line in key_file.read_text().splitlines() if line.strip()]
         return cls(keys, path=key_file)
 

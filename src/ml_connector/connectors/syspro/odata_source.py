@@ -47,7 +47,9 @@ class SysproODataSource:
             return pages
         return self._joined(pages, *join)
 
-    def _joined(self, pages: Iterator[list[dict[str, Any]]], entity_set: str, key: str) -> Iterator[list[dict[str, Any]]]:
+    def _joined(
+        self, pages: Iterator[list[dict[str, Any]]], entity_set: str, key: str
+    ) -> Iterator[list[dict[str, Any]]]:
         companions = {row[key]: row for page in self.client.pages(entity_set) for row in page}
         for page in pages:
             yield [{**companions.get(row[key], {}), **row} for row in page]
