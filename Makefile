@@ -37,10 +37,14 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
-## make services: start the local PostgreSQL if it is not running (tests use it)
+## make services: start the local PostgreSQL if it is not running (tests use it); install Debian's
+## chromium for the browser test if it is missing (best effort: without it that one test is skipped)
 services:
 	@pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null || \
 	  (pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start 2>/dev/null || true)
+	@test -x /usr/bin/chromium || \
+	  ((apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+	   echo "chromium not installed: the browser test will be skipped")
 
 clean:
 	rm -rf $(VENV) .ml-connector-demo .pytest_cache
