@@ -11,7 +11,7 @@ import pytest
 from commerce_syspro_fixtures import assert_exactly_once, make_app, serve_pair
 
 from ml_connector.emulators.faults import FaultPlan, FaultRule
-from ml_connector.engine.service import replay_parked, run_integration
+from ml_connector.engine.service import check_integration, replay_parked, run_integration
 
 with warnings.catch_warnings():  # starlette 1.x warns at import that it would prefer `httpx2`
     warnings.simplefilter("ignore")
@@ -139,6 +139,38 @@ def test_commerce_429_storm_is_survived(tmp_path) -> None:
         assert report.status == "succeeded", report.error
         assert slept
         assert all(s >= 3 for s in slept)
+        assert_exactly_once(pair, postable(pair))
+    finally:
+        for s in pair.values():
+            s.stop()
+
+
+def test_check_proves_reads_period_and_every_mapped_gl_account(tmp_path, served) -> None:
+    commerce_store(served).place_order(skus={"PMP-SUB-05": 1})  # the emulator answers 500 to a search of no orders
+    app = make_app(tmp_path, served)
+    app.store.mappings.set(NAME, "sku", "OLD-SKU", "10-9999-999", app.clock.now())
+    results = {r.what: r for r in check_integration(app, NAME)}
+    assert results["search orders (searchCriteria)"].ok
+    assert next(r for w, r in results.items() if w.startswith("posting period")).ok
+    assert results["mapped GL account 10-1100-100 exists"].ok
+    bad = results["mapped GL account 10-9999-999 exists"]
+    assert not bad.ok
+    assert "fix the mapping" in bad.detail
+
+
+def test_a_run_that_dies_mid_window_loses_no_later_page(tmp_path) -> None:
+    """Commerce fails from page 2 on: the cursor may only move past page 1, never to the window's end."""
+    faults = FaultPlan([FaultRule(kind="status", status=503, path="/V1/orders", start=2, count=1000)])
+    pair = serve_pair(commerce={"faults": faults})
+    try:
+        commerce_store(pair).generate_orders(12, spacing_s=120)
+        app = make_app(tmp_path, pair, section={"page_size": 5, "lookback_s": 0})
+        app.store.mappings.set(NAME, "category", "WTY", "10-4000-400", app.clock.now())
+        broken = run_integration(app, NAME, commerce_http={"sleep": lambda s: None})
+        assert broken.status != "succeeded"
+        assert 0 < len(enet_state(pair).rows("SorMaster")) <= 5
+        faults.rules.clear()
+        assert run_integration(app, NAME).status == "succeeded"
         assert_exactly_once(pair, postable(pair))
     finally:
         for s in pair.values():

@@ -15,7 +15,7 @@ from typing import Any
 
 import structlog
 
-from ml_connector.core.cursors import Window, next_cursor, plan_window
+from ml_connector.core.cursors import Precision, Window, format_instant, next_cursor, parse_instant, plan_window
 from ml_connector.core.hashing import content_hash, source_id
 from ml_connector.core.records import Outcome
 from ml_connector.core.streams import StreamKind, StreamSpec
@@ -59,11 +59,26 @@ class RecordStreamRunner:
             ctx.progress.advance(stream.name, len(page))
             if stream.cursor is not None and window is not None:
                 # Every record of this page is delivered, parked or failed (durably): move the cursor.
-                now = ctx.clock.now()
-                with ctx.store.engine.begin() as db:
-                    value = next_cursor(stream.cursor, stored, window, max_seen, now)
-                    CursorStore.set(db, ctx.integration, stream.name, value, ctx.run_id, now)
+                self._commit_cursor(stream, stored, window, max_seen, final=False)
+        if stream.cursor is not None and window is not None and stream.cursor.precision is Precision.INSTANT:
+            self._commit_cursor(stream, stored, window, max_seen, final=True)
         ctx.progress.stream_finished(stream.name, ctx.tally(stream.name))
+
+    def _commit_cursor(self, stream: StreamSpec, stored: str | None, window: Window,
+                       max_seen: date | datetime | int | None, *, final: bool) -> None:
+        """After a page, an instant cursor moves only as far as the rows read (they come in cursor order);
+        to the window's upper bound once every page is done. (Moving it to the upper bound after the first
+        page lost the later pages of the window when the process died mid-window.)"""
+        ctx, spec, now = self.ctx, stream.cursor, self.ctx.clock.now()
+        assert spec is not None
+        if spec.precision is Precision.INSTANT and not final:
+            if not isinstance(max_seen, datetime):
+                return
+            value = format_instant(max(max_seen, parse_instant(stored)) if stored else max_seen)
+        else:
+            value = next_cursor(spec, stored, window, max_seen, now)
+        with ctx.store.engine.begin() as db:
+            CursorStore.set(db, ctx.integration, stream.name, value, ctx.run_id, now)
 
     def deliver_row(self, stream: StreamSpec, row: Mapping[str, Any], source_ts: str | None) -> Outcome:
         sid = source_id(row, stream.key)

@@ -1,5 +1,5 @@
-"""The user's mappings for commerce-syspro (store table ``mappings``), read per record so that a mapping
-added between runs releases parked orders. A missing one raises ReferenceMissingError naming the
+"""The user's mappings for commerce-syspro (store table ``mappings``), read once per run, so that a mapping
+added between runs releases parked orders on the next run. A missing one raises ReferenceMissingError naming the
 mapping and the command that adds it.
 
 Kinds: ``customer`` (Commerce customer id or email -> SYSPRO customer), ``customer_group`` (Commerce
@@ -38,11 +38,14 @@ class Mappings:
     def __init__(self, store: MappingStore, integration: str) -> None:
         self.store = store
         self.integration = integration
+        self._table: dict[tuple[str, str], str] | None = None  # read once per run (a plan lives one run)
 
     def _get(self, kind: str, key: object) -> str | None:
         if key is None or key == "":
             return None
-        return self.store.get(self.integration, kind, str(key))
+        if self._table is None:
+            self._table = {(m["kind"], m["source_key"]): m["target_value"] for m in self.store.all(self.integration)}
+        return self._table.get((kind, str(key)))
 
     def _missing(self, kind: str, key: str, what: str) -> ReferenceMissingError:
         return ReferenceMissingError(
@@ -100,3 +103,5 @@ class Mappings:
         """Record the link a customer sync made (a mapping the user set is never overwritten)."""
         if self._get("customer", commerce_id) is None:
             self.store.set(self.integration, "customer", str(commerce_id), code, now)
+            assert self._table is not None
+            self._table[("customer", str(commerce_id))] = code

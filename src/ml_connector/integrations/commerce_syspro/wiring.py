@@ -17,7 +17,7 @@ from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
 from ml_connector.engine.record_runner import RecordStreamRunner
 from ml_connector.integrations.commerce_syspro import settings as config
-from ml_connector.integrations.commerce_syspro.mappings import Mappings
+from ml_connector.integrations.commerce_syspro.mappings import ACCOUNT_KINDS, Mappings
 from ml_connector.integrations.commerce_syspro.sources import CommerceSource, EchoGuard, SysproCustomerSource
 from ml_connector.integrations.commerce_syspro.streams import (
     CUSTOMER_TO_COMMERCE,
@@ -111,19 +111,55 @@ def build_plan(
             runner(ctx, stream).replay(stream, rows)
 
     def checks() -> list[CheckResult]:
-        return [
-            _probe("Adobe Commerce", "read orders", lambda: f"{commerce.get_order_by_increment_id('0') is None} probe"),
-            _probe("SYSPRO e.net", "logon and read GenMaster (COMFND)", lambda: _enet_probe(enet)),
+        results = [
+            _probe(
+                "Adobe Commerce",
+                "search orders (searchCriteria)",
+                lambda: f"order lookup answered ({commerce.get_order_by_increment_id('000000000') is None})",
+            ),
         ]
+        with enet:
+            results.append(
+                _probe(
+                    "SYSPRO e.net",
+                    "logon and query GenMaster (COMFND)",
+                    lambda: f"GL lookup answered ({enet.gl_account_exists('0')})",
+                )
+            )
+            today = app.clock.now()
+            results.append(
+                _probe(
+                    "SYSPRO e.net",
+                    f"posting period {today:%Y/%m} open (GENTJL validate only)",
+                    lambda: _require(enet.period_open(today.year, today.month), "closed"),
+                )
+            )
+            accounts = sorted(
+                {
+                    m["target_value"]
+                    for m in app.store.mappings.all(NAME)
+                    if m["kind"] in ("sku", "category", *ACCOUNT_KINDS)
+                }
+            )
+            results += [
+                _probe(
+                    "SYSPRO e.net",
+                    f"mapped GL account {gl} exists",
+                    lambda gl=gl: _require(enet.gl_account_exists(gl), "not in GenMaster: fix the mapping"),
+                )
+                for gl in accounts
+            ]
+        return results
 
     plan = IntegrationPlan(NAME, declared, handle, None, checks, replayer=replay)
     plan.closers += [commerce.close, enet.close]
     return plan
 
 
-def _enet_probe(enet: SysproEnetClient) -> str:
-    with enet:
-        return "GL account lookup works" if enet.gl_account_exists("0") in (True, False) else ""
+def _require(ok: bool, otherwise: str) -> str:
+    if not ok:
+        raise ValueError(otherwise)
+    return "yes"
 
 
 def _probe(system: str, what: str, action: Any) -> CheckResult:
