@@ -22,7 +22,7 @@ EXE = [sys.executable, "-m", "ml_connector.cli.main"]
 
 @pytest.fixture
 def syspro():
-    served = serve_in_thread(create_emulator("syspro-odata", seed=11, scale={"GenTransaction": 120_000}))
+    served = serve_in_thread(create_emulator("syspro-odata", seed=11, scale={"GenTransaction": 300_000}))
     yield served
     served.stop()
 
@@ -87,7 +87,7 @@ def test_sigkill_mid_load_then_restart_equals_source(tmp_path, syspro) -> None:
         if dims_done:
             break
         time.sleep(0.05)
-    time.sleep(1.0)  # well inside reading 120k GL postings
+    time.sleep(0.5)  # well inside reading 300k GL postings
     assert proc.poll() is None, "the run finished before it could be killed; raise the volume"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
