@@ -161,7 +161,7 @@ def test_customers_both_ways_settle_without_a_loop(tmp_path, served) -> None:
 def test_webhook_verifies_then_syncs_the_order_now(tmp_path, served) -> None:
     app = make_app(tmp_path, served)
     web = FastAPI()
-    web.include_router(webhook_router(app), prefix="/hooks/commerce-syspro")
+    web.include_router(webhook_router(app, background=False), prefix="/hooks/commerce-syspro")
     order = store_of(served).place_order(skus={"FLT-CART-10M": 2})
     served["commerce"].app.state.emulator.wait_for_webhooks()
     [delivery] = served["commerce"].app.state.emulator.webhooks.deliveries

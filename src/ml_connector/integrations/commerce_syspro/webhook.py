@@ -25,9 +25,9 @@ from ml_connector.integrations.commerce_syspro.streams import NAME
 log = structlog.get_logger("ml_connector.commerce_syspro.webhook")
 
 
-def webhook_router(app: Any, *, background: bool = False, **run_options: Any) -> APIRouter:
-    """``app``: the ml-connector App. ``background=True`` answers Commerce at once and syncs in a
-    thread (Commerce waits for synchronous hooks); tests use the default (sync before answering)."""
+def webhook_router(app: Any, *, background: bool = True, **run_options: Any) -> APIRouter:
+    """``app``: the ml-connector App. ``background=True`` (default) answers Commerce at once and syncs in a
+    thread, since Commerce waits for synchronous hooks; ``background=False`` syncs before answering (tests)."""
     router = APIRouter()
     lock = threading.Lock()
 
