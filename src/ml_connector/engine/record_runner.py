@@ -64,8 +64,15 @@ class RecordStreamRunner:
             self._commit_cursor(stream, stored, window, max_seen, final=True)
         ctx.progress.stream_finished(stream.name, ctx.tally(stream.name))
 
-    def _commit_cursor(self, stream: StreamSpec, stored: str | None, window: Window,
-                       max_seen: date | datetime | int | None, *, final: bool) -> None:
+    def _commit_cursor(
+        self,
+        stream: StreamSpec,
+        stored: str | None,
+        window: Window,
+        max_seen: date | datetime | int | None,
+        *,
+        final: bool,
+    ) -> None:
         """After a page, an instant cursor moves only as far as the rows read (they come in cursor order);
         to the window's upper bound once every page is done. (Moving it to the upper bound after the first
         page lost the later pages of the window when the process died mid-window.)"""
