@@ -15,8 +15,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
@@ -95,10 +93,6 @@ def _chaos(tmp_path: Path, orders: int, kills: int, seed: int) -> None:
         enet.stop()
 
 
-def test_sigkill_300_orders_5_times_exactly_once(tmp_path) -> None:
-    _chaos(tmp_path, orders=300, kills=5, seed=21)
-
-
-@pytest.mark.slow
 def test_sigkill_2000_orders_20_times_exactly_once(tmp_path) -> None:
+    """The issue's must-show; about 75-140 s on the 2-core machine, so it runs in `make test`."""
     _chaos(tmp_path, orders=2000, kills=20, seed=7)
