@@ -57,3 +57,12 @@ def pg_database() -> Iterator[str]:
         with admin.connect() as db:
             db.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _default_logging() -> Iterator[None]:
+    """A test that runs the CLI configures structlog; give the next test the defaults back."""
+    yield
+    import structlog
+
+    structlog.reset_defaults()

@@ -51,7 +51,8 @@ def configure_logging(verbose: bool = False) -> None:
             structlog.dev.ConsoleRenderer(colors=False),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # Look sys.stderr up at each call: it may be swapped (and closed) by whoever embeds the CLI.
+        logger_factory=lambda *_: structlog.PrintLogger(file=sys.stderr),
     )
     logging.getLogger("dlt").setLevel(logging.ERROR)
 

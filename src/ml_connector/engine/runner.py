@@ -90,7 +90,13 @@ class Runner:
                     after_run(ctx)
                 except MlConnectorError as exc:
                     errors.append(f"after load: {REDACTOR.scrub(str(exc))}")
-            status = "succeeded" if not errors else ("failed" if len(errors) == len(streams) else "partial")
+            # Problems a stream recorded without raising (e.g. overdue acknowledgements) count too.
+            reported = {e.split(":", 1)[0] for e in errors}
+            for tally in ctx.tallies.values():
+                if tally.stream not in reported:
+                    errors.extend(f"{tally.stream}: {REDACTOR.scrub(e)}" for e in tally.errors)
+            failed_streams = {e.split(":", 1)[0] for e in errors} & {s.name for s in streams}
+            status = "succeeded" if not errors else ("failed" if len(failed_streams) == len(streams) else "partial")
             report = RunReport(
                 integration,
                 run_id,

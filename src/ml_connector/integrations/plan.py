@@ -9,6 +9,7 @@ from typing import Any
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
 from ml_connector.engine.runner import GroupHandler, StreamHandler
+from ml_connector.secrets.secret import REDACTOR
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,11 @@ class IntegrationPlan:
     def close(self) -> None:
         for close in reversed(self.closers):
             close()
+
+
+def probe(system: str, what: str, action: Callable[[], Any]) -> CheckResult:
+    """Run one check; a failure becomes a failed CheckResult (a check reports every failure)."""
+    try:
+        return CheckResult(system, what, True, str(action()))
+    except Exception as exc:  # a check never stops at the first failure
+        return CheckResult(system, what, False, REDACTOR.scrub(str(exc)))

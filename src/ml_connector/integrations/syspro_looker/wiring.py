@@ -7,42 +7,15 @@ from typing import Any
 
 from ml_connector.bootstrap import App
 from ml_connector.connectors.looker.client import LookerClient
-from ml_connector.connectors.syspro.odata import SysproODataClient, SysproODataSettings
 from ml_connector.connectors.syspro.odata_source import SysproODataSource
 from ml_connector.connectors.warehouse.loader import WarehouseTarget, make_destination
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.batch_runner import BatchStreamRunner
 from ml_connector.engine.context import RunContext
-from ml_connector.errors import MlConnectorError
-from ml_connector.integrations.plan import CheckResult, IntegrationPlan
+from ml_connector.integrations.clients import looker_client, syspro_client
+from ml_connector.integrations.plan import CheckResult, IntegrationPlan, probe
 from ml_connector.integrations.syspro_looker.streams import NAME, streams
 from ml_connector.integrations.syspro_looker.tables import TABLES
-from ml_connector.secrets.secret import REDACTOR
-
-
-def syspro_client(app: App, connection: str, **http: Any) -> SysproODataClient:
-    stored = app.connections.get(connection)
-    s = stored.settings
-    settings = SysproODataSettings(
-        base_url=s["base_url"],
-        company=s.get("company", "A"),
-        company_style=s.get("company_style", "path"),
-        page_cap=int(s.get("page_cap", 5000)),
-        date_literal=s.get("date_literal", "datetimeoffset"),
-        verify_tls=bool(s.get("verify_tls", True)),
-    )
-    return SysproODataClient(settings, s["operator"], stored.secret("password"), **http)
-
-
-def looker_client(app: App, connection: str) -> LookerClient:
-    stored = app.connections.get(connection)
-    return LookerClient(
-        stored.settings["base_url"],
-        stored.settings["client_id"],
-        stored.secret("client_secret"),
-        verify=bool(stored.settings.get("verify_tls", True)),
-        clock=app.clock,
-    )
 
 
 def warehouse_target(app: App, pipeline_name: str) -> WarehouseTarget:
@@ -77,25 +50,25 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
 
     def checks() -> list[CheckResult]:
         results = [
-            _probe("SYSPRO OData", f"read {s.source}", lambda s=s: f"{client.probe(s.source)} row(s) readable")
+            probe("SYSPRO OData", f"read {s.source}", lambda s=s: f"{client.probe(s.source)} row(s) readable")
             for s in declared
         ]
         joined = {s.options["join"][0] for s in declared if s.options.get("join")}
         results += [
-            _probe("SYSPRO OData", f"read {name}", lambda n=name: f"{client.probe(n)} row(s) readable")
+            probe("SYSPRO OData", f"read {name}", lambda n=name: f"{client.probe(n)} row(s) readable")
             for name in sorted(joined)
         ]
         results.append(
-            _probe(
+            probe(
                 "warehouse",
                 f"create/write in dataset {app.settings.warehouse.dataset}",
                 lambda: (target.check_write(), "scratch table written")[1],
             )
         )
         if looker is not None:
-            results.append(_probe("Looker", "API login and user", lambda: f"logged in as user {looker.me().id}"))
+            results.append(probe("Looker", "API login and user", lambda: f"logged in as user {looker.me().id}"))
             results.append(
-                _probe(
+                probe(
                     "Looker",
                     f"connection {cfg.looker_db_connection} reaches the warehouse",
                     lambda: _connection_ok(looker, cfg.looker_db_connection),
@@ -115,15 +88,5 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
 
 
 def _connection_ok(looker: LookerClient, name: str) -> str:
-    results = looker.test_connection(name)
-    bad = [r for r in results if getattr(r, "status", "") != "success"]
-    if bad:
-        raise MlConnectorError(f"Looker connection {name!r} test failed: {bad[0]}")
+    results = looker.require_connection_ok(name)
     return f"{len(results)} connection test(s) passed"
-
-
-def _probe(system: str, what: str, action: Any) -> CheckResult:
-    try:
-        return CheckResult(system, what, True, str(action()))
-    except Exception as exc:  # a check reports every failure, it never stops at the first one
-        return CheckResult(system, what, False, REDACTOR.scrub(str(exc)))

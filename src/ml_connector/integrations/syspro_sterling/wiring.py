@@ -12,8 +12,8 @@ from ml_connector.core.hashing import content_hash
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
 from ml_connector.engine.record_runner import RecordStreamRunner
-from ml_connector.integrations.plan import CheckResult, IntegrationPlan
-from ml_connector.integrations.syspro_looker.wiring import _probe, syspro_client
+from ml_connector.integrations.clients import syspro_client
+from ml_connector.integrations.plan import CheckResult, IntegrationPlan, probe
 from ml_connector.integrations.syspro_sterling import config
 from ml_connector.integrations.syspro_sterling.acks import AckReader
 from ml_connector.integrations.syspro_sterling.partners import PartnerDirectory, TradingPartnerTarget, pull_edi_ids
@@ -64,18 +64,18 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
 
     def checks() -> list[CheckResult]:
         results = [
-            _probe("SYSPRO OData", f"read {name}", lambda n=name: f"{odata.probe(n)} row(s) readable")
+            probe("SYSPRO OData", f"read {name}", lambda n=name: f"{odata.probe(n)} row(s) readable")
             for name in ("PorMasterHdr", "PorMasterDetail", "ArInvoice", "SorMaster", "SorDetail", "ApSupplier")
         ]
-        results.append(_probe("Sterling B2B", "log in", lambda: (sterling.check(), "authenticated")[1]))
+        results.append(probe("Sterling B2B", "log in", lambda: (sterling.check(), "authenticated")[1]))
         for box in (cfg.outbox, cfg.inbox):
             results.append(
-                _probe(
+                probe(
                     "Sterling B2B", f"mailbox {box}", lambda b=box: "exists" if sterling.get_mailbox(b) else _missing(b)
                 )
             )
         results.append(
-            _probe(
+            probe(
                 "Sterling B2B", "list trading partners", lambda: f"{len(sterling.list_trading_partners())} partner(s)"
             )
         )
