@@ -28,10 +28,11 @@ test-slow: $(STAMP) services
 
 test-all: test test-slow
 
-## make check: lint, format check
+## make check: lint, format check, mypy strict on src
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src
 
 ## make bench: one table, baselines measured in the same run
 bench: $(STAMP)

@@ -33,19 +33,33 @@ def plain_dlt(url: str, user: str, password: str, workdir: Path) -> int:
     import dlt
     from dlt.sources.rest_api import rest_api_source
 
-    source = rest_api_source({
-        "client": {"base_url": url + "/SYSPRO8OData/SYSPROOData/A/",
-                   "auth": {"type": "http_basic", "username": user, "password": password}},
-        "resources": [{
-            "name": "gen_transaction",
-            "endpoint": {"path": "GenTransaction", "data_selector": "value",
-                         "paginator": {"type": "json_link", "next_url_path": "['@odata.nextLink']"}},
-            "primary_key": ["GlYear", "GlPeriod", "Journal", "EntryNumber"],
-            "write_disposition": "merge",
-        }],
-    })
-    pipeline = dlt.pipeline("bench_plain", destination=dlt.destinations.duckdb(str(workdir / "plain.duckdb")),
-                            dataset_name="syspro", pipelines_dir=str(workdir / "pipelines"), progress=None)
+    source = rest_api_source(
+        {
+            "client": {
+                "base_url": url + "/SYSPRO8OData/SYSPROOData/A/",
+                "auth": {"type": "http_basic", "username": user, "password": password},
+            },
+            "resources": [
+                {
+                    "name": "gen_transaction",
+                    "endpoint": {
+                        "path": "GenTransaction",
+                        "data_selector": "value",
+                        "paginator": {"type": "json_link", "next_url_path": "['@odata.nextLink']"},
+                    },
+                    "primary_key": ["GlYear", "GlPeriod", "Journal", "EntryNumber"],
+                    "write_disposition": "merge",
+                }
+            ],
+        }
+    )
+    pipeline = dlt.pipeline(
+        "bench_plain",
+        destination=dlt.destinations.duckdb(str(workdir / "plain.duckdb")),
+        dataset_name="syspro",
+        pipelines_dir=str(workdir / "pipelines"),
+        progress=None,
+    )
     info = pipeline.run(source)
     del info
     with pipeline.sql_client() as client:
@@ -60,9 +74,13 @@ def ml_connector(url: str, user: str, password: str, workdir: Path) -> int:
 
     settings = Settings.model_validate({"data_dir": str(workdir / "mlc"), "syspro-looker": {"looker_connection": None}})
     app = bootstrap(settings, create_keys=True)
-    app.connections.put("syspro-odata", "syspro-odata",
-                        {"base_url": url + "/SYSPRO8OData/SYSPROOData", "company": "A", "operator": user},
-                        {"password": password}, app.clock.now())
+    app.connections.put(
+        "syspro-odata",
+        "syspro-odata",
+        {"base_url": url + "/SYSPRO8OData/SYSPROOData", "company": "A", "operator": user},
+        {"password": password},
+        app.clock.now(),
+    )
     report = run_integration(app, "syspro-looker")
     if report.status != "succeeded":
         raise SystemExit(f"ml-connector run failed: {report.error}")
@@ -72,9 +90,11 @@ def ml_connector(url: str, user: str, password: str, workdir: Path) -> int:
 def main() -> None:
     case, url, user, password, workdir = sys.argv[1:6]
     start = time.perf_counter()
-    fn = {"bare": lambda: bare_fetch(url, user, password),
-          "dlt": lambda: plain_dlt(url, user, password, Path(workdir)),
-          "mlc": lambda: ml_connector(url, user, password, Path(workdir))}[case]
+    fn = {
+        "bare": lambda: bare_fetch(url, user, password),
+        "dlt": lambda: plain_dlt(url, user, password, Path(workdir)),
+        "mlc": lambda: ml_connector(url, user, password, Path(workdir)),
+    }[case]
     rows = fn()
     print(orjson.dumps({"case": case, "rows": rows, "seconds": time.perf_counter() - start}).decode())
 

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import orjson
 
@@ -27,8 +26,11 @@ def start_emulator(rows: int) -> tuple[subprocess.Popen[bytes], str, dict[str, s
     exe = [sys.executable, "-m", "ml_connector.cli.main"]
     creds = orjson.loads(subprocess.check_output([*exe, "emulate", "syspro-odata", "--print-credentials"]))
     port = free_port()
-    proc = subprocess.Popen([*exe, "emulate", "syspro-odata", "--port", str(port), "--scale",
-                             f"GenTransaction={rows}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*exe, "emulate", "syspro-odata", "--port", str(port), "--scale", f"GenTransaction={rows}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     import httpx
 
@@ -68,30 +70,40 @@ def main() -> None:
                     continue
                 results[(size, case)] = run_case(case, url, creds)
                 r = results[(size, case)]
-                print(f"  {size:>9,} {case:<5} {r['rows']:>9,} rows {r['seconds']:7.2f} s {r['rss_mb']:7.1f} MB",
-                      file=sys.stderr)
+                print(
+                    f"  {size:>9,} {case:<5} {r['rows']:>9,} rows {r['seconds']:7.2f} s {r['rss_mb']:7.1f} MB",
+                    file=sys.stderr,
+                )
         finally:
             proc.kill()
     print()
-    print(f"{'GL postings':>12} | {'case':<28} | {'rows':>9} | {'seconds':>8} | {'rows/s':>9} | {'% of bare':>9} | "
-          f"{'peak RSS MB':>11}")
+    print(
+        f"{'GL postings':>12} | {'case':<28} | {'rows':>9} | {'seconds':>8} | {'rows/s':>9} | {'% of bare':>9} | "
+        f"{'peak RSS MB':>11}"
+    )
     print("-" * 104)
     for size in SIZES:
         bare = results.get((size, "bare"))
         for case in CASES:
             if (size, case) not in results:
-                print(f"{size:>12,} | {LABELS[case]:<28} | not run above {DLT_MAX_ROWS:,} rows "
-                      "(BENCH_DLT_MAX_ROWS): see its 100k row for time and memory")
+                print(
+                    f"{size:>12,} | {LABELS[case]:<28} | not run above {DLT_MAX_ROWS:,} rows "
+                    "(BENCH_DLT_MAX_ROWS): see its 100k row for time and memory"
+                )
                 continue
             r = results[(size, case)]
             rate = r["rows"] / r["seconds"] if r["seconds"] else 0
             pct = f"{100 * rate / (bare['rows'] / bare['seconds']):.0f}%" if bare else "-"
-            print(f"{size:>12,} | {LABELS[case]:<28} | {int(r['rows']):>9,} | {r['seconds']:>8.2f} | {rate:>9,.0f} | "
-                  f"{pct:>9} | {r['rss_mb']:>11.1f}")
+            print(
+                f"{size:>12,} | {LABELS[case]:<28} | {int(r['rows']):>9,} | {r['seconds']:>8.2f} | {rate:>9,.0f} | "
+                f"{pct:>9} | {r['rss_mb']:>11.1f}"
+            )
     if len(SIZES) > 1 and "mlc" in CASES:
         small, large = results[(SIZES[0], "mlc")]["rss_mb"], results[(SIZES[-1], "mlc")]["rss_mb"]
-        print(f"\nml-connector peak RSS at {SIZES[-1]:,} vs {SIZES[0]:,}: {large:.1f} MB vs {small:.1f} MB "
-              f"({100 * (large - small) / small:+.1f}%); targets: <= 300 MB and within 10%.")
+        print(
+            f"\nml-connector peak RSS at {SIZES[-1]:,} vs {SIZES[0]:,}: {large:.1f} MB vs {small:.1f} MB "
+            f"({100 * (large - small) / small:+.1f}%); targets: <= 300 MB and within 10%."
+        )
     __import__("benchmarks.commerce_syspro", fromlist=["main"]).main()  # commerce-syspro rows (own table)
     __import__("benchmarks.syspro_sterling", fromlist=["print_rows"]).print_rows()  # syspro-sterling rows (own table)
 

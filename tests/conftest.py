@@ -12,7 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-import logging  # noqa: E402
+import logging
 
 logging.getLogger("dlt").setLevel(logging.ERROR)
 

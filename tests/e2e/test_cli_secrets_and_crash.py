@@ -42,9 +42,21 @@ def _setup(tmp_path: Path, syspro) -> str:
     (tmp_path / "ml-connector.toml").write_text(
         'data_dir = ".ml-connector"\n[syspro-looker]\nbatch_rows = 20000\nlooker_connection = ""\n'
     )
-    _cli(tmp_path, "connections", "add", "syspro-odata", "--system", "syspro-odata",
-         "--set", f"base_url={syspro.url}/SYSPRO8OData/SYSPROOData", "--set", f"company={cred['company']}",
-         "--set", f"operator={cred['operator']}", env={"ML_CONNECTOR_SECRET_PASSWORD": cred["password"]})
+    _cli(
+        tmp_path,
+        "connections",
+        "add",
+        "syspro-odata",
+        "--system",
+        "syspro-odata",
+        "--set",
+        f"base_url={syspro.url}/SYSPRO8OData/SYSPROOData",
+        "--set",
+        f"company={cred['company']}",
+        "--set",
+        f"operator={cred['operator']}",
+        env={"ML_CONNECTOR_SECRET_PASSWORD": cred["password"]},
+    )
     return cred["password"]
 
 
@@ -57,9 +69,19 @@ def test_secrets_never_appear_anywhere(tmp_path, syspro) -> None:
         _cli(tmp_path, "check", "syspro-looker", "--json", check=False),
     ]
     # a wrong password: the error path must not echo it either
-    bad = _cli(tmp_path, "connections", "add", "broken", "--system", "syspro-odata", "--set",
-               f"base_url={syspro.url}/SYSPRO8OData/SYSPROOData", "--set", "operator=ADMIN",
-               env={"ML_CONNECTOR_SECRET_PASSWORD": "wrong-pw-123456"})
+    bad = _cli(
+        tmp_path,
+        "connections",
+        "add",
+        "broken",
+        "--system",
+        "syspro-odata",
+        "--set",
+        f"base_url={syspro.url}/SYSPRO8OData/SYSPROOData",
+        "--set",
+        "operator=ADMIN",
+        env={"ML_CONNECTOR_SECRET_PASSWORD": "wrong-pw-123456"},
+    )
     outputs.append(bad)
     for out in outputs:
         assert password not in out.stdout and password not in out.stderr
@@ -74,8 +96,13 @@ def test_secrets_never_appear_anywhere(tmp_path, syspro) -> None:
 def test_sigkill_mid_load_then_restart_equals_source(tmp_path, syspro) -> None:
     _setup(tmp_path, syspro)
     env = {**os.environ, "ML_CONNECTOR_CONFIG": str(tmp_path / "ml-connector.toml")}
-    proc = subprocess.Popen([*EXE, "run", "syspro-looker", "--json"], cwd=tmp_path, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*EXE, "run", "syspro-looker", "--json"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     dims_done = False
     while time.monotonic() < deadline and proc.poll() is None:  # wait until the facts are being extracted
@@ -101,8 +128,9 @@ def test_sigkill_mid_load_then_restart_equals_source(tmp_path, syspro) -> None:
         total, distinct = db.sql("select count(*), count(distinct posting_id) from syspro.fct_gl_posting").fetchall()[0]
     assert total == distinct == len(source)
     with sqlite3.connect(tmp_path / ".ml-connector" / "store.db") as db:
-        audited = db.execute("select count(distinct source_id) from record_ledger where stream='gl_posting' "
-                             "and status='loaded'").fetchone()[0]
+        audited = db.execute(
+            "select count(distinct source_id) from record_ledger where stream='gl_posting' and status='loaded'"
+        ).fetchone()[0]
         statuses = dict(db.execute("select status, count(*) from runs group by status").fetchall())
     assert audited == len(source)
     assert statuses.get("crashed") == 1 and statuses.get("succeeded") == 1

@@ -51,7 +51,8 @@ class PostingTarget:
         if delivery.row["customer"] not in self.customers:
             raise ReferenceMissingError(
                 f"order {delivery.source_id}: customer {delivery.row['customer']} has no SYSPRO mapping",
-                reference="customer", key=delivery.row["customer"],
+                reference="customer",
+                key=delivery.row["customer"],
             )
 
     def lookup(self, delivery: Delivery) -> str | None:
@@ -71,14 +72,22 @@ class PostingTarget:
 
 
 def _stream() -> StreamSpec:
-    return StreamSpec("order", "orders", ("id",), "ar_invoice", ("id",), lambda r: {"customer": r["customer"],
-                      "total": r["total"]}, cursor=CursorSpec("v", Precision.ROWVERSION))
+    return StreamSpec(
+        "order",
+        "orders",
+        ("id",),
+        "ar_invoice",
+        ("id",),
+        lambda r: {"customer": r["customer"], "total": r["total"]},
+        cursor=CursorSpec("v", Precision.ROWVERSION),
+    )
 
 
 def _run(store, clock, source, target):
     stream = _stream()
     return Runner(store, clock).run(
-        "shop-erp", [stream],
+        "shop-erp",
+        [stream],
         lambda ctx, s, all_s, full: RecordStreamRunner(ctx, source, target).run_stream(s, all_s, full_refresh=full),
     )
 

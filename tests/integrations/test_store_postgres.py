@@ -21,8 +21,9 @@ def test_store_round_trip_on_postgres(pg_database, keys, clock) -> None:
     spill.append([f"id{i}" for i in range(100)], [None] * 100, [f"h{i}" for i in range(100)])
     spill.finish()
     with store.engine.begin() as db:
-        moved = store.ledger.commit_spill(db, spill, run_id="r1", integration="i", stream="s", status="loaded",
-                                          extracted_at=now, delivered_at=now)
+        moved = store.ledger.commit_spill(
+            db, spill, run_id="r1", integration="i", stream="s", status="loaded", extracted_at=now, delivered_at=now
+        )
         store.cursors.set(db, "i", "s", "2026-11-23", "r1", now)
     area.remove()
     assert moved == 100

@@ -25,16 +25,26 @@ def syspro():
 
 
 def make_app(tmp_path: Path, syspro, *, warehouse: dict | None = None, cursors: dict | None = None):
-    settings = Settings.model_validate({
-        "data_dir": str(tmp_path / "data"),
-        "warehouse": warehouse or {"type": "duckdb"},
-        "syspro-looker": {"looker_connection": None, "cursors": cursors or {}},
-    })
+    settings = Settings.model_validate(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "warehouse": warehouse or {"type": "duckdb"},
+            "syspro-looker": {"looker_connection": None, "cursors": cursors or {}},
+        }
+    )
     app = bootstrap(settings, create_keys=True)
     cred = syspro.app.state.credentials
-    app.connections.put("syspro-odata", "syspro-odata",
-                        {"base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData", "company": cred["company"],
-                         "operator": cred["operator"]}, {"password": cred["password"]}, app.clock.now())
+    app.connections.put(
+        "syspro-odata",
+        "syspro-odata",
+        {
+            "base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData",
+            "company": cred["company"],
+            "operator": cred["operator"],
+        },
+        {"password": cred["password"]},
+        app.clock.now(),
+    )
     return app
 
 
@@ -48,17 +58,21 @@ def test_full_load_matches_source_and_every_row_is_audited(tmp_path, syspro) -> 
     report = run_integration(app, "syspro-looker")
     assert report.status == "succeeded", report.error
     state = syspro.app.state.emulator
-    for stream, table, source in [("gl_posting", "fct_gl_posting", "GenTransaction"),
-                                  ("ap_invoice", "fct_ap_invoice", "ApInvoice"),
-                                  ("supplier", "dim_supplier", "ApSupplier")]:
+    for stream, table, source in [
+        ("gl_posting", "fct_gl_posting", "GenTransaction"),
+        ("ap_invoice", "fct_ap_invoice", "ApInvoice"),
+        ("supplier", "dim_supplier", "ApSupplier"),
+    ]:
         n = len(state.rows(source))
         assert warehouse_count(app, table) == n
         assert app.store.ledger.count(stream=stream, status="loaded") == n
     order = [t.stream for t in report.streams]
     assert order.index("supplier") < order.index("ap_invoice")  # dimensions first
     with duckdb.connect(str(app.settings.warehouse_path), read_only=True) as db:
-        missing_meta = db.sql("select count(*) from syspro.fct_gl_posting where _source_ts is null "
-                              "or _loaded_at is null or _run_id is null").fetchall()[0][0]
+        missing_meta = db.sql(
+            "select count(*) from syspro.fct_gl_posting where _source_ts is null "
+            "or _loaded_at is null or _run_id is null"
+        ).fetchall()[0][0]
         city = db.sql("select count(*) from syspro.dim_supplier where city is not null").fetchall()[0][0]
     assert missing_meta == 0 and city > 0
 

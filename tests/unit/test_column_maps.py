@@ -13,22 +13,29 @@ from ml_connector.engine.prefetch import prefetched
 from ml_connector.integrations.syspro_looker.streams import GL_POSTING, INVENTORY_BALANCE, SUPPLIER
 
 codes = st.one_of(st.none(), st.text(alphabet="0123456789-AB ", max_size=14))
-rows = st.fixed_dictionaries({
-    "GlCode": codes,
-    "GlYear": st.one_of(st.none(), st.integers(1990, 2099)),
-    "GlPeriod": st.integers(1, 13),
-    "Journal": st.integers(1, 10**9),
-    "EntryNumber": st.integers(1, 9999),
-    "JnlDate": st.one_of(st.none(), st.dates().map(lambda d: f"{d.isoformat()}T00:00:00Z")),
-    "EntryValue": st.one_of(st.none(), st.floats(-1e9, 1e9, allow_nan=False).map(lambda f: round(f, 2))),
-    "Qty": st.one_of(st.none(), st.floats(0, 1e6, allow_nan=False)),
-    "Cost": st.one_of(st.none(), st.floats(0, 1e4, allow_nan=False)),
-    "Name": st.one_of(st.none(), st.text(max_size=20)),
-})
+rows = st.fixed_dictionaries(
+    {
+        "GlCode": codes,
+        "GlYear": st.one_of(st.none(), st.integers(1990, 2099)),
+        "GlPeriod": st.integers(1, 13),
+        "Journal": st.integers(1, 10**9),
+        "EntryNumber": st.integers(1, 9999),
+        "JnlDate": st.one_of(st.none(), st.dates().map(lambda d: f"{d.isoformat()}T00:00:00Z")),
+        "EntryValue": st.one_of(st.none(), st.floats(-1e9, 1e9, allow_nan=False).map(lambda f: round(f, 2))),
+        "Qty": st.one_of(st.none(), st.floats(0, 1e6, allow_nan=False)),
+        "Cost": st.one_of(st.none(), st.floats(0, 1e4, allow_nan=False)),
+        "Name": st.one_of(st.none(), st.text(max_size=20)),
+    }
+)
 COLUMNS = (
     ("id", Join(("GlYear", "GlPeriod", "Journal", "EntryNumber"), "-", integers=True)),
-    ("cc", Segment("GlCode", 2)), ("acct", Segment("GlCode", 1)), ("co", Segment("GlCode", 0)),
-    ("day", Day("JnlDate")), ("year", Int("GlYear")), ("amount", Copy("EntryValue")), ("name", Copy("Name")),
+    ("cc", Segment("GlCode", 2)),
+    ("acct", Segment("GlCode", 1)),
+    ("co", Segment("GlCode", 0)),
+    ("day", Day("JnlDate")),
+    ("year", Int("GlYear")),
+    ("amount", Copy("EntryValue")),
+    ("name", Copy("Name")),
     ("value", Product("Qty", "Cost")),
 )
 
@@ -56,8 +63,9 @@ def test_page_hashes_change_with_content_and_ignore_key_order(page) -> None:
     reordered = pa.Table.from_pylist([dict(reversed(list(r.items()))) for r in page])
     assert content_hashes(table) == content_hashes(reordered)
     changed = [dict(r, Name=(r["Name"] or "") + "x") for r in page]
-    assert all(a != b for a, b in zip(content_hashes(table), content_hashes(pa.Table.from_pylist(changed)),
-                                      strict=True))
+    assert all(
+        a != b for a, b in zip(content_hashes(table), content_hashes(pa.Table.from_pylist(changed)), strict=True)
+    )
     assert source_ids(table, ("Journal", "EntryNumber")) == [f"{r['Journal']}|{r['EntryNumber']}" for r in page]
 
 

@@ -30,11 +30,14 @@ def _in_window(window, value) -> bool:
 def test_date_cursor_never_loses_a_row_dated_within_lookback(arrivals, polls, lookback) -> None:
     """Rows arrive on day A carrying date A - delay (late postings, delay <= lookback is covered)."""
     spec = CursorSpec("JnlDate", Precision.DATE, lookback=timedelta(days=lookback))
-    rows = [(BASE.date() + timedelta(days=day - delay), BASE.date() + timedelta(days=day), i)
-            for i, (day, delay) in enumerate(arrivals) if delay <= lookback]
+    rows = [
+        (BASE.date() + timedelta(days=day - delay), BASE.date() + timedelta(days=day), i)
+        for i, (day, delay) in enumerate(arrivals)
+        if delay <= lookback
+    ]
     seen: set[int] = set()
     stored = None
-    for poll_day in sorted(polls) + [30]:
+    for poll_day in [*sorted(polls), 30]:
         now = BASE + timedelta(days=poll_day, hours=12)
         window = plan_window(spec, stored, now)
         visible = [(d, i) for d, arrived, i in rows if arrived <= now.date()]
@@ -57,7 +60,7 @@ def test_instant_cursor_reads_every_row_once_visible_with_lag(offsets, polls) ->
     rows = [(BASE + timedelta(seconds=o), i) for i, o in enumerate(offsets)]
     seen: set[int] = set()
     stored = None
-    for poll in sorted(polls) + [20_000]:
+    for poll in [*sorted(polls), 20000]:
         now = BASE + timedelta(seconds=poll)
         window = plan_window(spec, stored, now)
         visible = [(t, i) for t, i in rows if t + timedelta(seconds=60) <= now]
@@ -75,13 +78,13 @@ def test_rowversion_cursor_reads_exactly_newer_versions(versions, cut) -> None:
     window = plan_window(spec, None, now)
     stored = next_cursor(spec, None, window, max(first), now)
     window2 = plan_window(spec, stored, now)
-    assert [v for v in ordered if _in_window(window2, v)] == ordered[len(first):]
+    assert [v for v in ordered if _in_window(window2, v)] == ordered[len(first) :]
 
 
 def test_naive_datetimes_are_refused() -> None:
     spec = CursorSpec("JnlDate", Precision.DATE)
     with pytest.raises(ValueError, match="Naive"):
-        plan_window(spec, None, datetime(2026, 1, 1))  # noqa: DTZ001
+        plan_window(spec, None, datetime(2026, 1, 1))
 
 
 def test_date_cursor_rereads_today_and_never_passes_it() -> None:

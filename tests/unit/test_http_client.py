@@ -12,8 +12,14 @@ from ml_connector.secrets.secret import Secret
 
 
 def _client(handler, sleeps, **kw) -> HttpClient:
-    return HttpClient(system="X", base_url="http://x", transport=httpx.MockTransport(handler),
-                      sleep=sleeps.append, retry=RetryPolicy(max_attempts=4), **kw)
+    return HttpClient(
+        system="X",
+        base_url="http://x",
+        transport=httpx.MockTransport(handler),
+        sleep=sleeps.append,
+        retry=RetryPolicy(max_attempts=4),
+        **kw,
+    )
 
 
 def test_429_waits_exactly_retry_after_then_succeeds() -> None:

@@ -55,8 +55,13 @@ def test_connection_store_keeps_only_ciphertext(store) -> None:
 
     from ml_connector.store.schema import connections
 
-    store.connections.put("erp", "syspro-odata", {"operator": "ADMIN"}, {"password": "very-secret-pw"},
-                          __import__("datetime").datetime.now(__import__("datetime").UTC))
+    store.connections.put(
+        "erp",
+        "syspro-odata",
+        {"operator": "ADMIN"},
+        {"password": "very-secret-pw"},
+        __import__("datetime").datetime.now(__import__("datetime").UTC),
+    )
     with store.engine.connect() as db:
         blob = db.execute(select(connections.c.secret_blob)).scalar()
     assert b"very-secret-pw" not in blob

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import orjson
@@ -39,8 +39,8 @@ def configure_logging(verbose: bool = False) -> None:
 
     import structlog
 
-    def scrub(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
-        return REDACTOR.scrub_any(event)  # type: ignore[no-any-return]
+    def scrub(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
+        return REDACTOR.scrub_any(dict(event))  # type: ignore[no-any-return]
 
     level = logging.INFO if verbose else logging.WARNING
     structlog.configure(

@@ -95,16 +95,16 @@ def _value(rule: ColumnRule, row: Mapping[str, Any]) -> Any:
         value = row.get(rule.source)
         return None if value in (None, "") else str(value)[:10]
     if isinstance(rule, Join):
-        parts = [row.get(s) for s in rule.sources]
-        if any(p is None for p in parts):
+        values = [row.get(s) for s in rule.sources]
+        if any(v is None for v in values):
             return None
-        return rule.sep.join(str(int(p)) if rule.integers else str(p) for p in parts)
+        return rule.sep.join(str(int(v)) if rule.integers else str(v) for v in values if v is not None)
     if isinstance(rule, Segment):
         value = row.get(rule.source)
         if value is None:
             return None
-        parts = str(value).split("-")
-        return parts[rule.index] if len(parts) >= max(rule.min_parts, rule.index + 1) else None
+        segments = str(value).split("-")
+        return segments[rule.index] if len(segments) >= max(rule.min_parts, rule.index + 1) else None
     if isinstance(rule, Product):
         return round(float(row.get(rule.a) or 0) * float(row.get(rule.b) or 0), rule.digits)
     return rule.value

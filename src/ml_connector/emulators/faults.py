@@ -12,6 +12,7 @@ import asyncio
 import re
 import threading
 from collections import defaultdict
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,7 +137,7 @@ class FaultMiddleware:
         chunks: list[bytes] = []
         start: dict[str, Any] = {}
 
-        async def capture(message: dict[str, Any]) -> None:
+        async def capture(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 start.update(message)
             elif message["type"] == "http.response.body":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterator
@@ -43,7 +44,5 @@ def prefetched(pages: Iterator[T], depth: int = 2) -> Iterator[T]:
     finally:
         stop.set()
         while thread.is_alive():
-            try:
+            with contextlib.suppress(queue.Empty):
                 slots.get(timeout=0.05)
-            except queue.Empty:
-                pass

@@ -81,7 +81,7 @@ class RecordStreamRunner:
         if spec.precision is Precision.INSTANT and not final:
             if not isinstance(max_seen, datetime):
                 return
-            value = format_instant(max(max_seen, parse_instant(stored)) if stored else max_seen)
+            value: str | None = format_instant(max(max_seen, parse_instant(stored)) if stored else max_seen)
         else:
             value = next_cursor(spec, stored, window, max_seen, now)
         with ctx.store.engine.begin() as db:

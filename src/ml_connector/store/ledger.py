@@ -7,17 +7,16 @@ store transaction that moves the cursor. A crash before that leaves the cursor w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text
 
 from ml_connector.store.schema import record_ledger, record_state
 from ml_connector.store.staging import StagingSpill
 
 _LOOKUP_CHUNK = 4000
-
 
 
 class RecordLedger:

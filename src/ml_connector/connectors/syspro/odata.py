@@ -162,10 +162,10 @@ class SysproODataClient:
 def _rows_of(body: Any, entity_set: str) -> list[dict[str, Any]]:
     if isinstance(body, dict):
         if isinstance(body.get("value"), list):
-            return body["value"]
+            return list(body["value"])
         legacy = body.get("d")
         if isinstance(legacy, dict) and isinstance(legacy.get("results"), list):
-            return legacy["results"]
+            return list(legacy["results"])
     raise RemoteProtocolError(
         f"{SYSTEM} answered {entity_set} without a 'value' array; is the base URL the OData service root?",
         system=SYSTEM,

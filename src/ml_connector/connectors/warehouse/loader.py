@@ -17,13 +17,13 @@ os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", "100000")
 # One loader job at a time: parallel COPY jobs into an in-process DuckDB only multiply its memory.
 os.environ.setdefault("LOAD__WORKERS", "1")
 
-import dlt  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import structlog  # noqa: E402
+import dlt
+import pyarrow as pa
+import structlog
 
-from ml_connector.connectors.warehouse.tables import WarehouseTable  # noqa: E402
-from ml_connector.core.streams import StreamSpec  # noqa: E402
-from ml_connector.errors import ConfigError, RemoteUnavailableError  # noqa: E402
+from ml_connector.connectors.warehouse.tables import WarehouseTable
+from ml_connector.core.streams import StreamSpec
+from ml_connector.errors import ConfigError, RemoteUnavailableError
 
 log = structlog.get_logger("ml_connector.warehouse")
 
@@ -47,9 +47,12 @@ def make_destination(kind: str, settings: Mapping[str, Any]) -> Any:
             raise ConfigError(f"The {kind} warehouse needs a dsn (postgresql://user@host:port/db).")
         return getattr(dlt.destinations, kind)(credentials=dsn)
     if kind == "snowflake":
-        return dlt.destinations.snowflake(credentials=settings.get("credentials"))
+        return dlt.destinations.snowflake(credentials=settings.get("credentials"))  # type: ignore[arg-type]
     if kind == "bigquery":
-        return dlt.destinations.bigquery(credentials=settings.get("credentials"), location=settings.get("location"))
+        return dlt.destinations.bigquery(
+            credentials=settings.get("credentials"),  # type: ignore[arg-type]
+            location=settings.get("location") or "US",
+        )
     raise ConfigError(f"Unknown warehouse type {kind!r}; choose one of {', '.join(SUPPORTED)}.")
 
 
@@ -72,7 +75,6 @@ class WarehouseTarget:
             destination=destination,
             dataset_name=dataset,
             pipelines_dir=str(pipelines_dir),
-            progress=None,
         )
 
     def known_keys(self, stream: StreamSpec) -> set[str]:
@@ -81,7 +83,7 @@ class WarehouseTarget:
         try:
             with self.pipeline.sql_client() as client:
                 qualified = client.make_qualified_table_name(table.name)
-                rows = client.execute_sql(f"SELECT DISTINCT {key} FROM {qualified}")  # noqa: S608
+                rows = client.execute_sql(f"SELECT DISTINCT {key} FROM {qualified}")
         except Exception as exc:  # dlt raises destination-specific errors for a missing table
             if _is_missing_table(exc):
                 return set()

@@ -59,11 +59,11 @@ class CommerceSource:
         if bounds is None:
             return
         if stream.source == "orders":
-            for page in self.client.iter_orders(*bounds):
-                yield [order_row(order) for order in page.items]
+            for orders in self.client.iter_orders(*bounds):
+                yield [order_row(order) for order in orders.items]
         else:
-            for page in self.client.iter_customers(*bounds):
-                yield [commerce_customer_row(c, self.customer_code(c)) for c in page.items]
+            for customers in self.client.iter_customers(*bounds):
+                yield [commerce_customer_row(c, self.customer_code(c)) for c in customers.items]
 
     def customer_code(self, customer: Any) -> str:
         """The SYSPRO code of a Commerce customer: its code attribute, a mapping, else prefix + id."""

@@ -3,6 +3,7 @@ Looker datagroup reset after the load, and the checks `ml-connector check syspro
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ml_connector.bootstrap import App
@@ -48,23 +49,18 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
             group: Any = tuple(cfg.datagroup.split("::", 1)) if "::" in cfg.datagroup else cfg.datagroup
             looker.reset_datagroup(group)
 
+    def readable(entity_set: str) -> str:
+        return f"{client.probe(entity_set)} row(s) readable"
+
+    def writable() -> str:
+        target.check_write()
+        return "scratch table written"
+
     def checks() -> list[CheckResult]:
-        results = [
-            probe("SYSPRO OData", f"read {s.source}", lambda s=s: f"{client.probe(s.source)} row(s) readable")
-            for s in declared
-        ]
         joined = {s.options["join"][0] for s in declared if s.options.get("join")}
-        results += [
-            probe("SYSPRO OData", f"read {name}", lambda n=name: f"{client.probe(n)} row(s) readable")
-            for name in sorted(joined)
-        ]
-        results.append(
-            probe(
-                "warehouse",
-                f"create/write in dataset {app.settings.warehouse.dataset}",
-                lambda: (target.check_write(), "scratch table written")[1],
-            )
-        )
+        sources = [s.source for s in declared] + sorted(joined)
+        results = [probe("SYSPRO OData", f"read {name}", partial(readable, name)) for name in sources]
+        results.append(probe("warehouse", f"create/write in dataset {app.settings.warehouse.dataset}", writable))
         if looker is not None:
             results.append(probe("Looker", "API login and user", lambda: f"logged in as user {looker.me().id}"))
             results.append(

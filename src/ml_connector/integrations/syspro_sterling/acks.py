@@ -85,7 +85,9 @@ class AckReader:
             self.client.mark_extracted(item.id)
         self._flag_overdue(ctx, sent, answered, seen, now)
 
-    def _rows(self, ctx: RunContext, message_id: int, content: bytes, sent: dict, now: datetime) -> list[dict]:
+    def _rows(
+        self, ctx: RunContext, message_id: int, content: bytes, sent: dict[Any, Any], now: datetime
+    ) -> list[dict[str, Any]]:
         interchange = read_interchange(content, strict=False)
         partner = self.directory.partner_by_receiver(interchange.sender_id) or interchange.sender_id.strip()
         digest = content_hash({"message": message_id, "content": content.decode("ascii", "replace")})
@@ -108,7 +110,9 @@ class AckReader:
             })  # fmt: skip
         return rows
 
-    def _flag_overdue(self, ctx: RunContext, sent: dict, answered: set, seen: list, now: datetime) -> None:
+    def _flag_overdue(
+        self, ctx: RunContext, sent: dict[Any, Any], answered: set[Any], seen: list[Any], now: datetime
+    ) -> None:
         flagged = {(parse_ref(r["target_ref"]).get("partner"), parse_ref(r["target_ref"]).get("isa"))
                    for r in seen if r["status"] == "ack_overdue"}  # fmt: skip
         rows = []
@@ -147,7 +151,7 @@ def _ta1(text: str) -> list[tuple[str, str, str | None]]:
     if len(text) < 106:
         return []
     separator, terminator = text[3], text[105]
-    found = []
+    found: list[tuple[str, str, str | None]] = []
     for raw in text.split(terminator):
         parts = raw.strip().split(separator)
         if parts[0] == "TA1" and len(parts) > 5:

@@ -15,6 +15,9 @@ from ml_connector.errors import ConfigError
 DocumentType = Literal["850", "810", "856"]
 
 
+ALL_DOCUMENTS: tuple[DocumentType, ...] = ("850", "810", "856")
+
+
 class PartnerSettings(BaseModel):
     """One trading partner, keyed by its Sterling partner name."""
 
@@ -22,7 +25,7 @@ class PartnerSettings(BaseModel):
     receiver_qualifier: str = "ZZ"  # ISA07
     application_receiver: str | None = None  # GS03; default = receiver_id
     usage: Literal["P", "T"] = "T"  # ISA15 test / production
-    documents: list[DocumentType] = Field(default_factory=lambda: ["850", "810", "856"])
+    documents: list[DocumentType] = Field(default_factory=lambda: list(ALL_DOCUMENTS))
     expect_997: bool = True
     ack_window_minutes: int = 24 * 60  # flag a document with no 997 after this long
     po_changes: Literal["change", "review"] = "change"  # 850 BEG01=04, or park the change for a person

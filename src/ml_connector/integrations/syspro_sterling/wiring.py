@@ -3,6 +3,7 @@ detail lines, the X12 document targets, the supplier <-> partner sync, the 997 r
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ml_connector.bootstrap import App
@@ -62,18 +63,24 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
     def replay(ctx: RunContext, stream: StreamSpec, rows: list[dict[str, Any]]) -> None:
         RecordStreamRunner(ctx, source, targets[stream.name]).replay(stream, rows)
 
+    def readable(entity_set: str) -> str:
+        return f"{odata.probe(entity_set)} row(s) readable"
+
+    def logged_in() -> str:
+        sterling.check()
+        return "authenticated"
+
+    def mailbox_exists(path: str) -> str:
+        return "exists" if sterling.get_mailbox(path) else _missing(path)
+
     def checks() -> list[CheckResult]:
         results = [
-            probe("SYSPRO OData", f"read {name}", lambda n=name: f"{odata.probe(n)} row(s) readable")
+            probe("SYSPRO OData", f"read {name}", partial(readable, name))
             for name in ("PorMasterHdr", "PorMasterDetail", "ArInvoice", "SorMaster", "SorDetail", "ApSupplier")
         ]
-        results.append(probe("Sterling B2B", "log in", lambda: (sterling.check(), "authenticated")[1]))
+        results.append(probe("Sterling B2B", "log in", logged_in))
         for box in (cfg.outbox, cfg.inbox):
-            results.append(
-                probe(
-                    "Sterling B2B", f"mailbox {box}", lambda b=box: "exists" if sterling.get_mailbox(b) else _missing(b)
-                )
-            )
+            results.append(probe("Sterling B2B", f"mailbox {box}", partial(mailbox_exists, box)))
         results.append(
             probe(
                 "Sterling B2B", "list trading partners", lambda: f"{len(sterling.list_trading_partners())} partner(s)"
