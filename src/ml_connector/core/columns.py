@@ -53,11 +53,11 @@ class Segment:
 
 @dataclass(frozen=True)
 class Product:
-    """a * b rounded to ``digits`` (stock value = quantity * unit cost); missing factors count as 0."""
+    """a * b (stock value = quantity * unit cost); missing factors count as 0. Not rounded here: the
+    target rounds once, to its column's scale, whichever interpreter produced the value."""
 
     a: str
     b: str
-    digits: int = 2
 
 
 @dataclass(frozen=True)
@@ -106,5 +106,5 @@ def _value(rule: ColumnRule, row: Mapping[str, Any]) -> Any:
         segments = str(value).split("-")
         return segments[rule.index] if len(segments) >= max(rule.min_parts, rule.index + 1) else None
     if isinstance(rule, Product):
-        return round(float(row.get(rule.a) or 0) * float(row.get(rule.b) or 0), rule.digits)
+        return float(row.get(rule.a) or 0) * float(row.get(rule.b) or 0)
     return rule.value

@@ -46,7 +46,7 @@ def _array(rule: ColumnRule, table: pa.Table) -> Any:
     if isinstance(rule, Product):
         a = pc.fill_null(pc.cast(_column(table, rule.a), pa.float64()), 0.0)
         b = pc.fill_null(pc.cast(_column(table, rule.b), pa.float64()), 0.0)
-        return pc.round(pc.multiply(a, b), rule.digits)
+        return pc.multiply(a, b)
     assert isinstance(rule, Const)
     return pa.array([rule.value] * table.num_rows)
 

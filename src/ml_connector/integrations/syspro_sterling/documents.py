@@ -39,6 +39,12 @@ from ml_connector.edi import (
 PO_MAX = 22
 
 
+def _po_fits(po: str, delimiters: Delimiters | None) -> bool:
+    """Whether the PO number fits BIG04/PRF01 after the X12 content rule (ß becomes ss, so it can grow)."""
+    cleaned, _ = clean_content(po, delimiters or Delimiters(), ContentPolicy(), "BIG", 4)
+    return len(cleaned) <= PO_MAX
+
+
 def _d(value: Any) -> Decimal:
     return Decimal(str(value if value is not None else 0)).normalize()
 
@@ -91,9 +97,10 @@ def invoice(doc: Mapping[str, Any], *, delimiters: Delimiters | None = None) -> 
     )  # fmt: skip
     taxes = (Tax("ST", _d(doc["tax"])),) if doc.get("tax") else ()
     po = doc.get("po_number", "")
-    refs = _references(("SO", doc.get("sales_order")), ("PO", po if len(po) > PO_MAX else ""), delimiters=delimiters)
+    fits = _po_fits(po, delimiters)
+    refs = _references(("SO", doc.get("sales_order")), ("PO", "" if fits else po), delimiters=delimiters)
     return Invoice810(
-        doc["invoice"], _required(doc["date"], doc), lines, po_number=po if len(po) <= PO_MAX else "",
+        doc["invoice"], _required(doc["date"], doc), lines, po_number=po if fits else "",
         currency=doc.get("currency") or None, references=refs, parties=(Party("BT", "", "92", doc["party"]),),
         total_amount=_d(round(float(doc["amount"]), 2)), taxes=taxes,
     )  # fmt: skip
@@ -109,13 +116,14 @@ def shipment(doc: Mapping[str, Any], *, delimiters: Delimiters | None = None) ->
     if not items:
         raise ValueError(f"shipment {doc['document_id']} has no shipped lines")
     po = doc["po_number"]
+    fits = _po_fits(po, delimiters)
     ship_to = Party("ST", doc.get("customer_name", ""), "92", doc["party"], tuple(a for a in doc["address"] if a),
                     doc.get("city", ""), doc.get("state", "")[:2], doc.get("postal_code", ""))  # fmt: skip
     return ShipNotice856(
         doc["document_id"], _required(doc["date"], doc), time(0, 0),
-        (ShipmentOrder(po if len(po) <= PO_MAX else doc["document_id"], _date(doc.get("order_date")), items=items),),
+        (ShipmentOrder(po if fits else doc["document_id"], _date(doc.get("order_date")), items=items),),
         dates=tuple(DateReference("011", d) for d in [_date(doc["date"])] if d), parties=(ship_to,),
-        references=_references(("PO", po if len(po) > PO_MAX else ""), delimiters=delimiters),
+        references=_references(("PO", "" if fits else po), delimiters=delimiters),
     )  # fmt: skip
 
 
