@@ -68,6 +68,26 @@ datagroup = "syspro::syspro_etl"     # reset after each load ("model::name" or t
 batch_rows = 50000
 lookback_days = 3                    # re-read this many days before the date cursor (late postings)
 # cursors = { ap_invoice = "rowversion", inventory_balance = "full" }   # date | rowversion | full
+
+[commerce-syspro]
+commerce_connection = "commerce"     # connections add commerce --system commerce --set base_url=https://shop/rest/default
+syspro_connection = "syspro-enet"    # connections add syspro-enet --system syspro-enet --set base_url=... --set operator=...
+commerce_auth = "oauth1"             # oauth1 | bearer | ims
+posting_period = "order_date"        # order_date | run_date: which GL period the journal goes to
+journal_prefix = "WEB"               # GENTJL JournalReference = prefix + Commerce order number
+# Mappings live in the store: ml-connector mappings set commerce-syspro sku PMP-SUB-05 10-4010-200
+
+[syspro-sterling]
+syspro_connection = "syspro-odata"
+sterling_connection = "sterling"     # connections add sterling --system sterling --set base_url=https://b2b/B2BAPIs/svc --set username=...
+company = "MLCONNECT"                # our partner in Sterling: /MLCONNECT/Outbox and /MLCONNECT/Inbox
+sender_id = "MLCONNECT"              # ISA06
+# [syspro-sterling.partners.ACMEWHOLESALE]
+# receiver_id = "ACMEWHOLESALE"      # ISA08
+# usage = "P"                        # P production, T test
+# documents = ["850", "810", "856"]
+# ack_window_minutes = 1440          # flag a document with no 997 after this long
+# po_changes = "change"              # change: 850 with BEG01=04 | review: park for a person
 """
 
 
