@@ -36,7 +36,7 @@ class SysproLookerSettings(BaseModel):
     looker_connection: str | None = "looker"  # None: no Looker calls (warehouse only)
     looker_db_connection: str = "ml_warehouse"  # the Looker connection that reads the warehouse
     datagroup: str | None = "syspro::syspro_etl"  # "model::name" (or the datagroup id) reset after each load
-    batch_rows: int = 50_000
+    batch_rows: int = 20_000
     lookback_days: int = 3
     cursors: dict[str, str] = Field(default_factory=dict)  # stream -> "date" | "rowversion" | "full"
     cost_centre_category: str = "CC"

@@ -70,8 +70,8 @@ lookback_days = 3                    # re-read this many days before the date cu
 # cursors = { ap_invoice = "rowversion", inventory_balance = "full" }   # date | rowversion | full
 
 [commerce-syspro]
-commerce_connection = "commerce"     # connections add commerce --system commerce --set base_url=https://shop/rest/default
-syspro_connection = "syspro-enet"    # connections add syspro-enet --system syspro-enet --set base_url=... --set operator=...
+commerce_connection = "commerce"     # connections add commerce --system commerce --set base_url=...
+syspro_connection = "syspro-enet"    # connections add syspro-enet --system syspro-enet --set ...
 commerce_auth = "oauth1"             # oauth1 | bearer | ims
 posting_period = "order_date"        # order_date | run_date: which GL period the journal goes to
 journal_prefix = "WEB"               # GENTJL JournalReference = prefix + Commerce order number
@@ -79,7 +79,7 @@ journal_prefix = "WEB"               # GENTJL JournalReference = prefix + Commer
 
 [syspro-sterling]
 syspro_connection = "syspro-odata"
-sterling_connection = "sterling"     # connections add sterling --system sterling --set base_url=https://b2b/B2BAPIs/svc --set username=...
+sterling_connection = "sterling"     # connections add sterling --system sterling --set base_url=...
 company = "MLCONNECT"                # our partner in Sterling: /MLCONNECT/Outbox and /MLCONNECT/Inbox
 sender_id = "MLCONNECT"              # ISA06
 # [syspro-sterling.partners.ACMEWHOLESALE]

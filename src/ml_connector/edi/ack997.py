@@ -163,7 +163,8 @@ def build_997(
         # A group with envelope errors, or with nothing accepted, is rejected as a whole.
         status = "R" if group_codes or accepted == 0 else "A" if accepted == len(reports) else "P"
         ge01 = group.trailer.element(1) if group.trailer else ""
-        included = ge01 if ge01.isdigit() else str(len(reports))
+        # AK902 is N0 1/6: GE01 as a number ('000000001' -> '1'); the count of sets read when it won't fit.
+        included = str(int(ge01)) if ge01.isdigit() and int(ge01) < 10**6 else str(len(reports))
         body.add("AK9", status, included, str(len(reports)), str(accepted), *group_codes[:MAX_AK5_CODES])
         bodies.append(body)
     first = groups[0][1].header

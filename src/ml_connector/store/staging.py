@@ -38,9 +38,10 @@ class StagingSpill:
         self._writer.close()
         self._sink.close()
 
-    def batches(self, rows: int = 50_000) -> Iterator[pa.RecordBatch]:
-        """Read the spill back in batches of about ``rows`` rows (memory-mapped, not loaded whole)."""
-        with pa.memory_map(str(self.path)) as source:
+    def batches(self, rows: int = 10_000) -> Iterator[pa.RecordBatch]:
+        """Read the spill back in batches of about ``rows`` rows. Plain reads, not a memory map: mapped
+        pages would stay resident and count against the process's memory for the rest of the commit."""
+        with pa.OSFile(str(self.path)) as source:
             reader = pa.ipc.open_file(source)
             for i in range(reader.num_record_batches):
                 batch = reader.get_batch(i)

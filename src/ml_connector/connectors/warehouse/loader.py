@@ -39,7 +39,11 @@ def make_destination(kind: str, settings: Mapping[str, Any]) -> Any:
 
         credentials = DuckDbCredentials(str(path))
         # DuckDB runs inside this process: cap its memory so large merges spill to disk instead.
-        credentials.global_config = {"memory_limit": str(settings.get("memory_limit") or "256MB")}
+        credentials.global_config = {
+            "memory_limit": str(settings.get("memory_limit") or "64MB"),
+            "preserve_insertion_order": False,  # lets large COPYs stream instead of buffering in order
+            "threads": int(settings.get("threads") or 1),  # each DuckDB thread buffers its own row groups
+        }
         return dlt.destinations.duckdb(credentials)
     if kind in ("postgres", "redshift"):
         dsn = settings.get("dsn")
