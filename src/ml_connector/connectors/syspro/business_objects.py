@@ -1,7 +1,8 @@
 """Builders of the transaction and setup business objects the e.net client posts: SORTOI (sales order
-import), GENTJL (GL journal) and ARSSCS (AR customer setup), plus readers of their answers.
+import), GENTJL (GL journal), ARSSCS (AR customer setup) and APSSSP (AP supplier setup), plus readers
+of their answers.
 
-Shapes: reference syspro-qad.md 3.5 (SORTOI), 3.8 (GENTJL), 3.11 (ARSSCS); widths: section 6.
+Shapes: reference syspro-qad.md 3.5 (SORTOI), 3.8 (GENTJL), 3.11 (ARSSCS, APSSSP); widths: section 6.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from xml.etree.ElementTree import Element
 
-from ml_connector.connectors.syspro.enet_models import ArCustomer, GlJournal, JournalKey, SalesOrder
+from ml_connector.connectors.syspro.enet_models import ApSupplier, ArCustomer, GlJournal, JournalKey, SalesOrder
 from ml_connector.connectors.syspro.enet_text import (
     FieldSpec,
     Overflow,
@@ -23,6 +24,7 @@ from ml_connector.connectors.syspro.enet_xml import add, child, document, text_a
 
 R = Overflow.REFUSE
 CUSTOMER_CODE = FieldSpec("Customer", 15, R)
+SUPPLIER_CODE = FieldSpec("Supplier", 15, R)
 CUSTOMER_PO = FieldSpec("CustomerPoNumber", 30, R)
 JOURNAL_REFERENCE = FieldSpec("JournalReference", 30, R)  # [I] reference 3.8: keep <= 30
 LEDGER_CODE = FieldSpec("LedgerCode", 35, R)
@@ -39,6 +41,10 @@ def journal_label(journal: GlJournal) -> str:
 
 def customer_label(customer: ArCustomer) -> str:
     return f"customer {customer.customer[:40]!r} (ARSSCS)"
+
+
+def supplier_label(supplier: ApSupplier) -> str:
+    return f"supplier {supplier.supplier[:40]!r} (APSSSP)"
 
 
 def _yn(flag: bool) -> str:
@@ -278,6 +284,42 @@ def arsscs_document(customer: ArCustomer) -> str:
     add(item, "CustomerOnHold", _yn(customer.on_hold))
     _address(item, "SoldToAddr", customer.sold_to, doing)
     _address(item, "ShipToAddr", customer.ship_to, doing)
+    return document(root)
+
+
+# -- APSSSP -------------------------------------------------------------------------------------
+
+SUPPLIER_TEXT_FIELDS: tuple[tuple[str, FieldSpec], ...] = (
+    ("short_name", FieldSpec("SupShortName", 20)),
+    ("currency", FieldSpec("Currency", 3, R)),
+    ("telephone", FieldSpec("Telephone", 20)),
+    ("email", FieldSpec("Email", 255, R)),
+    ("contact", FieldSpec("Contact", 40)),
+    ("postal_code", FieldSpec("SupPostalCode", 10, R)),
+    ("edi_receiver_code", FieldSpec("EdiReceiverCode", 15, R)),
+)
+
+
+def apsssp_parameters(*, validate_only: bool = False) -> str:
+    root = Element("SetupApSupplier")
+    params = add(root, "Parameters")
+    add(params, "ApplyIfEntireDocumentValid", "Y")
+    add(params, "IgnoreWarnings", "N")
+    add(params, "ValidateOnly", _yn(validate_only))
+    return document(root)
+
+
+def apsssp_document(supplier: ApSupplier) -> str:
+    """Serves /Setup/Add and /Setup/Update; empty values are left out, so an update never blanks a
+    field someone maintains in SYSPRO."""
+    doing = supplier_label(supplier)
+    root = Element("SetupApSupplier")
+    item = add(root, "Item")
+    add(add(item, "Key"), "Supplier", _required(supplier.supplier, SUPPLIER_CODE, doing))
+    add(item, "SupplierName", _required(supplier.name, FieldSpec("SupplierName", 50), doing))
+    for attribute, spec in SUPPLIER_TEXT_FIELDS:
+        _optional(item, getattr(supplier, attribute), spec, doing)
+    _address(item, "SupAddr", supplier.address, doing)
     return document(root)
 
 

@@ -1,5 +1,5 @@
 """SysproEnetClient: what the integrations ask of SYSPRO e.net Solutions (REST): post sales orders
-and GL journals, set up customers, and find what was posted by the external reference written into it.
+and GL journals, set up customers and suppliers, and find what was posted by the external reference written into it.
 
 Protocol notes and the value rules are in this package's README ("e.net").
 """
@@ -21,6 +21,7 @@ from ml_connector.connectors.syspro.enet_errors import (
     raise_for_business_errors,
 )
 from ml_connector.connectors.syspro.enet_models import (
+    ApSupplier,
     ArCustomer,
     CustomerChanges,
     GlJournal,
@@ -30,11 +31,13 @@ from ml_connector.connectors.syspro.enet_models import (
 )
 from ml_connector.connectors.syspro.enet_queries import (
     CUSTOMER_COLUMNS,
+    SUPPLIER_COLUMNS,
     Condition,
     comfnd_query,
     customer_from_row,
     rows,
     rowversion_text,
+    supplier_from_row,
 )
 from ml_connector.connectors.syspro.enet_session import EnetCredentials, EnetSession
 from ml_connector.connectors.syspro.enet_text import fit
@@ -241,6 +244,29 @@ class SysproEnetClient:
                 watermark = max(watermark, *versions)
             if len(page) < size or not versions:
                 return CustomerChanges(tuple(found), watermark)
+
+    # -- suppliers ------------------------------------------------------------------------------
+
+    def upsert_supplier(self, supplier: ApSupplier, *, exists: bool | None = None) -> str:
+        """Add or update the supplier with APSSSP; return its code. ``exists`` skips the lookup when
+        the caller knows. An add that races another writer (EnetDuplicateError) is sent as an update."""
+        doing = bo.supplier_label(supplier)
+        document, params = bo.apsssp_document(supplier), bo.apsssp_parameters()
+        if exists is None:
+            exists = self.get_supplier(supplier.supplier) is not None
+        try:
+            self._post("/Setup/Update" if exists else "/Setup/Add", "APSSSP", params, document, doing)
+        except EnetDuplicateError:
+            if exists:
+                raise
+            log.info("syspro.enet.supplier_add_raced", supplier=supplier.supplier)
+            self._post("/Setup/Update", "APSSSP", params, document, doing)
+        return fit(supplier.supplier, bo.SUPPLIER_CODE, document=doing)
+
+    def get_supplier(self, code: str) -> ApSupplier | None:
+        key = fit(code, bo.SUPPLIER_CODE, document="supplier lookup")
+        found = self._query("ApSupplier", SUPPLIER_COLUMNS, [Condition("Supplier", key)], return_rows=1)
+        return supplier_from_row(found[0]) if found else None
 
     # -- plumbing -------------------------------------------------------------------------------
 

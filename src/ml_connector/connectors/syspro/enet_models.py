@@ -1,5 +1,6 @@
 """Value objects the e.net client takes and returns: sales orders (SORTOI), GL journals (GENTJL),
-AR customers (ARSSCS / ArCustomer) and journal keys. Field names follow SYSPRO's where they map 1:1."""
+AR customers (ARSSCS / ArCustomer), AP suppliers (APSSSP / ApSupplier) and journal keys. Field names
+follow SYSPRO's where they map 1:1."""
 
 from __future__ import annotations
 
@@ -119,3 +120,24 @@ class CustomerChanges:
 
     customers: tuple[ArCustomer, ...]
     watermark: int
+
+
+@dataclass(frozen=True)
+class ApSupplier:
+    """An AP supplier as APSSSP writes it and COMFND on ApSupplier reads it back.
+
+    ``address`` is SupAddr1..5 (ApSupplierAddr in SYSPRO 7+); ``edi_receiver_code`` is EdiReceiverCode.
+    ``rowversion`` is ApSupplier.TimeStamp, set on reads only.
+    """
+
+    supplier: str
+    name: str
+    short_name: str = ""
+    currency: str = ""
+    telephone: str = ""
+    email: str = ""
+    contact: str = ""
+    address: tuple[str, ...] = ()  # SupAddr1..5
+    postal_code: str = ""
+    edi_receiver_code: str = ""
+    rowversion: int | None = None

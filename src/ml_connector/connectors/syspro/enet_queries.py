@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
-from ml_connector.connectors.syspro.enet_models import ArCustomer
+from ml_connector.connectors.syspro.enet_models import ApSupplier, ArCustomer
 from ml_connector.connectors.syspro.enet_text import parse_number
 from ml_connector.connectors.syspro.enet_xml import add, child, children, document, local
 
@@ -106,6 +106,32 @@ def _lines(row: Mapping[str, str], prefix: str) -> tuple[str, ...]:
     while values and not values[-1]:
         values.pop()
     return tuple(values)
+
+
+SUPPLIER_COLUMNS: tuple[str, ...] = (
+    "Supplier", "SupplierName", "SupShortName", "Currency", "Telephone", "Email", "Contact", "SupAddr1",
+    "SupAddr2", "SupAddr3", "SupAddr4", "SupAddr5", "SupPostalCode", "EdiReceiverCode", "TimeStamp",
+)  # fmt: skip
+
+
+def supplier_from_row(row: Mapping[str, str]) -> ApSupplier:
+    """Trailing blanks (char columns) are dropped; empty address lines at the end are left out."""
+    lines = [row.get(f"supaddr{n}", "").rstrip() for n in range(1, 6)]
+    while lines and not lines[-1]:
+        lines.pop()
+    return ApSupplier(
+        supplier=row.get("supplier", "").rstrip(),
+        name=row.get("suppliername", "").rstrip(),
+        short_name=row.get("supshortname", "").rstrip(),
+        currency=row.get("currency", "").rstrip(),
+        telephone=row.get("telephone", "").rstrip(),
+        email=row.get("email", "").rstrip(),
+        contact=row.get("contact", "").rstrip(),
+        address=tuple(lines),
+        postal_code=row.get("suppostalcode", "").rstrip(),
+        edi_receiver_code=row.get("edireceivercode", "").rstrip(),
+        rowversion=parse_rowversion(row.get("timestamp", "")),
+    )
 
 
 def customer_from_row(row: Mapping[str, str]) -> ArCustomer:

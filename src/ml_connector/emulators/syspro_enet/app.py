@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from ml_connector.emulators.faults import FaultMiddleware, FaultPlan
-from ml_connector.emulators.syspro_enet import customers, journals, queries, sales_orders
+from ml_connector.emulators.syspro_enet import customers, journals, queries, sales_orders, suppliers
 from ml_connector.emulators.syspro_enet.seed import seed_company
 from ml_connector.emulators.syspro_enet.sessions import Clock
 from ml_connector.emulators.syspro_enet.state import EnetOptions, EnetState
@@ -42,6 +42,8 @@ POSTS: dict[tuple[str, str], Handler] = {
     ("setup/add", "ARSSCS"): lambda s, p, op, xp, xi: customers.arsscs(s, "add", _params(xp), xi),
     ("setup/update", "ARSSCS"): lambda s, p, op, xp, xi: customers.arsscs(s, "update", _params(xp), xi),
     ("setup/delete", "ARSSCS"): lambda s, p, op, xp, xi: customers.arsscs(s, "delete", _params(xp), xi),
+    ("setup/add", "APSSSP"): lambda s, p, op, xp, xi: suppliers.apsssp(s, "add", _params(xp), xi),
+    ("setup/update", "APSSSP"): lambda s, p, op, xp, xi: suppliers.apsssp(s, "update", _params(xp), xi),
     ("query/query", "COMFND"): lambda s, p, op, xp, xi: queries.comfnd(s, xi),
     ("query/fetch", "COMFCH"): lambda s, p, op, xp, xi: queries.comfch(s, xi),
     ("query/browse", "COMBRW"): lambda s, p, op, xp, xi: queries.combrw(s, xi),

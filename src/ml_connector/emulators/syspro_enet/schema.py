@@ -46,6 +46,11 @@ TABLES: dict[str, tuple[tuple[str, ...], dict[str, Col]]] = {
         "CreditLimit": D(12), **_addr("SoldToAddr"), "SoldPostalCode": V(10), **_addr("ShipToAddr"),
         "ShipPostalCode": V(10), "CustomerOnHold": C(1), "DateCustAdded": DATE, "TimeStamp": ROWVERSION,
     }),
+    "ApSupplier": (("Supplier",), {  # SupAddr* live in ApSupplierAddr in SYSPRO 7+; one row here
+        "Supplier": V(15), "SupplierName": V(50), "SupShortName": V(20), "Currency": C(3), "Telephone": V(20),
+        "Email": V(255), "Contact": V(40), **_addr("SupAddr"), "SupPostalCode": V(10), "EdiReceiverCode": V(15),
+        "OnHold": C(1), "SupplierType": C(1), "DateSuppAdded": DATE, "TimeStamp": ROWVERSION,
+    }),
     "SalBranch": (("Branch",), {"Branch": V(10), "Description": V(50), "TimeStamp": ROWVERSION}),
     "SorMaster": (("SalesOrder",), {
         "SalesOrder": V(20), "OrderStatus": C(1), "DocumentType": C(1), "Customer": V(15),

@@ -46,6 +46,7 @@ class PartnerSettings(BaseModel):
 class SysproSterlingSettings(BaseModel):
     syspro_connection: str = "syspro-odata"
     sterling_connection: str = "sterling"
+    syspro_enet_connection: str | None = "syspro-enet"  # Sterling -> SYSPRO supplier writes; not stored: record only
     company: str = "MLCONNECT"  # our partner name in Sterling: /<company>/Outbox and /<company>/Inbox
     sender_id: str = "MLCONNECT"  # ISA06
     sender_qualifier: str = "ZZ"  # ISA05

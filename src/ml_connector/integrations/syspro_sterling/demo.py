@@ -1,5 +1,6 @@
-"""How `ml-connector demo` runs SYSPRO -> Sterling: the Sterling emulator next to the shared SYSPRO OData
-one, partner mappings for the demo data, and a few new purchase orders between the two runs."""
+"""How `ml-connector demo` runs SYSPRO -> Sterling: the Sterling emulator next to the shared SYSPRO OData and
+e.net ones (e.net: Sterling partners without a supplier become SYSPRO suppliers), partner mappings for the
+demo data, and a few new purchase orders between the two runs."""
 
 from __future__ import annotations
 
@@ -33,7 +34,11 @@ PARTNER_CLOCK = PartnerClock()
 def emulator_options(settings: Settings, seed: int, scale: int) -> dict[str, dict[str, Any]]:
     # Partners answer 10 minutes after a document arrives (Sterling emulator time); change_source moves
     # that clock an hour on, so the second run reads the 997s of the first.
-    return {"syspro-odata": {"seed": seed}, "sterling": {"seed": seed, "ack_delay_s": 600, "clock": PARTNER_CLOCK}}
+    return {
+        "syspro-odata": {"seed": seed},
+        "syspro-enet": {"seed": seed},
+        "sterling": {"seed": seed, "ack_delay_s": 600, "clock": PARTNER_CLOCK},
+    }
 
 
 def prepare(settings: Settings) -> None:
@@ -56,6 +61,14 @@ def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
         {"base_url": f"{sterling.url}/B2BAPIs/svc/", "username": scred["username"], "allow_insecure_http": "true"},
         {"password": scred["password"]}, now,
     )  # fmt: skip
+    enet = served.get("syspro-enet")
+    if enet is not None:
+        e = enet.app.state.credentials
+        app.connections.put(
+            "syspro-enet", "syspro-enet",
+            {"base_url": f"{enet.url}/SYSPROWCFService/Rest", "operator": e["operator"], "company_id": e["company_id"]},
+            {"operator_password": e["operator_password"], "company_password": e["company_password"]}, now,
+        )  # fmt: skip
     for kind, table in (("supplier", SUPPLIERS), ("customer", CUSTOMERS)):
         for code, partner in table.items():
             if app.store.mappings.get(NAME, kind, code) is None:

@@ -7,8 +7,12 @@ Conflict rule (both sides edited since the last sync), by field ownership:
 * Sterling owns the EDI identity (the partner ``code`` = the ISA receiver id, mailboxes, protocols): it
   is never overwritten from SYSPRO; each run copies it into the store (mapping kind ``receiver_id``),
   where it becomes ISA08/GS03 of the next documents.
-* A trading partner in Sterling's community with no SYSPRO supplier mapped to it is recorded once in the
-  audit ledger (status ``needs_supplier``) for a person; suppliers are never created in SYSPRO from here.
+  When the e.net connection is stored it is also written to SYSPRO (ApSupplier.EdiReceiverCode, APSSSP)
+  for each supplier mapped to the partner, whenever the id pulled from Sterling changes.
+* A trading partner in Sterling's community with no SYSPRO supplier mapped to it becomes a SYSPRO
+  supplier through e.net (suppliers.py: code rule, echo rule; SYSPRO owns the new supplier's fields from
+  then on). Without the e.net connection, or when the code rule collides, it is recorded once in the
+  audit ledger (status ``needs_supplier``) for a person.
 """
 
 from __future__ import annotations
@@ -151,11 +155,19 @@ class TradingPartnerTarget:
         return f"partner:{name}"
 
 
-def pull_edi_ids(app: App, client: SterlingB2BClient, directory: PartnerDirectory, now: Any) -> list[str]:
-    """Sterling -> store: each mapped partner's EDI code becomes its receiver id. Returns partners in the
-    community that no SYSPRO supplier / customer maps to."""
+@dataclass
+class PartnerPull:
+    """What a Sterling -> store pull found: community partners no SYSPRO supplier / customer maps to, and
+    (partner name, EDI code) pairs whose code is new or changed."""
+
+    unmapped: list[TradingPartner]
+    new_ids: list[tuple[str, str]]
+
+
+def pull_edi_ids(app: App, client: SterlingB2BClient, directory: PartnerDirectory, now: Any) -> PartnerPull:
+    """Sterling -> store: each mapped partner's EDI code becomes its receiver id."""
     mapped = set(directory.routes["supplier"].values()) | set(directory.routes["customer"].values())
-    unmapped = []
+    found = PartnerPull([], [])
     for partner in client.list_trading_partners():
         if (
             partner.partner_name in mapped
@@ -164,6 +176,7 @@ def pull_edi_ids(app: App, client: SterlingB2BClient, directory: PartnerDirector
         ):
             app.store.mappings.set(NAME, "receiver_id", partner.partner_name, partner.code, now)
             directory.receiver_ids[partner.partner_name] = partner.code
+            found.new_ids.append((partner.partner_name, partner.code))
         elif partner.partner_name not in mapped and partner.community == directory.cfg.community:
-            unmapped.append(partner.partner_name)
-    return unmapped
+            found.unmapped.append(partner)
+    return found

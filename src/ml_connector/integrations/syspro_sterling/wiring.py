@@ -1,5 +1,6 @@
 """Builds SYSPRO -> Sterling from settings, store mappings and stored connections: the OData source with
-detail lines, the X12 document targets, the supplier <-> partner sync, the 997 reader and the checks."""
+detail lines, the X12 document targets, the supplier <-> partner sync (Sterling -> SYSPRO through e.net when
+that connection is stored), the 997 reader and the checks."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from ml_connector.bootstrap import App
 from ml_connector.connectors.sterling import SterlingB2BClient
+from ml_connector.connectors.syspro.enet import SysproEnetClient
+from ml_connector.connectors.syspro.enet_session import EnetCredentials
 from ml_connector.connectors.syspro.odata_source import SysproODataSource
 from ml_connector.core.hashing import content_hash
 from ml_connector.core.streams import StreamSpec
@@ -20,7 +23,9 @@ from ml_connector.integrations.syspro_sterling.acks import AckReader
 from ml_connector.integrations.syspro_sterling.partners import PartnerDirectory, TradingPartnerTarget, pull_edi_ids
 from ml_connector.integrations.syspro_sterling.source import DocumentSource
 from ml_connector.integrations.syspro_sterling.streams import ACK_STREAM, NAME, streams
+from ml_connector.integrations.syspro_sterling.suppliers import SupplierEchoGuard, SupplierWriter
 from ml_connector.integrations.syspro_sterling.targets import X12DocumentTarget
+from ml_connector.secrets.secret import Secret
 from ml_connector.store.ledger import RecordLedger
 
 
@@ -33,11 +38,26 @@ def sterling_client(app: App, connection: str, **http: Any) -> SterlingB2BClient
     )  # fmt: skip
 
 
-def build_plan(app: App, **http: Any) -> IntegrationPlan:
+def enet_client(app: App, connection: str | None, **options: Any) -> SysproEnetClient | None:
+    """The e.net client for supplier writes, or None when that connection is not stored (record only)."""
+    if not connection or not app.connections.exists(connection):
+        return None
+    stored = app.connections.get(connection)
+    s = stored.settings
+    creds = EnetCredentials(
+        operator=s["operator"], operator_password=stored.secret("operator_password"),
+        company_id=s.get("company_id", "L"), company_password=stored.secrets.get("company_password") or Secret(""),
+    )  # fmt: skip
+    return SysproEnetClient.connect(s["base_url"], creds, **options)
+
+
+def build_plan(app: App, *, enet_options: dict[str, Any] | None = None, **http: Any) -> IntegrationPlan:
     cfg = config.load(app.settings.section(NAME))
     directory = PartnerDirectory(app, cfg)
     odata = syspro_client(app, cfg.syspro_connection, **http)
     sterling = sterling_client(app, cfg.sterling_connection)
+    enet = enet_client(app, cfg.syspro_enet_connection, **(enet_options or {}))
+    writer = SupplierWriter(app, enet) if enet is not None else None
     source = DocumentSource(SysproODataSource(odata))
     declared = streams(directory.codes("supplier"), directory.codes("customer"), since=cfg.since,
                        lookback_days=cfg.lookback_days, shipment_statuses=cfg.shipment_statuses,
@@ -56,9 +76,10 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
             acks.run(ctx)
             return
         if ctx.run_id not in pulled:
-            _pull_partners(ctx, app, sterling, directory)
+            _pull_partners(ctx, app, sterling, directory, writer, cfg.syspro_enet_connection)
             pulled.append(ctx.run_id)
-        RecordStreamRunner(ctx, source, targets[stream.name]).run_stream(stream, all_streams, full_refresh=full_refresh)
+        runner = RecordStreamRunner(ctx, SupplierEchoGuard(source, ctx), targets[stream.name])
+        runner.run_stream(stream, all_streams, full_refresh=full_refresh)
 
     def replay(ctx: RunContext, stream: StreamSpec, rows: list[dict[str, Any]]) -> None:
         RecordStreamRunner(ctx, source, targets[stream.name]).replay(stream, rows)
@@ -90,14 +111,34 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
 
     plan = IntegrationPlan(NAME, declared, handle, None, checks)
     plan.replayer = replay
-    plan.closers += [odata.close, sterling.close]
+    plan.closers += [odata.close, sterling.close, *([enet.close] if enet is not None else [])]
     return plan
 
 
-def _pull_partners(ctx: RunContext, app: App, sterling: SterlingB2BClient, directory: PartnerDirectory) -> None:
-    """Sterling -> connector: EDI ids (Sterling owns them); unmapped community partners noted once."""
+def _pull_partners(
+    ctx: RunContext,
+    app: App,
+    sterling: SterlingB2BClient,
+    directory: PartnerDirectory,
+    writer: SupplierWriter | None,
+    enet_connection: str | None,
+) -> None:
+    """Sterling -> connector (EDI ids: Sterling owns them) and, with e.net, -> SYSPRO: EDI ids written to the
+    mapped suppliers, unmapped community partners created as suppliers; what is left is noted once."""
     now = ctx.clock.now()
-    unmapped = pull_edi_ids(app, sterling, directory, now)
+    pull = pull_edi_ids(app, sterling, directory, now)
+    why: dict[str, str] = {}
+    if writer is None:
+        for partner in pull.unmapped:
+            why[partner.partner_name] = (
+                f"Sterling trading partner {partner.partner_name} has no SYSPRO supplier or customer mapped to it; "
+                f"record only: the e.net connection {enet_connection!r} is not stored, so no supplier is created "
+                f"in SYSPRO. Map one with `ml-connector mappings set {NAME} supplier <code> {partner.partner_name}`."
+            )
+    else:
+        codes = {name: [c for c, n in directory.routes["supplier"].items() if n == name] for name, _ in pull.new_ids}
+        writer.push_edi_ids([(code, edi_id) for name, edi_id in pull.new_ids for code in codes[name]])
+        why = writer.create(ctx, pull.unmapped)
     noted = {
         r["source_id"]
         for r in app.store.ledger.search(
@@ -107,9 +148,8 @@ def _pull_partners(ctx: RunContext, app: App, sterling: SterlingB2BClient, direc
     rows = [{"run_id": ctx.run_id, "integration": NAME, "stream": "partner_from_sterling", "source_id": name,
              "source_ts": None, "extracted_at": now, "delivered_at": None, "target_ref": f"partner:{name}",
              "status": "needs_supplier", "attempts": 1, "content_hash": content_hash({"partner": name}),
-             "error": f"Sterling trading partner {name} has no SYSPRO supplier or customer mapped to it; map one "
-                      f"with `ml-connector mappings set {NAME} supplier <code> {name}`.", "replay_of": None}
-            for name in unmapped if name not in noted]  # fmt: skip
+             "error": reason, "replay_of": None}
+            for name, reason in why.items() if name not in noted]  # fmt: skip
     if rows:
         with app.store.engine.begin() as db:
             RecordLedger.append(db, rows)
