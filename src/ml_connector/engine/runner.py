@@ -79,10 +79,11 @@ class Runner:
                         handler(ctx, runnable[0], by_name, full_refresh)
                 except MlConnectorError as exc:
                     message = REDACTOR.scrub(str(exc))
+                    names = ", ".join(s.name for s in runnable)
+                    log.error("streams.failed", streams=names, error=message)
+                    errors.append(f"{names}: {message}")
                     for stream in runnable:
-                        log.error("stream.failed", stream=stream.name, error=message)
                         ctx.tally(stream.name).errors.append(message)
-                        errors.append(f"{stream.name}: {message}")
                         failed_dimensions.add(stream.name)
                 store.leases.renew(integration, holder, self.clock.now())
             if after_run is not None and not errors:
@@ -91,11 +92,13 @@ class Runner:
                 except MlConnectorError as exc:
                     errors.append(f"after load: {REDACTOR.scrub(str(exc))}")
             # Problems a stream recorded without raising (e.g. overdue acknowledgements) count too.
-            reported = {e.split(":", 1)[0] for e in errors}
+            reported = {name.strip() for e in errors for name in e.split(":", 1)[0].split(",")}
             for tally in ctx.tallies.values():
                 if tally.stream not in reported:
                     errors.extend(f"{tally.stream}: {REDACTOR.scrub(e)}" for e in tally.errors)
-            failed_streams = {e.split(":", 1)[0] for e in errors} & {s.name for s in streams}
+            failed_streams = {n.strip() for e in errors for n in e.split(":", 1)[0].split(",")} & {
+                s.name for s in streams
+            }
             status = "succeeded" if not errors else ("failed" if len(failed_streams) == len(streams) else "partial")
             report = RunReport(
                 integration,

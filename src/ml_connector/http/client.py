@@ -189,6 +189,18 @@ class HttpClient:
                 continue
             raise self._error_for(method, response, retry_after)
 
+    def get_json(self, url: str, *, params: Mapping[str, Any] | None = None, attempts: int = 3) -> Any:
+        """GET and decode JSON; a body cut off or garbled in transit is fetched again (GET is safe)."""
+        for attempt in range(1, attempts + 1):
+            response = self.request("GET", url, params=params)
+            try:
+                return response.json()
+            except RemoteProtocolError:
+                if attempt == attempts:
+                    raise
+                self._back_off(attempt, None, "malformed JSON body")
+        raise AssertionError("unreachable")
+
     def _send_once(
         self,
         method: str,

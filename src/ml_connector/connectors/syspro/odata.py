@@ -113,7 +113,7 @@ class SysproODataClient:
         seen_links: set[str] = set()
         previous_first: Any = None
         while url is not None:
-            body = self.http.request("GET", url, params=params or None).json()
+            body = self.http.get_json(url, params=params or None)
             rows = _rows_of(body, entity_set)
             if not rows:
                 return
