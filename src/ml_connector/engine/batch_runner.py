@@ -6,6 +6,7 @@ Parked facts are released first in each fact stream, so a newer version read in 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from ml_connector.engine.context import RunContext
 from ml_connector.engine.prefetch import prefetched
 from ml_connector.engine.sources import Source
 from ml_connector.engine.targets import BatchTarget
+from ml_connector.errors import RemoteProtocolError
 from ml_connector.store.cursors import CursorStore
 from ml_connector.store.ledger import RecordLedger
 from ml_connector.store.parking import ParkedStore, plain_json
@@ -43,6 +45,7 @@ class _StreamLoad:
     batches: Iterator[pa.Table] = field(default_factory=lambda: iter(()))
     spill: Any = None
     replace: bool = False
+    key_hashes: list[pa.Array] = field(default_factory=list)
     extracted_at: datetime | None = None
 
 
@@ -81,11 +84,11 @@ class BatchStreamRunner:
             ctx.progress.stream_started(stream.name, None)
             log.info("stream.read", stream=stream.name, window=window.describe() if window else "all")
             plan.spill = staging.spill(stream.name)
-            plan.batches = self._batches(stream, window, known_refs, check_hashes, plan)
             # A full read with no hash filtering holds every source row: the table can be replaced
-            # instead of merged (much cheaper, and rows deleted in the source disappear).
-            plan.replace = window is None or window.lower is None
-            plan.replace = plan.replace and not check_hashes
+            # instead of merged (much cheaper, and rows deleted in the source disappear). Replacing
+            # does not deduplicate, so such a read refuses a key the source returned twice.
+            plan.replace = (window is None or window.lower is None) and not check_hashes
+            plan.batches = self._batches(stream, window, known_refs, check_hashes, plan)
             plans.append(plan)
         try:
             loaded = self.target.write_many(
@@ -165,6 +168,8 @@ class BatchStreamRunner:
                 keep = [i for i, good in enumerate(ok) if good]
                 ids, hashes, source_ts = [ids[i] for i in keep], [hashes[i] for i in keep], [source_ts[i] for i in keep]
             plan.spill.append(ids, source_ts, hashes)
+            if plan.replace:
+                plan.key_hashes.append(_key_hashes(ids))
             plan.extracted_at = plan.extracted_at or now
             pending.append(out)
             pending_rows += out.num_rows
@@ -173,6 +178,8 @@ class BatchStreamRunner:
                 pending, pending_rows = [], 0
         if pending:
             yield pa.concat_tables(pending)
+        if plan.replace:
+            _refuse_duplicates(stream, plan.key_hashes)
 
     def _map(self, stream: StreamSpec, table: pa.Table) -> dict[str, Any]:
         if stream.columns:
@@ -346,3 +353,24 @@ def _text_column(table: pa.Table, name: str) -> list[str | None]:
     if name not in table.column_names:
         return [None] * table.num_rows
     return pc.cast(table.column(name), pa.string()).to_pylist()  # type: ignore[no-any-return]
+
+
+def _key_hashes(ids: list[str]) -> pa.Array:
+    """64-bit hashes of a page's keys: 8 bytes a record, enough to find a key read twice."""
+    digest = hashlib.blake2b
+    return pa.array([int.from_bytes(digest(i.encode(), digest_size=8).digest(), "big") for i in ids], pa.uint64())
+
+
+def _refuse_duplicates(stream: StreamSpec, key_hashes: list[pa.Array]) -> None:
+    """A full read that met a key twice (rows moved while the source was paged) must not replace the table."""
+    if not key_hashes:
+        return
+    keys = pa.chunked_array(key_hashes, pa.uint64())
+    duplicates = len(keys) - pc.count_distinct(keys).as_py()
+    if duplicates:
+        raise RemoteProtocolError(
+            f"{stream.source} returned {duplicates} record(s) twice while it was paged (rows moved during the "
+            f"read), so {stream.target} was not replaced and nothing was committed. Run again; the next read "
+            "starts over.",
+            system="source",
+        )
