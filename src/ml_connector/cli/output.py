@@ -26,8 +26,9 @@ def emit_json(value: Any) -> None:
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     out = Table(title=title, title_justify="left")
-    for column in columns:
-        out.add_column(column, overflow="fold")
+    for index, column in enumerate(columns):
+        # The first column names the row (a stream, an id): never fold it; other columns fold.
+        out.add_column(column, overflow="fold", no_wrap=index == 0)
     for row in rows:
         out.add_row(*(REDACTOR.scrub("" if v is None else str(v)) for v in row))
     console.print(out)
