@@ -111,6 +111,13 @@ def test_fact_with_unknown_supplier_is_parked_then_released(tmp_path, syspro) ->
     report = run_integration(app, "syspro-looker")
     assert {t.stream: t.released for t in report.streams}["ap_invoice"] == 1
     assert app.store.parked.open("syspro-looker") == []
+    [released] = app.store.ledger.search(stream="ap_invoice", status="released")
+    [parking] = [
+        r
+        for r in app.store.ledger.search(stream="ap_invoice", source_id=released["source_id"])
+        if r["status"] == "parked"
+    ][-1:]
+    assert released["replay_of"] == parking["id"] and parking["superseded_by"] == released["id"]
     assert warehouse_count(app, "fct_ap_invoice") == len(state.rows("ApInvoice"))
 
 

@@ -245,6 +245,10 @@ class BatchStreamRunner:
                 value = next_cursor(stream.cursor, plan.stored, plan.window, plan.max_seen[0], now)
                 CursorStore.set(db, ctx.integration, stream.name, value, ctx.run_id, now)
 
+    def _last_ledger_id(self, stream: StreamSpec, source_id: str) -> int | None:
+        """The ledger row (the parking) that a release supersedes: the audit links them."""
+        return _last_ledger_id_of(self.ctx, stream, source_id)
+
     def _release_parked(self, stream: StreamSpec, known_refs: dict[str, set[str]]) -> None:
         """Load parked records whose references now exist; leave the rest parked."""
         ctx = self.ctx
@@ -284,13 +288,18 @@ class BatchStreamRunner:
                         "status": Outcome.RELEASED,
                         "attempts": p["attempts"] + 1,
                         "content_hash": p["content_hash"],
-                        "replay_of": None,
+                        "replay_of": self._last_ledger_id(stream, p["source_id"]),
                     }
                     for p in ready
                 ],
             )
         ctx.tally(stream.name).count(Outcome.RELEASED, len(ready))
         return written
+
+
+def _last_ledger_id_of(ctx: RunContext, stream: StreamSpec, source_id: str) -> int | None:
+    rows = ctx.store.ledger.search(integration=ctx.integration, stream=stream.name, source_id=source_id, limit=1)
+    return int(rows[0]["id"]) if rows else None
 
 
 def _missing_reference(

@@ -59,9 +59,8 @@ def replay_parked(app: App, integration: str, parked_ids: list[int] | None = Non
 
     def handle(ctx: RunContext, stream: Any, all_streams: dict[str, Any], _full: bool) -> None:
         rows = [p for p in waiting if p["stream"] == stream.name]
-        replayer = getattr(plan, "replayer", None)
-        if replayer is not None:
-            replayer(ctx, stream, rows)
+        if plan.replayer is not None:
+            plan.replayer(ctx, stream, rows)
             return
         runner = _batch_runner_of(plan, ctx)
         known = {r.column: runner.target.known_keys(by_name[r.dimension]) for r in stream.references}
@@ -89,10 +88,9 @@ def replay_parked(app: App, integration: str, parked_ids: list[int] | None = Non
 
 
 def _batch_runner_of(plan: IntegrationPlan, ctx: RunContext) -> BatchStreamRunner:
-    factory = getattr(plan, "batch_runner", None)
-    if factory is None:
+    if plan.batch_runner is None:
         raise ConfigError(f"Integration {plan.name} does not support replay of parked records yet.")
-    return factory(ctx)  # type: ignore[no-any-return]
+    return plan.batch_runner(ctx)  # type: ignore[no-any-return]
 
 
 __all__ = ["build", "check_integration", "replay_parked", "run_integration"]
