@@ -9,8 +9,9 @@ from xml.etree.ElementTree import Element
 
 from ml_connector.emulators.syspro_enet import checks
 from ml_connector.emulators.syspro_enet.checks import Checker
+from ml_connector.emulators.syspro_enet.setup_documents import run_setup
 from ml_connector.emulators.syspro_enet.state import EnetState
-from ml_connector.emulators.syspro_enet.xmlio import answer_root, counter, field_error, flag, sub, text_of
+from ml_connector.emulators.syspro_enet.xmlio import text_of
 
 TEXT_COLUMNS = (
     "Name", "ShortName", "Branch", "Email", "Telephone", "Contact", "Currency", "TermsCode", "CustomerClass",
@@ -21,25 +22,9 @@ TEXT_COLUMNS = (
 
 def arsscs(state: EnetState, action: str, params: Element, document: Element) -> Element:
     """``action``: add, update or delete."""
-    options = params.find("Parameters")
-    validate_only = flag(text_of(options, "ValidateOnly"), "N") == "Y"
-    all_or_nothing = flag(text_of(options, "ApplyIfEntireDocumentValid"), "N") == "Y"
-    root = answer_root("setuparcustomer")
-    items = document.findall("Item")
-    results = [_check(state, action, item) for item in items]
-    any_invalid = any(checker.problems for checker, _, _ in results)
-    for checker, code, changes in results:
-        out = sub(root, "item")
-        sub(sub(out, "key"), "customer", code)
-        for problem in checker.problems:
-            field_error(out, problem.tag.lower(), problem.value, problem.number, problem.description)
-        if checker.problems or validate_only or (all_or_nothing and any_invalid):
-            continue
-        _apply(state, action, code, changes)
-    totals = sub(root, "StatusOfItems")
-    sub(totals, "RecordsRead", counter(len(items)))
-    sub(totals, "RecordsInvalid", counter(sum(1 for c, _, _ in results if c.problems)))
-    return root
+    return run_setup(
+        state, action, params, document, answer="setuparcustomer", key="customer", check=_check, apply=_apply
+    )
 
 
 def _check(state: EnetState, action: str, item: Element) -> tuple[Checker, str, dict[str, Any]]:
