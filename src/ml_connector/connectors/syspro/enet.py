@@ -206,16 +206,10 @@ class SysproEnetClient:
         """Add or update the customer with ARSSCS; return its code. ``exists`` skips the lookup when
         the caller knows (one e.net call instead of two)."""
         doing = bo.customer_label(customer)
-        document, params = bo.arsscs_document(customer), bo.arsscs_parameters()
+        document = bo.arsscs_document(customer)  # refuses bad values before any e.net call
         if exists is None:
             exists = self.get_customer(customer.customer) is not None
-        try:
-            self._post("/Setup/Update" if exists else "/Setup/Add", "ARSSCS", params, document, doing)
-        except EnetDuplicateError:
-            if exists:
-                raise
-            log.info("syspro.enet.customer_add_raced", customer=customer.customer)
-            self._post("/Setup/Update", "ARSSCS", params, document, doing)
+        self._setup("ARSSCS", bo.arsscs_parameters(), document, doing, exists=exists)
         return fit(customer.customer, bo.CUSTOMER_CODE, document=doing)
 
     def get_customer(self, code: str) -> ArCustomer | None:
@@ -251,16 +245,10 @@ class SysproEnetClient:
         """Add or update the supplier with APSSSP; return its code. ``exists`` skips the lookup when
         the caller knows. An add that races another writer (EnetDuplicateError) is sent as an update."""
         doing = bo.supplier_label(supplier)
-        document, params = bo.apsssp_document(supplier), bo.apsssp_parameters()
+        document = bo.apsssp_document(supplier)  # refuses bad values before any e.net call
         if exists is None:
             exists = self.get_supplier(supplier.supplier) is not None
-        try:
-            self._post("/Setup/Update" if exists else "/Setup/Add", "APSSSP", params, document, doing)
-        except EnetDuplicateError:
-            if exists:
-                raise
-            log.info("syspro.enet.supplier_add_raced", supplier=supplier.supplier)
-            self._post("/Setup/Update", "APSSSP", params, document, doing)
+        self._setup("APSSSP", bo.apsssp_parameters(), document, doing, exists=exists)
         return fit(supplier.supplier, bo.SUPPLIER_CODE, document=doing)
 
     def get_supplier(self, code: str) -> ApSupplier | None:
@@ -269,6 +257,16 @@ class SysproEnetClient:
         return supplier_from_row(found[0]) if found else None
 
     # -- plumbing -------------------------------------------------------------------------------
+
+    def _setup(self, business_object: str, params: str, document: str, doing: str, *, exists: bool) -> None:
+        """Setup/Add or Setup/Update; an add that races another writer (EnetDuplicateError) becomes an update."""
+        try:
+            self._post("/Setup/Update" if exists else "/Setup/Add", business_object, params, document, doing)
+        except EnetDuplicateError:
+            if exists:
+                raise
+            log.info("syspro.enet.setup_add_raced", business_object=business_object, document=doing)
+            self._post("/Setup/Update", business_object, params, document, doing)
 
     def _probe_code(self) -> str:
         if self._probe_ledger_code is None:
