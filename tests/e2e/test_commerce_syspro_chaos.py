@@ -60,7 +60,7 @@ def _chaos(tmp_path: Path, orders: int, kills: int, seed: int) -> None:
             if '"status": "succeeded"' in done.stdout:
                 break
         assert '"status": "succeeded"' in done.stdout, done.stderr[-3000:]
-        assert killed >= min(kills, 3)
+        assert killed >= kills * 3 // 4, f"only {killed} of {kills} kills landed mid-run; raise the volume"
         postable = {o["increment_id"] for o in store.orders.values() if o["state"] != "canceled"}
         state = enet.app.state.emulator
         pos = Counter(r["CustomerPoNumber"] for r in state.rows("SorMaster"))
