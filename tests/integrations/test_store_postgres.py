@@ -1,4 +1,4 @@
-"""The store on the real local PostgreSQL: migrations, ledger staging, leases, sequences."""
+"""The store on the real local PostgreSQL: migrations, bulk ledger writes, leases, sequences."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from ml_connector.errors import LeaseHeldError
 from ml_connector.store import Store
-from ml_connector.store.staging import StagingArea
+from ml_connector.store.background import BackgroundTransaction
 
 pytestmark = pytest.mark.postgres
 
@@ -16,20 +16,43 @@ pytestmark = pytest.mark.postgres
 def test_store_round_trip_on_postgres(pg_database, keys, clock) -> None:
     store = Store.open(pg_database, keys)
     now = clock.now()
-    area = StagingArea()
-    spill = area.spill("s")
-    spill.append([f"id{i}" for i in range(100)], [None] * 100, [f"h{i}" for i in range(100)])
-    spill.finish()
-    with store.engine.begin() as db:
-        moved = store.ledger.commit_spill(
-            db, spill, run_id="r1", integration="i", stream="s", status="loaded", extracted_at=now, delivered_at=now
+    rows = [(f"id{i}", None, f"h{i}") for i in range(100)] + [("id3", "2026-11-23", "h3-new"), ("O'Brien|ß", None, "q")]
+    with BackgroundTransaction(store.engine) as audit:
+        audit.submit(
+            lambda db: store.ledger.add_loaded(
+                db, rows, run_id="r1", integration="i", stream="s", status="loaded", extracted_at=now
+            )
         )
-        store.cursors.set(db, "i", "s", "2026-11-23", "r1", now)
-    area.remove()
-    assert moved == 100
-    assert store.ledger.known_hashes("i", "s", ["id3", "nope"]) == {"id3": "h3"}
+
+        def finish(db) -> None:
+            store.ledger.mark_delivered(db, run_id="r1", stream="s", status="loaded", delivered_at=now)
+            store.cursors.set(db, "i", "s", "2026-11-23", "r1", now)
+
+        audit.commit(finish)
+    # a key read twice in one batch leaves one state row, the last one read
+    assert store.ledger.known_hashes("i", "s", ["id3", "O'Brien|ß", "nope"]) == {"id3": "h3-new", "O'Brien|ß": "q"}
+    assert store.ledger.count(run_id="r1") == 102
+    assert all(r["delivered_at"] is not None for r in store.ledger.search(run_id="r1", limit=200))
     assert store.cursors.get("i", "s") == "2026-11-23"
     assert [store.sequences.next("x12:ISA:ACME") for _ in range(3)] == [1, 2, 3]
+
+
+def test_uncommitted_audit_transaction_leaves_nothing_on_postgres(pg_database, keys, clock) -> None:
+    store = Store.open(pg_database, keys)
+    with BackgroundTransaction(store.engine) as audit:
+        audit.submit(
+            lambda db: store.ledger.add_loaded(
+                db,
+                [("a", None, "h")],
+                run_id="r2",
+                integration="i",
+                stream="s",
+                status="loaded",
+                extracted_at=clock.now(),
+            )
+        )
+    assert store.ledger.count(run_id="r2") == 0
+    assert store.ledger.known_hashes("i", "s", ["a"]) == {}
 
 
 def test_lease_blocks_a_second_holder_until_expiry(pg_database, keys, clock) -> None:

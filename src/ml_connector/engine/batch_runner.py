@@ -6,10 +6,10 @@ Parked facts are released first in each fact stream, so a newer version read in 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -24,11 +24,11 @@ from ml_connector.engine.context import RunContext
 from ml_connector.engine.prefetch import prefetched
 from ml_connector.engine.sources import Source
 from ml_connector.engine.targets import BatchTarget
-from ml_connector.errors import RemoteProtocolError
+from ml_connector.errors import MlConnectorError, RemoteProtocolError
+from ml_connector.store.background import BackgroundTransaction
 from ml_connector.store.cursors import CursorStore
 from ml_connector.store.ledger import RecordLedger
 from ml_connector.store.parking import ParkedStore, plain_json
-from ml_connector.store.staging import StagingArea
 
 log = structlog.get_logger("ml_connector.engine")
 
@@ -43,10 +43,12 @@ class _StreamLoad:
     parked: list[dict[str, Any]] = field(default_factory=list)
     max_seen: list[Any] = field(default_factory=lambda: [None])
     batches: Iterator[pa.Table] = field(default_factory=lambda: iter(()))
-    spill: Any = None
     replace: bool = False
+    known_refs: dict[str, set[str]] = field(default_factory=dict)
+    check_hashes: bool = False
     key_hashes: list[pa.Array] = field(default_factory=list)
-    extracted_at: datetime | None = None
+    open_parked: dict[str, int] = field(default_factory=dict)
+    superseded: list[int] = field(default_factory=list)
 
 
 class BatchStreamRunner:
@@ -70,7 +72,6 @@ class BatchStreamRunner:
         """
         ctx = self.ctx
         plans: list[_StreamLoad] = []
-        staging = StagingArea()
         for stream in streams:
             known_refs = {ref.column: self.target.known_keys(all_streams[ref.dimension]) for ref in stream.references}
             if stream.kind is StreamKind.FACT:
@@ -80,40 +81,45 @@ class BatchStreamRunner:
             )
             window = plan_window(stream.cursor, stored, ctx.clock.now()) if stream.cursor else None
             check_hashes = not full_refresh and ctx.store.ledger.has_state(ctx.integration, stream.name)
-            plan = _StreamLoad(stream, window, stored)
+            plan = _StreamLoad(stream, window, stored, known_refs=known_refs, check_hashes=check_hashes)
+            plan.open_parked = {p["source_id"]: p["id"] for p in ctx.store.parked.open(ctx.integration, stream.name)}
             ctx.progress.stream_started(stream.name, None)
             log.info("stream.read", stream=stream.name, window=window.describe() if window else "all")
-            plan.spill = staging.spill(stream.name)
             # A full read with no hash filtering holds every source row: the table can be replaced
             # instead of merged (much cheaper, and rows deleted in the source disappear). Replacing
             # does not deduplicate, so such a read refuses a key the source returned twice.
             plan.replace = (window is None or window.lower is None) and not check_hashes
-            plan.batches = self._batches(stream, window, known_refs, check_hashes, plan)
             plans.append(plan)
-        try:
-            loaded = self.target.write_many(
-                [(p.stream, p.batches) for p in plans], replace={p.stream.name for p in plans if p.replace}
-            )
-            started = ctx.clock.now()
+        # Audit rows and last-seen hashes go into one store transaction while the pages are read; it
+        # commits with the cursors only after the warehouse has committed.
+        with BackgroundTransaction(ctx.store.engine) as audit:
             for plan in plans:
-                plan.spill.finish()
-                self._commit(plan, started)
-                tally = ctx.tally(plan.stream.name)
-                tally.count(Outcome.LOADED, loaded.get(plan.stream.name, 0))
-                ctx.progress.stream_finished(plan.stream.name, tally)
-        finally:
-            staging.remove()
+                plan.batches = self._batches(plan, audit)
+            try:
+                loaded = self.target.write_many(
+                    [(p.stream, p.batches) for p in plans], replace={p.stream.name for p in plans if p.replace}
+                )
+            except MlConnectorError:
+                if audit.error is not None:  # the store failed first; the warehouse only saw the aborted read
+                    raise audit.error from None
+                raise
+            delivered = ctx.clock.now()
 
-    def _batches(
-        self,
-        stream: StreamSpec,
-        window: Window | None,
-        known_refs: dict[str, set[str]],
-        check_hashes: bool,
-        plan: _StreamLoad,
-    ) -> Iterator[pa.Table]:
-        """Pages -> Arrow: ids, hashes, unchanged filter, mapping, reference checks, all page-at-a-time."""
-        ctx = self.ctx
+            def finish_all(db: Any) -> None:
+                for plan in plans:
+                    self._finish(db, plan, delivered)
+
+            audit.commit(finish_all)
+        for plan in plans:
+            tally = ctx.tally(plan.stream.name)
+            tally.count(Outcome.LOADED, loaded.get(plan.stream.name, 0))
+            ctx.progress.stream_finished(plan.stream.name, tally)
+
+    def _batches(self, plan: _StreamLoad, audit: BackgroundTransaction) -> Iterator[pa.Table]:
+        """Pages -> Arrow: ids, hashes, unchanged filter, mapping, reference checks, all page-at-a-time.
+        Each page's audit rows are queued to ``audit`` as the page goes to the warehouse."""
+        ctx, stream, window = self.ctx, plan.stream, plan.window
+        known_refs, check_hashes = plan.known_refs, plan.check_hashes
         tally = ctx.tally(stream.name)
         ledger = ctx.store.ledger
         parked_rows, max_seen = plan.parked, plan.max_seen
@@ -167,10 +173,11 @@ class BatchStreamRunner:
                 out = out.filter(pa.array(ok))
                 keep = [i for i, good in enumerate(ok) if good]
                 ids, hashes, source_ts = [ids[i] for i in keep], [hashes[i] for i in keep], [source_ts[i] for i in keep]
-            plan.spill.append(ids, source_ts, hashes)
+            audit.submit(partial(self._add_loaded, stream, list(zip(ids, source_ts, hashes, strict=True)), now))
+            if plan.open_parked:
+                plan.superseded.extend(plan.open_parked[i] for i in ids if i in plan.open_parked)
             if plan.replace:
                 plan.key_hashes.append(_key_hashes(ids))
-            plan.extracted_at = plan.extracted_at or now
             pending.append(out)
             pending_rows += out.num_rows
             if pending_rows >= self.batch_rows:
@@ -218,32 +225,32 @@ class BatchStreamRunner:
         if seen is not None and (max_seen[0] is None or seen > max_seen[0]):
             max_seen[0] = seen
 
-    def _commit(self, plan: _StreamLoad, now: datetime) -> None:
-        """After the warehouse commit: ledger rows, last-seen hashes, parked rows and the cursor, atomically."""
+    def _add_loaded(self, stream: StreamSpec, rows: list[tuple[str, str | None, str]], now: datetime, db: Any) -> None:
+        ctx = self.ctx
+        ctx.store.ledger.add_loaded(
+            db,
+            rows,
+            run_id=ctx.run_id,
+            integration=ctx.integration,
+            stream=stream.name,
+            status=Outcome.LOADED,
+            extracted_at=now,
+        )
+
+    def _finish(self, db: Any, plan: _StreamLoad, now: datetime) -> None:
+        """After the warehouse commit, in the audit transaction: delivery times, parked rows, the cursor."""
         ctx, stream = self.ctx, plan.stream
-        open_parked = {p["source_id"]: p["id"] for p in ctx.store.parked.open(ctx.integration, stream.name)}
-        with ctx.store.engine.begin() as db:
-            ctx.store.ledger.commit_spill(
-                db,
-                plan.spill,
-                run_id=ctx.run_id,
-                integration=ctx.integration,
-                stream=stream.name,
-                status=Outcome.LOADED,
-                extracted_at=plan.extracted_at or now,
-                delivered_at=now,
-            )
-            if open_parked:  # a record loaded now supersedes an older version of it that was still parked
-                for batch in plan.spill.batches():
-                    for sid in batch.column(0).to_pylist():
-                        if sid in open_parked:
-                            ParkedStore.mark(db, open_parked[sid], "superseded", ctx.run_id, now)
-            if plan.parked:
-                ParkedStore.park(db, plan.parked)
-                RecordLedger.append(db, [_ledger_row_for_parked(p) for p in plan.parked])
-            if stream.cursor is not None and plan.window is not None:
-                value = next_cursor(stream.cursor, plan.stored, plan.window, plan.max_seen[0], now)
-                CursorStore.set(db, ctx.integration, stream.name, value, ctx.run_id, now)
+        ctx.store.ledger.mark_delivered(
+            db, run_id=ctx.run_id, stream=stream.name, status=Outcome.LOADED, delivered_at=now
+        )
+        for parked_id in plan.superseded:  # a record loaded now supersedes an older version still parked
+            ParkedStore.mark(db, parked_id, "superseded", ctx.run_id, now)
+        if plan.parked:
+            ParkedStore.park(db, plan.parked)
+            RecordLedger.append(db, [_ledger_row_for_parked(p) for p in plan.parked])
+        if stream.cursor is not None and plan.window is not None:
+            value = next_cursor(stream.cursor, plan.stored, plan.window, plan.max_seen[0], now)
+            CursorStore.set(db, ctx.integration, stream.name, value, ctx.run_id, now)
 
     def _last_ledger_id(self, stream: StreamSpec, source_id: str) -> int | None:
         """The ledger row (the parking) that a release supersedes: the audit links them."""
@@ -365,17 +372,20 @@ def _text_column(table: pa.Table, name: str) -> list[str | None]:
 
 
 def _key_hashes(ids: list[str]) -> pa.Array:
-    """64-bit hashes of a page's keys: 8 bytes a record, enough to find a key read twice."""
-    digest = hashlib.blake2b
-    return pa.array([int.from_bytes(digest(i.encode(), digest_size=8).digest(), "big") for i in ids], pa.uint64())
+    """64-bit hashes of a page's keys: 8 bytes a record, enough to find a key read twice. Python's own
+    string hash is salted per process, which is fine: the hashes only meet others from the same run."""
+    return pa.array([hash(i) for i in ids], pa.int64())
 
 
 def _refuse_duplicates(stream: StreamSpec, key_hashes: list[pa.Array]) -> None:
     """A full read that met a key twice (rows moved while the source was paged) must not replace the table."""
     if not key_hashes:
         return
-    keys = pa.chunked_array(key_hashes, pa.uint64())
-    duplicates = len(keys) - pc.count_distinct(keys).as_py()
+    # Sort and compare neighbours: a few buffers of 8 bytes a key, where a hash-table distinct count
+    # needed about 100 bytes a key at a million keys.
+    keys = pa.concat_arrays(key_hashes)
+    ordered = keys.take(pc.array_sort_indices(keys))
+    duplicates = pc.sum(pc.equal(ordered[1:], ordered[:-1])).as_py() or 0
     if duplicates:
         raise RemoteProtocolError(
             f"{stream.source} returned {duplicates} record(s) twice while it was paged (rows moved during the "

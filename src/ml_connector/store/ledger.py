@@ -1,20 +1,21 @@
-"""The record ledger (append-only audit), its per-run staging area, and the last-seen content hashes.
+"""The record ledger (append-only audit) and the last-seen content hashes.
 
-Hot path for batch targets: rows are spilled (store/staging.py) while a stream is read; once the warehouse
-has committed, :meth:`RecordLedger.commit_spill` writes them to the ledger and ``record_state`` in the same
-store transaction that moves the cursor. A crash before that leaves the cursor where it was.
+Hot path for batch targets: while a stream is read, :meth:`RecordLedger.add_loaded` writes each page's rows
+into one open store transaction (store/background.py); once the warehouse has committed,
+:meth:`RecordLedger.mark_delivered` stamps them and the same transaction moves the cursor and commits. A
+crash before that commit leaves the ledger and the cursor where they were.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text
+import orjson
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from ml_connector.store.schema import record_ledger, record_state
-from ml_connector.store.staging import StagingSpill
 
 _LOOKUP_CHUNK = 4000
 
@@ -23,6 +24,7 @@ class RecordLedger:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._paramstyle = engine.dialect.paramstyle
+        self._dialect = engine.dialect.name
 
     # --- last-seen hashes -------------------------------------------------------------------
     def has_state(self, integration: str, stream: str) -> bool:
@@ -53,45 +55,61 @@ class RecordLedger:
         return found
 
     # --- bulk loads ------------------------------------------------------------------------
-    def commit_spill(
+    def add_loaded(
         self,
         db: Connection,
-        spill: StagingSpill,
+        rows: Sequence[tuple[str, str | None, str]],
         *,
         run_id: str,
         integration: str,
         stream: str,
         status: str,
         extracted_at: datetime,
-        delivered_at: datetime,
     ) -> int:
-        """Write a stream's spilled rows as ledger rows and last-seen hashes (inside ``db``'s transaction)."""
+        """Ledger rows and last-seen hashes for records handed to a batch target, as two statements that
+        the database expands from one JSON array of ``(source_id, source_ts, content_hash)``.
+
+        ``delivered_at`` stays empty until :meth:`mark_delivered` runs after the target's commit; the caller
+        keeps both in one store transaction, so nobody sees a loaded row without its delivery time.
+        """
+        if not rows:
+            return 0
         mark = "?" if self._paramstyle == "qmark" else "%s"
-        extracted, delivered = self._ts(extracted_at), self._ts(delivered_at)
-        ledger_sql = (
+        elements, item = self._json_rows(mark)
+        latest = dict((sid, digest) for sid, _ts, digest in rows)  # one state row per id, the last read wins
+        db.exec_driver_sql(
             "INSERT INTO record_ledger (run_id, integration, stream, source_id, source_ts, extracted_at, "
-            f"delivered_at, status, attempts, content_hash) VALUES ({', '.join([mark] * 10)})"
+            f"status, attempts, content_hash) SELECT {mark}, {mark}, {mark}, {item(0)}, {item(1)}, {mark}, "
+            f"{mark}, 1, {item(2)} FROM {elements}",
+            (run_id, integration, stream, self._ts(extracted_at), status, orjson.dumps(rows).decode()),
         )
-        state_sql = (
+        db.exec_driver_sql(
             "INSERT INTO record_state (integration, stream, source_id, content_hash, updated_at) "
-            f"VALUES ({', '.join([mark] * 5)}) ON CONFLICT (integration, stream, source_id) DO UPDATE "
-            "SET content_hash = excluded.content_hash, updated_at = excluded.updated_at"
+            f"SELECT {mark}, {mark}, {item(0)}, {item(1)}, {mark} FROM {elements} WHERE true "
+            "ON CONFLICT (integration, stream, source_id) DO UPDATE "
+            "SET content_hash = excluded.content_hash, updated_at = excluded.updated_at",
+            (integration, stream, self._ts(extracted_at), orjson.dumps(list(latest.items())).decode()),
         )
-        moved = 0
-        for batch in spill.batches():
-            ids, stamps, hashes = (batch.column(i).to_pylist() for i in range(3))
-            db.exec_driver_sql(
-                ledger_sql,
-                [
-                    (run_id, integration, stream, i, ts, extracted, delivered, status, 1, h)
-                    for i, ts, h in zip(ids, stamps, hashes, strict=True)
-                ],
+        return len(rows)
+
+    def mark_delivered(self, db: Connection, *, run_id: str, stream: str, status: str, delivered_at: datetime) -> None:
+        """Stamp the target's commit time on the rows :meth:`add_loaded` wrote for ``stream`` in ``run_id``."""
+        db.execute(
+            update(record_ledger)
+            .where(
+                record_ledger.c.run_id == run_id,
+                record_ledger.c.stream == stream,
+                record_ledger.c.status == status,
+                record_ledger.c.delivered_at.is_(None),
             )
-            db.exec_driver_sql(
-                state_sql, [(integration, stream, i, h, delivered) for i, h in zip(ids, hashes, strict=True)]
-            )
-            moved += len(ids)
-        return moved
+            .values(delivered_at=delivered_at)
+        )
+
+    def _json_rows(self, mark: str) -> tuple[str, Callable[[int], str]]:
+        """FROM clause over a JSON array parameter, and the SQL for element ``i`` of each row."""
+        if self._dialect == "sqlite":
+            return f"json_each({mark})", lambda i: f"json_extract(value, '$[{i}]')"
+        return f"json_array_elements({mark}::json) AS element", lambda i: f"(element ->> {i})"
 
     def _ts(self, value: datetime) -> Any:
         """SQLite stores what its adapter would write; other drivers take the datetime itself."""
