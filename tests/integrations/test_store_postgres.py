@@ -25,7 +25,9 @@ def test_store_round_trip_on_postgres(pg_database, keys, clock) -> None:
         )
 
         def finish(db) -> None:
-            store.ledger.mark_delivered(db, run_id="r1", stream="s", status="loaded", delivered_at=now)
+            store.ledger.mark_delivered(
+                db, run_id="r1", integration="i", stream="s", status="loaded", delivered_at=now, records=102
+            )
             store.cursors.set(db, "i", "s", "2026-11-23", "r1", now)
 
         audit.commit(finish)

@@ -22,7 +22,9 @@ def test_rows_become_visible_only_at_commit_with_their_delivery_time(store, cloc
     audit.submit(_add(store, clock, [("GL|1", "2026-11-03", "h1-new")]))  # the same key again, in a later page
     assert store.ledger.count(run_id="r1") == 0  # nothing visible yet
     audit.commit(
-        lambda db: store.ledger.mark_delivered(db, run_id="r1", stream="s", status="loaded", delivered_at=clock.now())
+        lambda db: store.ledger.mark_delivered(
+            db, run_id="r1", integration="i", stream="s", status="loaded", delivered_at=clock.now(), records=4
+        )
     )
     rows = store.ledger.search(run_id="r1")
     assert sorted((r["source_id"], r["source_ts"], r["content_hash"]) for r in rows) == sorted(

@@ -49,6 +49,7 @@ class _StreamLoad:
     key_hashes: list[pa.Array] = field(default_factory=list)
     open_parked: dict[str, int] = field(default_factory=dict)
     superseded: list[int] = field(default_factory=list)
+    audited: int = 0  # records queued to the ledger as loaded
 
 
 class BatchStreamRunner:
@@ -173,6 +174,7 @@ class BatchStreamRunner:
                 out = out.filter(pa.array(ok))
                 keep = [i for i, good in enumerate(ok) if good]
                 ids, hashes, source_ts = [ids[i] for i in keep], [hashes[i] for i in keep], [source_ts[i] for i in keep]
+            plan.audited += len(ids)
             audit.submit(partial(self._add_loaded, stream, list(zip(ids, source_ts, hashes, strict=True)), now))
             if plan.open_parked:
                 plan.superseded.extend(plan.open_parked[i] for i in ids if i in plan.open_parked)
@@ -241,7 +243,13 @@ class BatchStreamRunner:
         """After the warehouse commit, in the audit transaction: delivery times, parked rows, the cursor."""
         ctx, stream = self.ctx, plan.stream
         ctx.store.ledger.mark_delivered(
-            db, run_id=ctx.run_id, stream=stream.name, status=Outcome.LOADED, delivered_at=now
+            db,
+            run_id=ctx.run_id,
+            integration=ctx.integration,
+            stream=stream.name,
+            status=Outcome.LOADED,
+            delivered_at=now,
+            records=plan.audited,
         )
         for parked_id in plan.superseded:  # a record loaded now supersedes an older version still parked
             ParkedStore.mark(db, parked_id, "superseded", ctx.run_id, now)

@@ -2,7 +2,8 @@
 
 Hot path for batch targets: while a stream is read, :meth:`RecordLedger.add_loaded` writes each page's rows
 into one open store transaction (store/background.py); once the warehouse has committed,
-:meth:`RecordLedger.mark_delivered` stamps them and the same transaction moves the cursor and commits. A
+:meth:`RecordLedger.mark_delivered` records the delivery time once for them all (``ledger_commits``, which
+readers use for an empty ``delivered_at``) and the same transaction moves the cursor and commits. A
 crash before that commit leaves the ledger and the cursor where they were.
 """
 
@@ -13,9 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select, text
 
-from ml_connector.store.schema import record_ledger, record_state
+from ml_connector.store.schema import ledger_commits, record_ledger, record_state
 
 _LOOKUP_CHUNK = 4000
 
@@ -69,8 +70,8 @@ class RecordLedger:
         """Ledger rows and last-seen hashes for records handed to a batch target, as two statements that
         the database expands from one JSON array of ``(source_id, source_ts, content_hash)``.
 
-        ``delivered_at`` stays empty until :meth:`mark_delivered` runs after the target's commit; the caller
-        keeps both in one store transaction, so nobody sees a loaded row without its delivery time.
+        ``delivered_at`` stays empty: :meth:`mark_delivered` records it once for the whole load after the
+        target's commit, in the same store transaction, so nobody sees a loaded row without its delivery time.
         """
         if not rows:
             return 0
@@ -92,17 +93,21 @@ class RecordLedger:
         )
         return len(rows)
 
-    def mark_delivered(self, db: Connection, *, run_id: str, stream: str, status: str, delivered_at: datetime) -> None:
-        """Stamp the target's commit time on the rows :meth:`add_loaded` wrote for ``stream`` in ``run_id``."""
+    @staticmethod
+    def mark_delivered(
+        db: Connection, *, run_id: str, integration: str, stream: str, status: str, delivered_at: datetime, records: int
+    ) -> None:
+        """Record when the rows :meth:`add_loaded` wrote for ``stream`` in ``run_id`` reached the target: one
+        ``ledger_commits`` row that readers use for their ``delivered_at``; the ledger rows are not rewritten."""
         db.execute(
-            update(record_ledger)
-            .where(
-                record_ledger.c.run_id == run_id,
-                record_ledger.c.stream == stream,
-                record_ledger.c.status == status,
-                record_ledger.c.delivered_at.is_(None),
+            insert(ledger_commits).values(
+                run_id=run_id,
+                integration=integration,
+                stream=stream,
+                status=status,
+                delivered_at=delivered_at,
+                records=records,
             )
-            .values(delivered_at=delivered_at)
         )
 
     def _json_rows(self, mark: str) -> tuple[str, Callable[[int], str]]:
@@ -160,7 +165,24 @@ class RecordLedger:
         run_id: str | None = None,
         limit: int = 100,
     ) -> list[dict[str, Any]]:
-        query = select(record_ledger).order_by(record_ledger.c.id.desc()).limit(limit)
+        commit = ledger_commits.c
+        delivered = func.coalesce(record_ledger.c.delivered_at, commit.delivered_at).label("delivered_at")
+        columns = [delivered if c.name == "delivered_at" else c for c in record_ledger.c]
+        query = (
+            select(*columns)
+            .select_from(
+                record_ledger.outerjoin(
+                    ledger_commits,
+                    and_(
+                        commit.run_id == record_ledger.c.run_id,
+                        commit.stream == record_ledger.c.stream,
+                        commit.status == record_ledger.c.status,
+                    ),
+                )
+            )
+            .order_by(record_ledger.c.id.desc())
+            .limit(limit)
+        )
         for column, value in (
             (record_ledger.c.integration, integration),
             (record_ledger.c.stream, stream),

@@ -69,6 +69,7 @@ record_state = Table(
     Column("content_hash", String(32), nullable=False),
     Column("target_ref", String(300)),
     _ts("updated_at", False),
+    sqlite_with_rowid=False,  # the key is the only index: one B-tree per bulk upsert, not two
 )
 
 record_ledger = Table(
@@ -90,6 +91,20 @@ record_ledger = Table(
     Column("replay_of", BigInteger),  # the ledger row this replay supersedes
     Index("ix_ledger_lookup", "integration", "stream", "source_id"),
     Index("ix_ledger_run", "run_id"),
+)
+
+# When a bulk load's records were delivered: one row per (run, stream, status) written at the target's
+# commit, so a million ledger rows are never rewritten to stamp it. Readers fill an empty
+# record_ledger.delivered_at from here.
+ledger_commits = Table(
+    "ledger_commits",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("stream", String(100), primary_key=True),
+    Column("status", String(30), primary_key=True),
+    Column("integration", String(100), nullable=False),
+    _ts("delivered_at", False),
+    Column("records", Integer, nullable=False),
 )
 
 deliveries = Table(
