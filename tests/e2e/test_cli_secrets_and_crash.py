@@ -108,7 +108,12 @@ def test_sigkill_mid_load_then_restart_equals_source(tmp_path, syspro) -> None:
     while time.monotonic() < deadline and proc.poll() is None:  # wait until the facts are being extracted
         try:
             with sqlite3.connect(tmp_path / ".ml-connector" / "store.db", timeout=1) as db:
-                dims_done = db.execute("select count(*) from record_state where stream='gl_account'").fetchone()[0] > 0
+                dims_done = (
+                    db.execute(
+                        "select count(*) from record_ledger where stream='gl_account' and status='loaded'"
+                    ).fetchone()[0]
+                    > 0
+                )
         except sqlite3.Error:
             dims_done = False
         if dims_done:

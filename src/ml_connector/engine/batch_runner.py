@@ -288,7 +288,6 @@ class BatchStreamRunner:
         with ctx.store.engine.begin() as db:
             for p in ready:
                 ParkedStore.mark(db, p["id"], "released", ctx.run_id, now)
-                RecordLedger.remember(db, ctx.integration, stream.name, p["source_id"], p["content_hash"], None, now)
             RecordLedger.append(
                 db,
                 [

@@ -1,10 +1,11 @@
-"""The record ledger (append-only audit) and the last-seen content hashes.
+"""The record ledger (append-only audit), which also answers what content each record last delivered.
 
 Hot path for batch targets: while a stream is read, :meth:`RecordLedger.add_loaded` writes each page's rows
 into one open store transaction (store/background.py); once the warehouse has committed,
 :meth:`RecordLedger.mark_delivered` records the delivery time once for them all (``ledger_commits``, which
 readers use for an empty ``delivered_at``) and the same transaction moves the cursor and commits. A
-crash before that commit leaves the ledger and the cursor where they were.
+crash before that commit leaves the ledger and the cursor where they were. ``record_state`` only keeps
+the target reference of records sent one at a time (:meth:`RecordLedger.remember`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, and_, func, insert, select, text
 
-from ml_connector.store.schema import ledger_commits, record_ledger, record_state
+from ml_connector.core.records import Outcome
+from ml_connector.store.schema import ledger_commits, record_ledger
 
 _LOOKUP_CHUNK = 4000
 
@@ -27,29 +29,30 @@ class RecordLedger:
         self._paramstyle = engine.dialect.paramstyle
         self._dialect = engine.dialect.name
 
-    # --- last-seen hashes -------------------------------------------------------------------
+    # --- last-delivered hashes (read from the ledger itself) ------------------------------------
     def has_state(self, integration: str, stream: str) -> bool:
+        """Has ``stream`` delivered anything yet (so unchanged records can be skipped by hash)?"""
         with self._engine.connect() as db:
-            return (
-                db.execute(
-                    select(record_state.c.source_id)
-                    .where(record_state.c.integration == integration, record_state.c.stream == stream)
-                    .limit(1)
-                ).first()
-                is not None
-            )
+            query = select(record_ledger.c.id).where(_delivered(integration, stream)).limit(1)
+            return db.execute(query).first() is not None
 
     def known_hashes(self, integration: str, stream: str, source_ids: Sequence[str]) -> dict[str, str]:
-        """The content hash last delivered for each of ``source_ids`` that has one."""
+        """The content hash last delivered for each of ``source_ids`` that has one: its newest loaded or
+        released ledger row (the lookup index holds the row id, so the newest is found in the index)."""
         found: dict[str, str] = {}
         with self._engine.connect() as db:
             for i in range(0, len(source_ids), _LOOKUP_CHUNK):
-                chunk = source_ids[i : i + _LOOKUP_CHUNK]
+                newest = (
+                    select(func.max(record_ledger.c.id))
+                    .where(
+                        _delivered(integration, stream),
+                        record_ledger.c.source_id.in_(source_ids[i : i + _LOOKUP_CHUNK]),
+                    )
+                    .group_by(record_ledger.c.source_id)
+                )
                 rows = db.execute(
-                    select(record_state.c.source_id, record_state.c.content_hash).where(
-                        record_state.c.integration == integration,
-                        record_state.c.stream == stream,
-                        record_state.c.source_id.in_(chunk),
+                    select(record_ledger.c.source_id, record_ledger.c.content_hash).where(
+                        record_ledger.c.id.in_(newest)
                     )
                 )
                 found.update({r.source_id: r.content_hash for r in rows})
@@ -67,8 +70,8 @@ class RecordLedger:
         status: str,
         extracted_at: datetime,
     ) -> int:
-        """Ledger rows and last-seen hashes for records handed to a batch target, as two statements that
-        the database expands from one JSON array of ``(source_id, source_ts, content_hash)``.
+        """Ledger rows for records handed to a batch target, as one statement that the database expands
+        from one JSON array of ``(source_id, source_ts, content_hash)``.
 
         ``delivered_at`` stays empty: :meth:`mark_delivered` records it once for the whole load after the
         target's commit, in the same store transaction, so nobody sees a loaded row without its delivery time.
@@ -77,19 +80,11 @@ class RecordLedger:
             return 0
         mark = "?" if self._paramstyle == "qmark" else "%s"
         elements, item = self._json_rows(mark)
-        latest = dict((sid, digest) for sid, _ts, digest in rows)  # one state row per id, the last read wins
         db.exec_driver_sql(
             "INSERT INTO record_ledger (run_id, integration, stream, source_id, source_ts, extracted_at, "
             f"status, attempts, content_hash) SELECT {mark}, {mark}, {mark}, {item(0)}, {item(1)}, {mark}, "
             f"{mark}, 1, {item(2)} FROM {elements}",
             (run_id, integration, stream, self._ts(extracted_at), status, orjson.dumps(rows).decode()),
-        )
-        db.exec_driver_sql(
-            "INSERT INTO record_state (integration, stream, source_id, content_hash, updated_at) "
-            f"SELECT {mark}, {mark}, {item(0)}, {item(1)}, {mark} FROM {elements} WHERE true "
-            "ON CONFLICT (integration, stream, source_id) DO UPDATE "
-            "SET content_hash = excluded.content_hash, updated_at = excluded.updated_at",
-            (integration, stream, self._ts(extracted_at), orjson.dumps(list(latest.items())).decode()),
         )
         return len(rows)
 
@@ -210,3 +205,12 @@ class RecordLedger:
             query = query.where(record_ledger.c[name] == value)
         with self._engine.connect() as db:
             return int(db.execute(query).scalar() or 0)
+
+
+def _delivered(integration: str, stream: str) -> Any:
+    """Ledger rows whose content reached the target (parked ones did not)."""
+    return and_(
+        record_ledger.c.integration == integration,
+        record_ledger.c.stream == stream,
+        record_ledger.c.status.in_([Outcome.LOADED, Outcome.RELEASED]),
+    )
