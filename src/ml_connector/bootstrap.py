@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from ml_connector.core.clock import Clock, SystemClock
 from ml_connector.engine.context import Progress
 from ml_connector.secrets.keys import KeyRing
@@ -26,6 +28,9 @@ class App:
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, create_keys: bool = False) -> App:
+    # Arrow buffers through the system allocator: pyarrow's bundled one keeps freed pages, which measured
+    # ~35 MB more peak memory on a 1M-row load (`make bench`) for no speed gain.
+    pa.set_memory_pool(pa.system_memory_pool())
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     keys = KeyRing.load(settings.key_file, settings.keys_env, create=create_keys)
     store = Store.open(settings.store_url, keys)

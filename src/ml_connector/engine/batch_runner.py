@@ -20,15 +20,17 @@ from ml_connector.core.cursors import Precision, Window, next_cursor, plan_windo
 from ml_connector.core.records import Outcome
 from ml_connector.core.streams import StreamKind, StreamSpec
 from ml_connector.engine.arrow_mapping import content_hashes, map_table, source_ids
+from ml_connector.engine.batch_parking import ledger_row_for_parked, missing_reference, parked_row, release_rows
 from ml_connector.engine.context import RunContext
+from ml_connector.engine.page_checks import key_hashes, references_ok, refuse_duplicates, text_column
 from ml_connector.engine.prefetch import prefetched
 from ml_connector.engine.sources import Source
 from ml_connector.engine.targets import BatchTarget
-from ml_connector.errors import MlConnectorError, RemoteProtocolError
+from ml_connector.errors import MlConnectorError
 from ml_connector.store.background import BackgroundTransaction
 from ml_connector.store.cursors import CursorStore
 from ml_connector.store.ledger import RecordLedger
-from ml_connector.store.parking import ParkedStore, plain_json
+from ml_connector.store.parking import ParkedStore
 
 log = structlog.get_logger("ml_connector.engine")
 
@@ -150,15 +152,15 @@ class BatchStreamRunner:
             if table.num_rows == 0:
                 continue
             mapped = self._map(stream, table)
-            source_ts = _text_column(table, cursor_col) if cursor_col else [None] * table.num_rows
-            ok = self._references_ok(stream, mapped, ref_sets, table.num_rows)
+            source_ts = text_column(table, cursor_col) if cursor_col else [None] * table.num_rows
+            ok = references_ok(stream, mapped, ref_sets, table.num_rows)
             if ok is not None:
                 for index in (i for i, good in enumerate(ok) if not good):
                     row = {name: values[index].as_py() for name, values in mapped.items()}
-                    missing = _missing_reference(stream, row, known_refs)
+                    missing = missing_reference(stream, row, known_refs)
                     assert missing is not None
                     parked_rows.append(
-                        _parked_row(ctx, stream, ids[index], hashes[index], source_ts[index], row, missing, now)
+                        parked_row(ctx, stream, ids[index], hashes[index], source_ts[index], row, missing, now)
                     )
                 tally.count(Outcome.PARKED, ok.count(False))
             out = pa.table(
@@ -179,7 +181,7 @@ class BatchStreamRunner:
             if plan.open_parked:
                 plan.superseded.extend(plan.open_parked[i] for i in ids if i in plan.open_parked)
             if plan.replace:
-                plan.key_hashes.append(_key_hashes(ids))
+                plan.key_hashes.append(key_hashes(ids))
             pending.append(out)
             pending_rows += out.num_rows
             if pending_rows >= self.batch_rows:
@@ -188,7 +190,7 @@ class BatchStreamRunner:
         if pending:
             yield pa.concat_tables(pending)
         if plan.replace:
-            _refuse_duplicates(stream, plan.key_hashes)
+            refuse_duplicates(stream, plan.key_hashes)
 
     def _map(self, stream: StreamSpec, table: pa.Table) -> dict[str, Any]:
         if stream.columns:
@@ -196,22 +198,6 @@ class BatchStreamRunner:
         rows = [stream.mapper(row) for row in table.to_pylist()]
         mapped = pa.Table.from_pylist(rows)
         return {name: mapped.column(name) for name in mapped.column_names}
-
-    @staticmethod
-    def _references_ok(
-        stream: StreamSpec, mapped: dict[str, Any], ref_sets: dict[str, pa.Array], n: int
-    ) -> list[bool] | None:
-        """Per row: do all references exist (null/empty values need nothing)? None when all do."""
-        if not stream.references:
-            return None
-        ok = pa.array([True] * n)
-        for ref in stream.references:
-            values = pc.cast(mapped[ref.column], pa.string())
-            blank = pc.or_kleene(pc.is_null(values), pc.equal(values, ""))
-            found = pc.is_in(values, value_set=ref_sets[ref.column])
-            ok = pc.and_kleene(ok, pc.or_kleene(pc.fill_null(blank, True), found))
-        flags = [bool(v) for v in ok.to_pylist()]
-        return None if all(flags) else flags
 
     def _track_cursor(self, stream: StreamSpec, table: pa.Table, max_seen: list[Any]) -> None:
         assert stream.cursor is not None
@@ -226,6 +212,21 @@ class BatchStreamRunner:
             seen = self.source.cursor_value(stream, {column: top}) if top else None
         if seen is not None and (max_seen[0] is None or seen > max_seen[0]):
             max_seen[0] = seen
+
+    def _release_parked(self, stream: StreamSpec, known_refs: dict[str, set[str]]) -> None:
+        """Load parked records whose references now exist; leave the rest parked."""
+        ctx = self.ctx
+        waiting = ctx.store.parked.open(ctx.integration, stream.name)
+        if not waiting:
+            return
+        ready = [p for p in waiting if missing_reference(stream, p["payload"], known_refs) is None]
+        if ready:
+            self.release(stream, ready)
+        log.info("parked.recheck", stream=stream.name, waiting=len(waiting), released=len(ready))
+
+    def release(self, stream: StreamSpec, ready: list[dict[str, Any]]) -> int:
+        """Write parked rows (already checked) to the target and mark them released."""
+        return release_rows(self.ctx, self.target, stream, ready)
 
     def _add_loaded(self, stream: StreamSpec, rows: list[tuple[str, str | None, str]], now: datetime, db: Any) -> None:
         ctx = self.ctx
@@ -255,148 +256,7 @@ class BatchStreamRunner:
             ParkedStore.mark(db, parked_id, "superseded", ctx.run_id, now)
         if plan.parked:
             ParkedStore.park(db, plan.parked)
-            RecordLedger.append(db, [_ledger_row_for_parked(p) for p in plan.parked])
+            RecordLedger.append(db, [ledger_row_for_parked(p) for p in plan.parked])
         if stream.cursor is not None and plan.window is not None:
             value = next_cursor(stream.cursor, plan.stored, plan.window, plan.max_seen[0], now)
             CursorStore.set(db, ctx.integration, stream.name, value, ctx.run_id, now)
-
-    def _last_ledger_id(self, stream: StreamSpec, source_id: str) -> int | None:
-        """The ledger row (the parking) that a release supersedes: the audit links them."""
-        return _last_ledger_id_of(self.ctx, stream, source_id)
-
-    def _release_parked(self, stream: StreamSpec, known_refs: dict[str, set[str]]) -> None:
-        """Load parked records whose references now exist; leave the rest parked."""
-        ctx = self.ctx
-        waiting = ctx.store.parked.open(ctx.integration, stream.name)
-        if not waiting:
-            return
-        ready = [p for p in waiting if _missing_reference(stream, p["payload"], known_refs) is None]
-        if ready:
-            self.release(stream, ready)
-        log.info("parked.recheck", stream=stream.name, waiting=len(waiting), released=len(ready))
-
-    def release(self, stream: StreamSpec, ready: list[dict[str, Any]]) -> int:
-        """Write parked rows (already checked) to the target and mark them released."""
-        ctx = self.ctx
-        now = ctx.clock.now()
-        rows = []
-        for p in ready:
-            row = dict(p["payload"])
-            row.update(_source_ts=p["source_ts"], _loaded_at=now, _run_id=ctx.run_id, _content_hash=p["content_hash"])
-            rows.append(row)
-        written = self.target.write_many([(stream, iter([rows]))], replace=set()).get(stream.name, 0)
-        with ctx.store.engine.begin() as db:
-            for p in ready:
-                ParkedStore.mark(db, p["id"], "released", ctx.run_id, now)
-            RecordLedger.append(
-                db,
-                [
-                    {
-                        "run_id": ctx.run_id,
-                        "integration": ctx.integration,
-                        "stream": stream.name,
-                        "source_id": p["source_id"],
-                        "source_ts": p["source_ts"],
-                        "extracted_at": p["parked_at"],
-                        "delivered_at": now,
-                        "status": Outcome.RELEASED,
-                        "attempts": p["attempts"] + 1,
-                        "content_hash": p["content_hash"],
-                        "replay_of": self._last_ledger_id(stream, p["source_id"]),
-                    }
-                    for p in ready
-                ],
-            )
-        ctx.tally(stream.name).count(Outcome.RELEASED, len(ready))
-        return written
-
-
-def _last_ledger_id_of(ctx: RunContext, stream: StreamSpec, source_id: str) -> int | None:
-    rows = ctx.store.ledger.search(integration=ctx.integration, stream=stream.name, source_id=source_id, limit=1)
-    return int(rows[0]["id"]) if rows else None
-
-
-def _missing_reference(
-    stream: StreamSpec, mapped: Mapping[str, Any], known_refs: dict[str, set[str]]
-) -> tuple[str, str, str] | None:
-    for ref in stream.references:
-        value = mapped.get(ref.column)
-        if value is None or value == "":
-            continue
-        if str(value) not in known_refs[ref.column]:
-            return ref.label, ref.dimension, str(value)
-    return None
-
-
-def _parked_row(
-    ctx: RunContext,
-    stream: StreamSpec,
-    sid: str,
-    digest: str,
-    source_ts: str | None,
-    mapped: dict[str, Any],
-    missing: tuple[str, str, str],
-    now: datetime,
-) -> dict[str, Any]:
-    label, dimension, key = missing
-    return {
-        "integration": ctx.integration,
-        "stream": stream.name,
-        "source_id": sid,
-        "content_hash": digest,
-        "source_ts": source_ts,
-        "payload": plain_json(mapped),
-        "status": "parked",
-        "reason": f"{stream.name} {sid} references {label} {key!r}, which is not loaded yet ({dimension}). "
-        f"It will load by itself once {label} {key!r} arrives; `ml-connector replay` forces a re-check.",
-        "reference": label,
-        "ref_key": key,
-        "run_id": ctx.run_id,
-        "parked_at": now,
-    }
-
-
-def _ledger_row_for_parked(p: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "run_id": p["run_id"],
-        "integration": p["integration"],
-        "stream": p["stream"],
-        "source_id": p["source_id"],
-        "source_ts": p["source_ts"],
-        "extracted_at": p["parked_at"],
-        "delivered_at": None,
-        "status": Outcome.PARKED,
-        "attempts": 1,
-        "error": p["reason"],
-        "content_hash": p["content_hash"],
-    }
-
-
-def _text_column(table: pa.Table, name: str) -> list[str | None]:
-    if name not in table.column_names:
-        return [None] * table.num_rows
-    return pc.cast(table.column(name), pa.string()).to_pylist()  # type: ignore[no-any-return]
-
-
-def _key_hashes(ids: list[str]) -> pa.Array:
-    """64-bit hashes of a page's keys: 8 bytes a record, enough to find a key read twice. Python's own
-    string hash is salted per process, which is fine: the hashes only meet others from the same run."""
-    return pa.array([hash(i) for i in ids], pa.int64())
-
-
-def _refuse_duplicates(stream: StreamSpec, key_hashes: list[pa.Array]) -> None:
-    """A full read that met a key twice (rows moved while the source was paged) must not replace the table."""
-    if not key_hashes:
-        return
-    # Sort and compare neighbours: a few buffers of 8 bytes a key, where a hash-table distinct count
-    # needed about 100 bytes a key at a million keys.
-    keys = pa.concat_arrays(key_hashes)
-    ordered = keys.take(pc.array_sort_indices(keys))
-    duplicates = pc.sum(pc.equal(ordered[1:], ordered[:-1])).as_py() or 0
-    if duplicates:
-        raise RemoteProtocolError(
-            f"{stream.source} returned {duplicates} record(s) twice while it was paged (rows moved during the "
-            f"read), so {stream.target} was not replaced and nothing was committed. Run again; the next read "
-            "starts over.",
-            system="source",
-        )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ml_connector.bootstrap import App
-from ml_connector.engine.batch_runner import BatchStreamRunner, _missing_reference
+from ml_connector.engine.batch_parking import missing_reference
+from ml_connector.engine.batch_runner import BatchStreamRunner
 from ml_connector.engine.context import RunContext, RunReport
 from ml_connector.engine.runner import Runner
 from ml_connector.errors import ConfigError, ReferenceMissingError
@@ -64,12 +65,12 @@ def replay_parked(app: App, integration: str, parked_ids: list[int] | None = Non
             return
         runner = _batch_runner_of(plan, ctx)
         known = {r.column: runner.target.known_keys(by_name[r.dimension]) for r in stream.references}
-        ready = [p for p in rows if _missing_reference(stream, p["payload"], known) is None]
+        ready = [p for p in rows if missing_reference(stream, p["payload"], known) is None]
         still = [p for p in rows if p not in ready]
         if ready:
             runner.release(stream, ready)
         if still:
-            first = _missing_reference(stream, still[0]["payload"], known)
+            first = missing_reference(stream, still[0]["payload"], known)
             assert first is not None
             ctx.tally(stream.name).parked += len(still)
             raise ReferenceMissingError(
