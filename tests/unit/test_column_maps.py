@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -85,3 +87,9 @@ def test_prefetch_reraises_the_readers_error_in_order() -> None:
         for page in prefetched(pages()):
             got.append(page)
     assert got == [[1], [2]]
+
+
+def test_content_hash_is_blake2b_of_the_joined_text_so_stored_hashes_stay_valid() -> None:
+    table = pa.Table.from_pylist([{"b": "Zürich – ß", "a": 7, "c": None}])
+    joined = "7\x1fZürich – ß\x1f\x00"  # columns in name order, \x1f between, \x00 for null
+    assert content_hashes(table) == [hashlib.blake2b(joined.encode(), digest_size=16).hexdigest()]

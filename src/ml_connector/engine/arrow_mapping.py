@@ -65,4 +65,5 @@ def content_hashes(table: pa.Table, ignore: frozenset[str] = frozenset()) -> lis
     parts = [_text(table.column(n)) for n in names]
     joined = pc.binary_join_element_wise(*parts, "\x1f", null_handling="replace", null_replacement="\x00")
     digest = hashlib.blake2b
-    return [digest(v.encode(), digest_size=16).hexdigest() for v in joined.to_pylist()]
+    # As bytes: the UTF-8 Arrow already holds, without a Python str to encode again per row.
+    return [digest(v, digest_size=16).hexdigest() for v in joined.cast(pa.binary()).to_pylist()]
