@@ -131,9 +131,12 @@ class BatchStreamRunner:
         ref_sets = {col: pa.array(sorted(keys), pa.string()) for col, keys in known_refs.items()}
         pending: list[pa.Table] = []
         pending_rows = 0
-        for page in prefetched(self.source.pages(stream, window or empty)):
+        # Pages become Arrow tables in the prefetch thread, while it would otherwise wait on the network;
+        # the queue then holds compact tables instead of a page of dicts each.
+        pages = (pa.Table.from_pylist(page) for page in self.source.pages(stream, window or empty))
+        for table in prefetched(pages):
             now = ctx.clock.now()
-            table = pa.Table.from_pylist(page)
+            read = table.num_rows
             if cursor_col is not None:
                 self._track_cursor(stream, table, max_seen)
             ids = source_ids(table, stream.key)
@@ -147,8 +150,8 @@ class BatchStreamRunner:
                     table = table.filter(mask)
                     ids = [i for i, keep in zip(ids, changed, strict=True) if keep]
                     hashes = [h for h, keep in zip(hashes, changed, strict=True) if keep]
-            tally.read += len(page)
-            ctx.progress.advance(stream.name, len(page))
+            tally.read += read
+            ctx.progress.advance(stream.name, read)
             if table.num_rows == 0:
                 continue
             mapped = self._map(stream, table)
