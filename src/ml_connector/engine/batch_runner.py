@@ -1,5 +1,6 @@
-"""The run loop for idempotent batch targets (the warehouse): read, hash, map, check references,
-stream batches to the target, then move ledger + record state + cursor in one store transaction.
+"""The run loop for idempotent batch targets (the warehouse): read, hash, map, check references and
+stream batches to the target while their audit rows go into one open store transaction, which records the
+delivery time, parks what must wait and moves the cursor only after the target has committed.
 
 Parked facts are released first in each fact stream, so a newer version read in the same run wins.
 """
@@ -93,8 +94,8 @@ class BatchStreamRunner:
             # does not deduplicate, so such a read refuses a key the source returned twice.
             plan.replace = (window is None or window.lower is None) and not check_hashes
             plans.append(plan)
-        # Audit rows and last-seen hashes go into one store transaction while the pages are read; it
-        # commits with the cursors only after the warehouse has committed.
+        # Audit rows go into one store transaction while the pages are read; it commits with the cursors
+        # only after the warehouse has committed.
         with BackgroundTransaction(ctx.store.engine) as audit:
             for plan in plans:
                 plan.batches = self._batches(plan, audit)
