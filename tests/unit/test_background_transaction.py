@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from sqlalchemy import text
 
@@ -30,7 +31,9 @@ def test_rows_become_visible_only_at_commit_with_their_delivery_time(store, cloc
     assert sorted((r["source_id"], r["source_ts"], r["content_hash"]) for r in rows) == sorted(
         [*ROWS, ("GL|1", "2026-11-03", "h1-new")]
     )
-    assert {r["delivered_at"].replace(tzinfo=None) for r in rows} == {clock.now().replace(tzinfo=None)}
+    assert {r["delivered_at"] for r in rows} == {clock.now()}  # aware UTC, like every other timestamp read back
+    assert {r["extracted_at"] for r in rows} == {clock.now()}
+    orjson.dumps(rows)  # what `audit --json` does: plain str keys, nothing unserialisable
     assert store.ledger.known_hashes("i", "s", [r[0] for r in ROWS]) == {
         "GL|1": "h1-new",
         'quote"and\\slash': "h2",

@@ -88,21 +88,24 @@ class RecordLedger:
         )
         return len(rows)
 
-    @staticmethod
     def mark_delivered(
-        db: Connection, *, run_id: str, integration: str, stream: str, status: str, delivered_at: datetime, records: int
+        self,
+        db: Connection,
+        *,
+        run_id: str,
+        integration: str,
+        stream: str,
+        status: str,
+        delivered_at: datetime,
+        records: int,
     ) -> None:
         """Record when the rows :meth:`add_loaded` wrote for ``stream`` in ``run_id`` reached the target: one
         ``ledger_commits`` row that readers use for their ``delivered_at``; the ledger rows are not rewritten."""
-        db.execute(
-            insert(ledger_commits).values(
-                run_id=run_id,
-                integration=integration,
-                stream=stream,
-                status=status,
-                delivered_at=delivered_at,
-                records=records,
-            )
+        mark = "?" if self._paramstyle == "qmark" else "%s"
+        db.exec_driver_sql(  # written like add_loaded's timestamps, so both read back alike
+            "INSERT INTO ledger_commits (run_id, integration, stream, status, delivered_at, records) "
+            f"VALUES ({', '.join([mark] * 6)})",
+            (run_id, integration, stream, status, self._ts(delivered_at), records),
         )
 
     def _json_rows(self, mark: str) -> tuple[str, Callable[[int], str]]:
@@ -188,7 +191,7 @@ class RecordLedger:
             if value is not None:
                 query = query.where(column == value)
         with self._engine.connect() as db:
-            rows = [dict(r._mapping) for r in db.execute(query)]
+            rows = [{str(k): v for k, v in r._mapping.items()} for r in db.execute(query)]
             ids = [r["id"] for r in rows]
             if ids:
                 links = db.execute(
