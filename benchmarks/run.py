@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import orjson
 
@@ -45,7 +46,14 @@ def start_emulator(rows: int) -> tuple[subprocess.Popen[bytes], str, dict[str, s
     raise SystemExit("The SYSPRO emulator did not start within 300 s.")
 
 
-def run_case(case: str, url: str, creds: dict[str, str]) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_case(case: str, url: str, creds: dict[str, str], emulator_pid: int) -> dict[str, float]:
+    emulator_before = cpu_seconds(emulator_pid)
     with tempfile.TemporaryDirectory() as workdir:
         proc = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.cases", case, url, creds["operator"], creds["password"], workdir],
@@ -57,6 +65,8 @@ def run_case(case: str, url: str, creds: dict[str, str]) -> dict[str, float]:
             raise SystemExit(f"benchmark case {case} failed (status {status}).")
         result = orjson.loads(out.strip().splitlines()[-1])
         result["rss_mb"] = usage.ru_maxrss / 1024
+        result["cpu_s"] = usage.ru_utime + usage.ru_stime
+        result["emulator_cpu_s"] = cpu_seconds(emulator_pid) - emulator_before
         return result
 
 
@@ -68,7 +78,7 @@ def main() -> None:
             for case in CASES:
                 if case == "dlt" and size > DLT_MAX_ROWS:
                     continue
-                results[(size, case)] = run_case(case, url, creds)
+                results[(size, case)] = run_case(case, url, creds, proc.pid)
                 r = results[(size, case)]
                 print(
                     f"  {size:>9,} {case:<5} {r['rows']:>9,} rows {r['seconds']:7.2f} s {r['rss_mb']:7.1f} MB",
@@ -79,9 +89,9 @@ def main() -> None:
     print()
     print(
         f"{'GL postings':>12} | {'case':<28} | {'rows':>9} | {'seconds':>8} | {'rows/s':>9} | {'% of bare':>9} | "
-        f"{'peak RSS MB':>11}"
+        f"{'peak RSS MB':>11} | {'CPU s':>6} | {'emulator CPU s':>14}"
     )
-    print("-" * 104)
+    print("-" * 130)
     for size in SIZES:
         bare = results.get((size, "bare"))
         for case in CASES:
@@ -96,7 +106,7 @@ def main() -> None:
             pct = f"{100 * rate / (bare['rows'] / bare['seconds']):.0f}%" if bare else "-"
             print(
                 f"{size:>12,} | {LABELS[case]:<28} | {int(r['rows']):>9,} | {r['seconds']:>8.2f} | {rate:>9,.0f} | "
-                f"{pct:>9} | {r['rss_mb']:>11.1f}"
+                f"{pct:>9} | {r['rss_mb']:>11.1f} | {r['cpu_s']:>6.1f} | {r['emulator_cpu_s']:>14.1f}"
             )
     if len(SIZES) > 1 and "mlc" in CASES:
         small, large = results[(SIZES[0], "mlc")]["rss_mb"], results[(SIZES[-1], "mlc")]["rss_mb"]
@@ -104,6 +114,10 @@ def main() -> None:
             f"\nml-connector peak RSS at {SIZES[-1]:,} vs {SIZES[0]:,}: {large:.1f} MB vs {small:.1f} MB "
             f"({100 * (large - small) / small:+.1f}%); targets: <= 300 MB and within 10%."
         )
+    print(
+        "CPU s = the case's own user+system CPU; emulator CPU s = what the SYSPRO emulator spent serving it. "
+        f"This machine has {os.cpu_count()} cores for both."
+    )
     __import__("benchmarks.commerce_syspro", fromlist=["main"]).main()  # commerce-syspro rows (own table)
     __import__("benchmarks.syspro_sterling", fromlist=["print_rows"]).print_rows()  # syspro-sterling rows (own table)
 
