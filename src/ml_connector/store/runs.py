@@ -94,11 +94,10 @@ class LeaseStore:
         with self._engine.begin() as db:
             row = db.execute(select(leases).where(leases.c.integration == integration).with_for_update()).first()
             if row is not None:
-                expires = _aware(row.expires_at)
-                if row.holder != holder and expires > now and not _holder_is_dead(row.holder):
+                if row.holder != holder and row.expires_at > now and not _holder_is_dead(row.holder):
                     raise LeaseHeldError(
                         f"Integration {integration!r} is already running ({row.holder}, lease until "
-                        f"{expires.isoformat()}). Wait for it to finish, or if that process is gone on another "
+                        f"{row.expires_at.isoformat()}). Wait for it to finish, or if that process is gone on another "
                         "machine, wait for the lease to expire."
                     )
                 db.execute(delete(leases).where(leases.c.integration == integration))
@@ -119,9 +118,3 @@ class LeaseStore:
     def release(self, integration: str, holder: str) -> None:
         with self._engine.begin() as db:
             db.execute(delete(leases).where(leases.c.integration == integration, leases.c.holder == holder))
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

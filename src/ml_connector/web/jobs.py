@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -62,8 +62,7 @@ def lease_holder(app: App, integration: str) -> str | None:
         row = db.execute(select(leases).where(leases.c.integration == integration)).first()
     if row is None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    return str(row.holder) if expires > app.clock.now() else None
+    return str(row.holder) if row.expires_at > app.clock.now() else None
 
 
 RunFunction = Callable[[App, str], Any]

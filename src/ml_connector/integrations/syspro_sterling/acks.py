@@ -120,7 +120,7 @@ class AckReader:
             settings = self.cfg.partner(partner)
             if not settings.expect_997 or (partner, control) in answered or (partner, control) in flagged:
                 continue
-            due = _aware(doc["delivered_at"]) + timedelta(minutes=settings.ack_window_minutes)
+            due = doc["delivered_at"] + timedelta(minutes=settings.ack_window_minutes)
             if now >= due:
                 rows.append({
                     "run_id": ctx.run_id, "integration": ctx.integration, "stream": ACK_STREAM,
@@ -159,9 +159,3 @@ def _ta1(text: str) -> list[tuple[str, str, str | None]]:
                 (str(int(parts[1] or 0)), "ack_rejected", f"TA1 rejected the interchange, note code {parts[5]}")
             )
     return found
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
