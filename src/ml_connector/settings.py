@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -29,6 +29,9 @@ class WarehouseSettings(BaseModel):
     dsn: str | None = None  # postgres / redshift
     dataset: str = "syspro"
     credentials: dict[str, Any] = Field(default_factory=dict)  # snowflake / bigquery (prefer env, see README)
+    # How a full read replaces a table: "truncate-and-insert" (fastest; readers see the table empty, then
+    # filling, while it loads) or "insert-from-staging" (loads beside it, then swaps in one transaction).
+    replace_strategy: Literal["truncate-and-insert", "insert-from-staging"] = "truncate-and-insert"
 
 
 class SysproLookerSettings(BaseModel):

@@ -136,3 +136,14 @@ def test_postgres_warehouse(tmp_path, syspro, pg_database) -> None:
     assert run_integration(app, "syspro-looker").status == "succeeded"  # merge again: no duplicates
     with psycopg.connect(dsn) as db:
         assert db.execute("select count(*) from syspro.fct_gl_posting").fetchone()[0] == n
+
+
+@pytest.mark.parametrize(("strategy", "staged"), [("truncate-and-insert", False), ("insert-from-staging", True)])
+def test_replace_strategy_reaches_the_warehouse_load(tmp_path, syspro, strategy, staged) -> None:
+    app = make_app(tmp_path, syspro, warehouse={"type": "duckdb", "replace_strategy": strategy})
+    report = run_integration(app, "syspro-looker")  # a first run replaces every table
+    assert report.status == "succeeded", report.error
+    assert warehouse_count(app, "fct_gl_posting") == len(syspro.app.state.emulator.rows("GenTransaction"))
+    with duckdb.connect(str(app.settings.warehouse_path), read_only=True) as db:
+        schemas = {r[0] for r in db.sql("select schema_name from information_schema.schemata").fetchall()}
+    assert ("syspro_staging" in schemas) is staged  # loaded beside the table, then swapped in

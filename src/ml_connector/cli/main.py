@@ -59,6 +59,8 @@ type = "duckdb"            # duckdb | postgres | snowflake | bigquery | redshift
 # path = "warehouse.duckdb"  # duckdb only (default: data_dir/warehouse.duckdb)
 # dsn = "postgresql://loader@warehouse-host:5432/analytics"   # postgres / redshift
 dataset = "syspro"          # schema the tables land in
+# replace_strategy = "insert-from-staging"  # full reads swap the table in one transaction (default
+#                                           # "truncate-and-insert": faster, but readers see it refill)
 
 [syspro-looker]
 syspro_connection = "syspro-odata"   # name given to `connections add`

@@ -32,6 +32,7 @@ SUPPORTED = ("duckdb", "postgres", "snowflake", "bigquery", "redshift")
 
 def make_destination(kind: str, settings: Mapping[str, Any]) -> Any:
     """A dlt destination from our settings; credentials come from the stored connection."""
+    options: dict[str, Any] = {"replace_strategy": settings.get("replace_strategy") or "truncate-and-insert"}
     if kind == "duckdb":
         path = Path(settings.get("path", "warehouse.duckdb")).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,18 +45,19 @@ def make_destination(kind: str, settings: Mapping[str, Any]) -> Any:
             "preserve_insertion_order": False,  # lets large COPYs stream instead of buffering in order
             "threads": int(settings.get("threads") or 1),  # each DuckDB thread buffers its own row groups
         }
-        return dlt.destinations.duckdb(credentials)
+        return dlt.destinations.duckdb(credentials, **options)
     if kind in ("postgres", "redshift"):
         dsn = settings.get("dsn")
         if not dsn:
             raise ConfigError(f"The {kind} warehouse needs a dsn (postgresql://user@host:port/db).")
-        return getattr(dlt.destinations, kind)(credentials=dsn)
+        return getattr(dlt.destinations, kind)(credentials=dsn, **options)
     if kind == "snowflake":
-        return dlt.destinations.snowflake(credentials=settings.get("credentials"))  # type: ignore[arg-type]
+        return dlt.destinations.snowflake(credentials=settings.get("credentials"), **options)  # type: ignore[arg-type]
     if kind == "bigquery":
         return dlt.destinations.bigquery(
             credentials=settings.get("credentials"),  # type: ignore[arg-type]
             location=settings.get("location") or "US",
+            **options,
         )
     raise ConfigError(f"Unknown warehouse type {kind!r}; choose one of {', '.join(SUPPORTED)}.")
 

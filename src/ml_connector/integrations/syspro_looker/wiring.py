@@ -21,7 +21,12 @@ from ml_connector.integrations.syspro_looker.tables import TABLES
 
 def warehouse_target(app: App, pipeline_name: str) -> WarehouseTarget:
     wh = app.settings.warehouse
-    settings: dict[str, Any] = {"path": app.settings.warehouse_path, "dsn": wh.dsn, **wh.credentials}
+    settings: dict[str, Any] = {
+        "path": app.settings.warehouse_path,
+        "dsn": wh.dsn,
+        "replace_strategy": wh.replace_strategy,
+        **wh.credentials,
+    }
     return WarehouseTarget(
         destination=make_destination(wh.type, settings),
         dataset=wh.dataset,
