@@ -178,7 +178,6 @@ class RecordStreamRunner:
                     run_id=ctx.run_id,
                     target_ref=target_ref,
                 )
-            RecordLedger.remember(db, ctx.integration, record.stream, record.sid, record.digest, target_ref, now)
             RecordLedger.append(db, [record.ledger_row(ctx, outcome, now, target_ref, error)])
             if record.parked_id is not None:
                 ParkedStore.mark(db, record.parked_id, "released", ctx.run_id, now)

@@ -4,8 +4,7 @@ Hot path for batch targets: while a stream is read, :meth:`RecordLedger.add_load
 into one open store transaction (store/background.py); once the warehouse has committed,
 :meth:`RecordLedger.mark_delivered` records the delivery time once for them all (``ledger_commits``, which
 readers use for an empty ``delivered_at``) and the same transaction moves the cursor and commits. A
-crash before that commit leaves the ledger and the cursor where they were. ``record_state`` only keeps
-the target reference of records sent one at a time (:meth:`RecordLedger.remember`).
+crash before that commit leaves the ledger and the cursor where they were.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, func, insert, select, text
+from sqlalchemy import Connection, Engine, and_, func, insert, select
 
 from ml_connector.core.records import Outcome
 from ml_connector.store.schema import ledger_commits, record_ledger
@@ -123,34 +122,6 @@ class RecordLedger:
     def append(db: Connection, rows: list[dict[str, Any]]) -> None:
         if rows:
             db.execute(insert(record_ledger), rows)
-
-    @staticmethod
-    def remember(
-        db: Connection,
-        integration: str,
-        stream: str,
-        source_id: str,
-        content_hash: str,
-        target_ref: str | None,
-        now: datetime,
-    ) -> None:
-        db.execute(
-            text(
-                "INSERT INTO record_state (integration, stream, source_id, content_hash, target_ref, updated_at) "
-                "VALUES (:integration, :stream, :source_id, :hash, :ref, :now) "
-                "ON CONFLICT (integration, stream, source_id) DO UPDATE "
-                "SET content_hash = excluded.content_hash, target_ref = excluded.target_ref, "
-                "updated_at = excluded.updated_at"
-            ),
-            {
-                "integration": integration,
-                "stream": stream,
-                "source_id": source_id,
-                "hash": content_hash,
-                "ref": target_ref,
-                "now": now,
-            },
-        )
 
     # --- reading (audit) ---------------------------------------------------------------------
     def search(

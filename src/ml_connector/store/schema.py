@@ -83,18 +83,6 @@ runs = Table(
     Column("holder", String(200)),
 )
 
-record_state = Table(
-    "record_state",
-    metadata,
-    Column("integration", String(100), primary_key=True),
-    Column("stream", String(100), primary_key=True),
-    Column("source_id", String(300), primary_key=True),
-    Column("content_hash", String(32), nullable=False),
-    Column("target_ref", String(300)),
-    _ts("updated_at", False),
-    sqlite_with_rowid=False,  # the key is the only index: one B-tree per bulk upsert, not two
-)
-
 record_ledger = Table(
     "record_ledger",
     metadata,

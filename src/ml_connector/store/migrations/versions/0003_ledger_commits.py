@@ -1,4 +1,7 @@
-"""ledger_commits (one delivery time per bulk load) and record_state without a rowid on SQLite
+"""ledger_commits (one delivery time per bulk load); record_state dropped (the ledger answers its questions)
+
+The last delivered hash of a record is its newest loaded or released ledger row, and the target reference
+of a record sent one at a time is in ``deliveries``: nothing read ``record_state`` any more.
 
 Revision ID: 0003
 Revises: 0002
@@ -14,8 +17,6 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-_STATE_COLUMNS = "integration, stream, source_id, content_hash, target_ref, updated_at"
-
 
 def upgrade() -> None:
     op.create_table(
@@ -28,24 +29,18 @@ def upgrade() -> None:
         sa.Column("records", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("run_id", "stream", "status"),
     )
-    if op.get_bind().dialect.name == "sqlite":
-        _rebuild_state(with_rowid=False)
+    op.drop_table("record_state")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        _rebuild_state(with_rowid=True)
-    op.drop_table("ledger_commits")
-
-
-def _rebuild_state(*, with_rowid: bool) -> None:
-    """SQLite cannot change a table's rowid in place: copy it into a rebuilt one."""
-    op.execute(
-        "CREATE TABLE record_state_new (integration VARCHAR(100) NOT NULL, stream VARCHAR(100) NOT NULL, "
-        "source_id VARCHAR(300) NOT NULL, content_hash VARCHAR(32) NOT NULL, target_ref VARCHAR(300), "
-        "updated_at DATETIME NOT NULL, PRIMARY KEY (integration, stream, source_id))"
-        + ("" if with_rowid else " WITHOUT ROWID")
+    op.create_table(  # as revision 0001 made it; rows come back as records are delivered again
+        "record_state",
+        sa.Column("integration", sa.String(length=100), nullable=False),
+        sa.Column("stream", sa.String(length=100), nullable=False),
+        sa.Column("source_id", sa.String(length=300), nullable=False),
+        sa.Column("content_hash", sa.String(length=32), nullable=False),
+        sa.Column("target_ref", sa.String(length=300), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("integration", "stream", "source_id"),
     )
-    op.execute(f"INSERT INTO record_state_new ({_STATE_COLUMNS}) SELECT {_STATE_COLUMNS} FROM record_state")
-    op.execute("DROP TABLE record_state")
-    op.execute("ALTER TABLE record_state_new RENAME TO record_state")
+    op.drop_table("ledger_commits")
