@@ -87,8 +87,8 @@ class RecordLedger:
         )
         return len(rows)
 
+    @staticmethod
     def mark_delivered(
-        self,
         db: Connection,
         *,
         run_id: str,
@@ -100,11 +100,15 @@ class RecordLedger:
     ) -> None:
         """Record when the rows :meth:`add_loaded` wrote for ``stream`` in ``run_id`` reached the target: one
         ``ledger_commits`` row that readers use for their ``delivered_at``; the ledger rows are not rewritten."""
-        mark = "?" if self._paramstyle == "qmark" else "%s"
-        db.exec_driver_sql(  # written like add_loaded's timestamps, so both read back alike
-            "INSERT INTO ledger_commits (run_id, integration, stream, status, delivered_at, records) "
-            f"VALUES ({', '.join([mark] * 6)})",
-            (run_id, integration, stream, status, self._ts(delivered_at), records),
+        db.execute(
+            insert(ledger_commits).values(
+                run_id=run_id,
+                integration=integration,
+                stream=stream,
+                status=status,
+                delivered_at=delivered_at,
+                records=records,
+            )
         )
 
     def _json_rows(self, mark: str) -> tuple[str, Callable[[int], str]]:
