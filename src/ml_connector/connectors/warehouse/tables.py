@@ -40,7 +40,11 @@ class WarehouseTable:
         return self.columns + tuple(Column(n, t) for n, t in META)
 
     def arrow_schema(self) -> pa.Schema:
-        return pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in self.all_columns()])
+        """Key columns are declared NOT NULL, as dlt declares them in the warehouse (otherwise dlt warns
+        on every load that the Arrow and dlt hints differ)."""
+        return pa.schema(
+            [pa.field(c.name, ARROW_TYPES[c.type], nullable=c.name not in self.primary_key) for c in self.all_columns()]
+        )
 
     def to_arrow(self, rows: Sequence[dict[str, Any]]) -> pa.Table:
         """Column-wise conversion with casts (ISO strings -> dates, floats -> decimals)."""
