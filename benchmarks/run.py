@@ -70,8 +70,18 @@ def run_case(case: str, url: str, creds: dict[str, str], emulator_pid: int) -> d
         return result
 
 
+def run_floor(url: str, creds: dict[str, str]) -> list[dict[str, float]]:
+    """benchmarks.floor in its own process: each required step alone, on the same rows."""
+    with tempfile.TemporaryDirectory() as workdir:
+        out = subprocess.check_output(
+            [sys.executable, "-m", "benchmarks.floor", url, creds["operator"], creds["password"], workdir]
+        )
+    return orjson.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
 def main() -> None:
     results: dict[tuple[int, str], dict[str, float]] = {}
+    floor: list[dict[str, float]] = []
     for size in SIZES:
         proc, url, creds = start_emulator(size)
         try:
@@ -84,6 +94,8 @@ def main() -> None:
                     f"  {size:>9,} {case:<5} {r['rows']:>9,} rows {r['seconds']:7.2f} s {r['rss_mb']:7.1f} MB",
                     file=sys.stderr,
                 )
+            if size == SIZES[-1] and os.environ.get("BENCH_FLOOR", "1") == "1":
+                floor = run_floor(url, creds)
         finally:
             proc.kill()
     print()
@@ -118,6 +130,10 @@ def main() -> None:
         "CPU s = the case's own user+system CPU; emulator CPU s = what the SYSPRO emulator spent serving it. "
         f"This machine has {os.cpu_count()} cores for both."
     )
+    if floor and (SIZES[-1], "bare") in results:
+        from benchmarks.floor import print_table
+
+        print_table(floor, SIZES[-1], results[(SIZES[-1], "bare")]["seconds"], os.cpu_count() or 1)
     __import__("benchmarks.commerce_syspro", fromlist=["main"]).main()  # commerce-syspro rows (own table)
     __import__("benchmarks.syspro_sterling", fromlist=["print_rows"]).print_rows()  # syspro-sterling rows (own table)
 

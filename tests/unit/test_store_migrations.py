@@ -42,3 +42,25 @@ def test_an_older_store_is_upgraded_on_open(tmp_path, older) -> None:
         command.downgrade(config, older)
     assert current_revision(engine) == older
     assert current_revision(open_store(url)) == HEAD
+
+
+def test_a_new_store_gets_16k_pages_and_an_existing_4k_store_keeps_working(tmp_path) -> None:
+    import sqlite3
+
+    from sqlalchemy import text
+
+    new_url = f"sqlite:///{tmp_path / 'new.db'}"
+    with open_store(new_url).connect() as db:
+        assert db.execute(text("PRAGMA page_size")).scalar() == 16384
+        assert db.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+    old_path = tmp_path / "old.db"  # a store from before the change: 4 KiB pages, already in WAL
+    raw = sqlite3.connect(old_path)
+    raw.execute("PRAGMA page_size=4096")
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("CREATE TABLE before_change (x INTEGER)")
+    raw.close()
+    engine = open_store(f"sqlite:///{old_path}")
+    assert current_revision(engine) == HEAD
+    with engine.connect() as db:
+        assert db.execute(text("PRAGMA page_size")).scalar() == 4096  # WAL fixes it; nothing was rewritten

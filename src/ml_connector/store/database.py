@@ -51,6 +51,10 @@ def upgrade(engine: Engine) -> None:
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # Only a new store takes this (WAL fixes the page size once the file exists). With 4 KiB pages a
+    # million-row bulk ledger transaction wrote ~380k WAL frames for a 265 MB file; 16 KiB pages cut that
+    # store thread's time by a quarter and the run's system time by ~20% (README, Performance).
+    cursor.execute("PRAGMA page_size=16384")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
