@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -59,17 +60,16 @@ def configure_logging(verbose: bool = False) -> None:
 
 
 def run_summary(report: RunReport) -> None:
-    rows = [
-        (t.stream, t.read, t.loaded, t.unchanged, t.parked, t.released, t.failed, "; ".join(t.errors)[:120])
-        for t in report.streams
-    ]
+    """The counts table (it fits an 80-column terminal), then the run's errors in full, each named by its
+    stream(s), beneath it."""
+    rows = [(t.stream, t.read, t.loaded, t.unchanged, t.parked, t.released, t.failed) for t in report.streams]
     table(
         f"{report.integration} run {report.run_id}: {report.status} in {report.duration_s:.1f} s",
-        ("stream", "read", "loaded", "unchanged", "parked", "released", "failed", "error"),
+        ("stream", "read", "loaded", "unchanged", "parked", "released", "failed"),
         rows,
     )
     if report.error:
-        errors.print(f"[yellow]{REDACTOR.scrub(report.error)}[/yellow]")
+        errors.print(f"[yellow]{escape(REDACTOR.scrub(report.error))}[/yellow]")
 
 
 class RichProgress:
