@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
@@ -24,7 +25,7 @@ def test_run_summary_fits_80_columns_and_prints_errors_in_full(monkeypatch) -> N
         "partial",
         started,
         started + timedelta(seconds=1.5),
-        [StreamTally("supplier_partner", read=2, loaded=2), StreamTally("ack_997", errors=[long_error])],
+        [StreamTally("customer_to_commerce", read=2, loaded=2), StreamTally("ack_997", errors=[long_error])],
         f"ack_997: {long_error}",
     )
     output.run_summary(report)
@@ -32,7 +33,7 @@ def test_run_summary_fits_80_columns_and_prints_errors_in_full(monkeypatch) -> N
     assert all(len(line) <= 80 for line in table.splitlines())
     header = next(line for line in table.splitlines() if "stream" in line)
     for column in ("read", "loaded", "unchanged", "parked", "released", "failed"):
-        assert f" {column} " in header  # whole, not folded over two lines
-    assert "supplier_partner" in table
+        assert column in re.findall(r"[a-z_]+", header)  # whole, not folded over two lines
+    assert "customer_to_commerce" in table  # the longest stream name any integration has
     # The error is not cut at a column's width: every word of it reaches the reader, markup-like text included.
     assert " ".join(err.getvalue().split()) == " ".join(f"ack_997: {long_error}".split())

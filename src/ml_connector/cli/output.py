@@ -25,11 +25,18 @@ def emit_json(value: Any) -> None:
     sys.stdout.write(text + "\n")
 
 
-def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    out = Table(title=title, title_justify="left")
+def table(
+    title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, numbers_from: int | None = None
+) -> None:
+    """A Rich table; columns from ``numbers_from`` on hold counts: right-aligned, never folded, and the
+    table drops its outer padding so such a table fits an 80-column terminal."""
+    out = Table(title=title, title_justify="left", pad_edge=numbers_from is None)
     for index, column in enumerate(columns):
         # The first column names the row (a stream, an id): never fold it; other columns fold.
-        out.add_column(column, overflow="fold", no_wrap=index == 0)
+        if numbers_from is not None and index >= numbers_from:
+            out.add_column(column, justify="right", no_wrap=True)
+        else:
+            out.add_column(column, overflow="fold", no_wrap=index == 0)
     for row in rows:
         out.add_row(*(REDACTOR.scrub("" if v is None else str(v)) for v in row))
     console.print(out)
@@ -67,6 +74,7 @@ def run_summary(report: RunReport) -> None:
         f"{report.integration} run {report.run_id}: {report.status} in {report.duration_s:.1f} s",
         ("stream", "read", "loaded", "unchanged", "parked", "released", "failed"),
         rows,
+        numbers_from=1,
     )
     if report.error:
         errors.print(f"[yellow]{escape(REDACTOR.scrub(report.error))}[/yellow]")
