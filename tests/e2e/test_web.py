@@ -22,6 +22,7 @@ from ml_connector.store.ledger import RecordLedger
 from ml_connector.web.app import create_web_app
 from ml_connector.web.hooks import mount_webhooks
 from ml_connector.web.rendering import build_environment
+from syspro_connection import add_syspro_odata
 
 with warnings.catch_warnings():  # starlette's TestClient warns about httpx on import
     warnings.simplefilter("ignore")
@@ -42,18 +43,7 @@ def make_app(tmp_path: Path, syspro) -> App:
         }
     )
     app = bootstrap(settings, create_keys=True)
-    cred = syspro.app.state.credentials
-    app.connections.put(
-        "syspro-odata",
-        "syspro-odata",
-        {
-            "base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData",
-            "company": cred["company"],
-            "operator": cred["operator"],
-        },
-        {"password": cred["password"]},
-        app.clock.now(),
-    )
+    add_syspro_odata(app, syspro)
     return app
 
 

@@ -14,6 +14,7 @@ from ml_connector.emulators.serving import serve_in_thread
 from ml_connector.engine.service import run_integration
 from ml_connector.settings import Settings
 from ml_connector.web.app import create_web_app
+from syspro_connection import add_syspro_odata
 
 SEED = 5
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,13 +45,7 @@ def make_app(tmp_path: Path, syspro) -> App:
         }
     )
     app = bootstrap(settings, create_keys=True)
-    cred = syspro.app.state.credentials
-    settings_ = {
-        "base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData",
-        "company": cred["company"],
-        "operator": cred["operator"],
-    }
-    app.connections.put("syspro-odata", "syspro-odata", settings_, {"password": cred["password"]}, app.clock.now())
+    add_syspro_odata(app, syspro)
     return app
 
 

@@ -13,6 +13,7 @@ from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
 from ml_connector.engine.service import replay_parked, run_integration
 from ml_connector.settings import Settings
+from syspro_connection import add_syspro_odata
 
 SEED = 5
 
@@ -33,18 +34,7 @@ def make_app(tmp_path: Path, syspro, *, warehouse: dict | None = None, cursors: 
         }
     )
     app = bootstrap(settings, create_keys=True)
-    cred = syspro.app.state.credentials
-    app.connections.put(
-        "syspro-odata",
-        "syspro-odata",
-        {
-            "base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData",
-            "company": cred["company"],
-            "operator": cred["operator"],
-        },
-        {"password": cred["password"]},
-        app.clock.now(),
-    )
+    add_syspro_odata(app, syspro)
     return app
 
 

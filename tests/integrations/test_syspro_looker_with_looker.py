@@ -17,6 +17,7 @@ from ml_connector.engine.service import run_integration
 from ml_connector.integrations.clients import looker_client
 from ml_connector.integrations.syspro_looker.lookml import write_views
 from ml_connector.settings import Settings
+from syspro_connection import add_syspro_odata
 
 
 @pytest.fixture
@@ -45,18 +46,8 @@ def systems(tmp_path):
         )
     )
     app = bootstrap(settings, create_keys=True)
-    cred, lcred = syspro.app.state.credentials, looker.app.state.credentials
-    app.connections.put(
-        "syspro-odata",
-        "syspro-odata",
-        {
-            "base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData",
-            "company": cred["company"],
-            "operator": cred["operator"],
-        },
-        {"password": cred["password"]},
-        app.clock.now(),
-    )
+    lcred = looker.app.state.credentials
+    add_syspro_odata(app, syspro)
     app.connections.put(
         "looker",
         "looker",
