@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import uvicorn
 
-from ml_connector.connectors.syspro.enet import SysproEnetClient
-from ml_connector.connectors.syspro.enet_session import EnetCredentials
+from ml_connector.connectors.syspro.enet.client import SysproEnetClient
+from ml_connector.connectors.syspro.enet.session import EnetCredentials
 from ml_connector.core.clock import FixedClock
 from ml_connector.emulators.syspro_enet.app import create_app
 from ml_connector.secrets.secret import Secret

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ml_connector.connectors.syspro import business_objects as bo
-from ml_connector.connectors.syspro.enet_errors import (
+from ml_connector.connectors.syspro.enet import business_objects as bo
+from ml_connector.connectors.syspro.enet.errors import (
     BusinessError,
     EnetDocumentInvalidError,
     EnetDuplicateError,
@@ -20,7 +20,7 @@ from ml_connector.connectors.syspro.enet_errors import (
     raise_for_business_errors,
     raise_for_error_text,
 )
-from ml_connector.connectors.syspro.enet_models import (
+from ml_connector.connectors.syspro.enet.models import (
     ArCustomer,
     GlJournal,
     GlJournalLine,
@@ -28,9 +28,9 @@ from ml_connector.connectors.syspro.enet_models import (
     SalesOrder,
     SalesOrderLine,
 )
-from ml_connector.connectors.syspro.enet_queries import Condition, comfnd_query
-from ml_connector.connectors.syspro.enet_text import FieldSpec, Overflow, fit, format_decimal, to_cp1252
-from ml_connector.connectors.syspro.enet_xml import business_errors, parse, unwrap
+from ml_connector.connectors.syspro.enet.queries import Condition, comfnd_query
+from ml_connector.connectors.syspro.enet.text import FieldSpec, Overflow, fit, format_decimal, to_cp1252
+from ml_connector.connectors.syspro.enet.xml import business_errors, parse, unwrap
 from ml_connector.errors import ReferenceMissingError, RemoteAuthError, RemoteRejectedError
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from ml_connector.connectors.syspro.enet import SysproEnetClient
-from ml_connector.connectors.syspro.enet_errors import EnetDocumentInvalidError, EnetDuplicateError
-from ml_connector.connectors.syspro.enet_models import (
+from ml_connector.connectors.syspro.enet.client import SysproEnetClient
+from ml_connector.connectors.syspro.enet.errors import EnetDocumentInvalidError, EnetDuplicateError
+from ml_connector.connectors.syspro.enet.models import (
     ArCustomer,
     GlJournal,
     GlJournalLine,

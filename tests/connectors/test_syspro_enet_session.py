@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 import structlog
 
-from ml_connector.connectors.syspro.enet import SysproEnetClient
-from ml_connector.connectors.syspro.enet_errors import (
+from ml_connector.connectors.syspro.enet.client import SysproEnetClient
+from ml_connector.connectors.syspro.enet.errors import (
     EnetNotLicensedError,
     EnetSessionBusyError,
     EnetSessionExpiredError,
 )
-from ml_connector.connectors.syspro.enet_models import SalesOrder, SalesOrderLine
+from ml_connector.connectors.syspro.enet.models import SalesOrder, SalesOrderLine
 from ml_connector.core.clock import FixedClock
 from ml_connector.emulators.faults import FaultPlan, FaultRule
 from ml_connector.errors import RemoteAuthError, RemoteRejectedError, RemoteUnavailableError

@@ -8,10 +8,10 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from ml_connector.connectors.syspro import business_objects as bo
-from ml_connector.connectors.syspro.enet import SysproEnetClient
-from ml_connector.connectors.syspro.enet_errors import EnetDocumentInvalidError, EnetDuplicateError
-from ml_connector.connectors.syspro.enet_models import ApSupplier
+from ml_connector.connectors.syspro.enet import business_objects as bo
+from ml_connector.connectors.syspro.enet.client import SysproEnetClient
+from ml_connector.connectors.syspro.enet.errors import EnetDocumentInvalidError, EnetDuplicateError
+from ml_connector.connectors.syspro.enet.models import ApSupplier
 from ml_connector.errors import RemoteRejectedError
 
 EnetPair = tuple[Any, SysproEnetClient]

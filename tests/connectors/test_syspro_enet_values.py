@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from ml_connector.connectors.syspro.enet import SysproEnetClient
-from ml_connector.connectors.syspro.enet_errors import EnetDocumentInvalidError
-from ml_connector.connectors.syspro.enet_models import (
+from ml_connector.connectors.syspro.enet.client import SysproEnetClient
+from ml_connector.connectors.syspro.enet.errors import EnetDocumentInvalidError
+from ml_connector.connectors.syspro.enet.models import (
     ArCustomer,
     GlJournal,
     GlJournalLine,
@@ -109,7 +109,7 @@ def test_emulator_would_reject_what_the_client_truncates(make_enet: Callable[...
     """The truncation rule is the client's: the emulator refuses an over-long Name, so the round-trip
     test above proves the client truncated, not the server."""
     app, enet = make_enet()
-    from ml_connector.connectors.syspro import business_objects as bo
+    from ml_connector.connectors.syspro.enet import business_objects as bo
 
     long_name = bo.arsscs_document(ArCustomer("WEB2", "N" * 50)).replace("N" * 50, "N" * 51)
     with enet:

@@ -68,7 +68,7 @@ def show(
 ) -> None:
     """Print the X12 interchange sent for a document, one segment per line with its name (read back from
     the Sterling mailbox message), and its 997 status."""
-    from ml_connector.integrations.syspro_sterling import config as sterling_config
+    from ml_connector.integrations.syspro_sterling import settings as sterling_config
     from ml_connector.integrations.syspro_sterling.targets import archive_path
     from ml_connector.integrations.syspro_sterling.wiring import sterling_client
 

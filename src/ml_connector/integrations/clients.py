@@ -6,7 +6,7 @@ from typing import Any
 
 from ml_connector.bootstrap import App
 from ml_connector.connectors.looker.client import LookerClient
-from ml_connector.connectors.syspro.odata import SysproODataClient, SysproODataSettings
+from ml_connector.connectors.syspro.odata.client import SysproODataClient, SysproODataSettings
 
 
 def syspro_client(app: App, connection: str, **http: Any) -> SysproODataClient:

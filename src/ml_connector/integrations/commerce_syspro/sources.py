@@ -17,7 +17,7 @@ import structlog
 
 from ml_connector.connectors.commerce.client import CommerceClient
 from ml_connector.connectors.commerce.search import format_commerce_time
-from ml_connector.connectors.syspro.enet import SysproEnetClient
+from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.core.cursors import Window, parse_instant
 from ml_connector.core.hashing import content_hash
 from ml_connector.core.streams import StreamSpec

@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from ml_connector.connectors.commerce.models import Customer, Order
-from ml_connector.connectors.syspro.enet_models import ArCustomer
-from ml_connector.connectors.syspro.enet_text import FieldSpec, fit
+from ml_connector.connectors.syspro.enet.models import ArCustomer
+from ml_connector.connectors.syspro.enet.text import FieldSpec, fit
 from ml_connector.core.cursors import CursorSpec, Precision
 from ml_connector.core.streams import Row, StreamSpec
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from ml_connector.connectors.commerce.client import CommerceClient
 from ml_connector.connectors.commerce.models import CustomerDraft
-from ml_connector.connectors.syspro.enet import SysproEnetClient
-from ml_connector.connectors.syspro.enet_models import ArCustomer, GlJournal, GlJournalLine, SalesOrder, SalesOrderLine
+from ml_connector.connectors.syspro.enet.client import SysproEnetClient
+from ml_connector.connectors.syspro.enet.models import ArCustomer, GlJournal, GlJournalLine, SalesOrder, SalesOrderLine
 from ml_connector.core.clock import Clock
 from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError, RemoteRejectedError

@@ -11,8 +11,8 @@ from typing import Any
 
 from ml_connector.bootstrap import App
 from ml_connector.connectors.commerce.client import CommerceClient
-from ml_connector.connectors.syspro.enet import SysproEnetClient
-from ml_connector.connectors.syspro.enet_session import EnetCredentials
+from ml_connector.connectors.syspro.enet.client import SysproEnetClient
+from ml_connector.connectors.syspro.enet.session import EnetCredentials
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
 from ml_connector.engine.record_runner import RecordStreamRunner

@@ -8,7 +8,7 @@ from typing import Any
 
 from ml_connector.bootstrap import App
 from ml_connector.connectors.looker.client import LookerClient
-from ml_connector.connectors.syspro.odata_source import SysproODataSource
+from ml_connector.connectors.syspro.odata.source import SysproODataSource
 from ml_connector.connectors.warehouse.loader import WarehouseTarget, make_destination
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.batch_runner import BatchStreamRunner

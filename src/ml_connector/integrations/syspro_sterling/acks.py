@@ -22,8 +22,8 @@ from ml_connector.core.hashing import content_hash
 from ml_connector.core.records import Outcome
 from ml_connector.edi import FunctionalAck, read_997, read_interchange
 from ml_connector.engine.context import RunContext
-from ml_connector.integrations.syspro_sterling.config import SysproSterlingSettings
 from ml_connector.integrations.syspro_sterling.partners import PartnerDirectory
+from ml_connector.integrations.syspro_sterling.settings import SysproSterlingSettings
 from ml_connector.integrations.syspro_sterling.streams import ACK_STREAM, DOCUMENT_STREAMS
 from ml_connector.integrations.syspro_sterling.targets import parse_ref
 from ml_connector.store.ledger import RecordLedger

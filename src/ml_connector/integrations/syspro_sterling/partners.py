@@ -25,7 +25,7 @@ from ml_connector.connectors.sterling import SterlingB2BClient, SupplierContact,
 from ml_connector.edi import ControlNumbers, Delimiters, Envelope
 from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError
-from ml_connector.integrations.syspro_sterling.config import PartnerSettings, SysproSterlingSettings
+from ml_connector.integrations.syspro_sterling.settings import PartnerSettings, SysproSterlingSettings
 from ml_connector.integrations.syspro_sterling.streams import NAME
 
 SYSPRO_OWNED = ("given_name", "surname", "email", "phone", "address_line1", "address_line2", "city",

@@ -27,8 +27,8 @@ import structlog
 
 from ml_connector.bootstrap import App
 from ml_connector.connectors.sterling import TradingPartner
-from ml_connector.connectors.syspro.enet import SysproEnetClient
-from ml_connector.connectors.syspro.enet_models import ApSupplier
+from ml_connector.connectors.syspro.enet.client import SysproEnetClient
+from ml_connector.connectors.syspro.enet.models import ApSupplier
 from ml_connector.core.cursors import Window
 from ml_connector.core.hashing import content_hash, source_id
 from ml_connector.core.streams import StreamSpec

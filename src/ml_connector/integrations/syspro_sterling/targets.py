@@ -20,8 +20,8 @@ from ml_connector.edi import X12Error, read_interchange
 from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError, RemoteRejectedError
 from ml_connector.integrations.syspro_sterling import documents
-from ml_connector.integrations.syspro_sterling.config import SysproSterlingSettings
 from ml_connector.integrations.syspro_sterling.partners import PartnerDirectory, ResolvedPartner, sequence_name
+from ml_connector.integrations.syspro_sterling.settings import SysproSterlingSettings
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

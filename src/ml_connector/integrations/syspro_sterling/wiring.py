@@ -9,19 +9,19 @@ from typing import Any
 
 from ml_connector.bootstrap import App
 from ml_connector.connectors.sterling import SterlingB2BClient
-from ml_connector.connectors.syspro.enet import SysproEnetClient
-from ml_connector.connectors.syspro.enet_session import EnetCredentials
-from ml_connector.connectors.syspro.odata_source import SysproODataSource
+from ml_connector.connectors.syspro.enet.client import SysproEnetClient
+from ml_connector.connectors.syspro.enet.session import EnetCredentials
+from ml_connector.connectors.syspro.odata.source import SysproODataSource
 from ml_connector.core.hashing import content_hash
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
 from ml_connector.engine.record_runner import RecordStreamRunner
 from ml_connector.integrations.clients import syspro_client
 from ml_connector.integrations.plan import CheckResult, IntegrationPlan, probe
-from ml_connector.integrations.syspro_sterling import config
+from ml_connector.integrations.syspro_sterling import settings
 from ml_connector.integrations.syspro_sterling.acks import AckReader
 from ml_connector.integrations.syspro_sterling.partners import PartnerDirectory, TradingPartnerTarget, pull_edi_ids
-from ml_connector.integrations.syspro_sterling.source import DocumentSource
+from ml_connector.integrations.syspro_sterling.sources import DocumentSource
 from ml_connector.integrations.syspro_sterling.streams import ACK_STREAM, NAME, streams
 from ml_connector.integrations.syspro_sterling.suppliers import SupplierEchoGuard, SupplierWriter
 from ml_connector.integrations.syspro_sterling.targets import X12DocumentTarget
@@ -52,7 +52,7 @@ def enet_client(app: App, connection: str | None, **options: Any) -> SysproEnetC
 
 
 def build_plan(app: App, *, enet_options: dict[str, Any] | None = None, **http: Any) -> IntegrationPlan:
-    cfg = config.load(app.settings.section(NAME))
+    cfg = settings.load(app.settings.section(NAME))
     directory = PartnerDirectory(app, cfg)
     odata = syspro_client(app, cfg.syspro_connection, **http)
     sterling = sterling_client(app, cfg.sterling_connection)

@@ -11,7 +11,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from ml_connector.connectors.syspro.enet_errors import SYSTEM, BusinessError
+from ml_connector.connectors.syspro.enet.errors import SYSTEM, BusinessError
 from ml_connector.errors import RemoteProtocolError
 
 PROLOG = '<?xml version="1.0" encoding="Windows-1252"?>'

@@ -17,14 +17,14 @@ from urllib.parse import quote, urlencode
 
 import structlog
 
-from ml_connector.connectors.syspro.enet_errors import (
+from ml_connector.connectors.syspro.enet.errors import (
     DEFAULT_RULES,
     SYSTEM,
     EnetErrorRules,
     EnetSessionBusyError,
     raise_for_error_text,
 )
-from ml_connector.connectors.syspro.enet_xml import decode_body, unwrap
+from ml_connector.connectors.syspro.enet.xml import decode_body, unwrap
 from ml_connector.errors import MlConnectorError, RemoteProtocolError
 from ml_connector.http.client import HttpClient, RetryPolicy
 from ml_connector.secrets.secret import REDACTOR, Secret

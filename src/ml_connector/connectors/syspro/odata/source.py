@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ml_connector.connectors.syspro.odata import (
+from ml_connector.connectors.syspro.odata.client import (
     SysproODataClient,
     binary_literal,
     date_literal,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from xml.etree.ElementTree import Element
 
-from ml_connector.connectors.syspro.enet_models import ApSupplier, ArCustomer, GlJournal, JournalKey, SalesOrder
-from ml_connector.connectors.syspro.enet_text import (
+from ml_connector.connectors.syspro.enet.models import ApSupplier, ArCustomer, GlJournal, JournalKey, SalesOrder
+from ml_connector.connectors.syspro.enet.text import (
     FieldSpec,
     Overflow,
     fit,
@@ -20,7 +20,7 @@ from ml_connector.connectors.syspro.enet_text import (
     parse_number,
     refusal,
 )
-from ml_connector.connectors.syspro.enet_xml import add, child, document, text_at
+from ml_connector.connectors.syspro.enet.xml import add, child, document, text_at
 
 R = Overflow.REFUSE
 CUSTOMER_CODE = FieldSpec("Customer", 15, R)

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
-from ml_connector.connectors.syspro.enet_models import ApSupplier, ArCustomer
-from ml_connector.connectors.syspro.enet_text import parse_number
-from ml_connector.connectors.syspro.enet_xml import add, child, children, document, local
+from ml_connector.connectors.syspro.enet.models import ApSupplier, ArCustomer
+from ml_connector.connectors.syspro.enet.text import parse_number
+from ml_connector.connectors.syspro.enet.xml import add, child, children, document, local
 
 _XSD = "http://www.w3.org/2001/XMLSchema-instance"
 CONDITIONS = frozenset({"EQ", "NE", "LT", "LE", "GT", "GE", "LIKE"})

@@ -12,15 +12,15 @@ from xml.etree.ElementTree import Element
 
 import structlog
 
-from ml_connector.connectors.syspro import business_objects as bo
-from ml_connector.connectors.syspro.enet_errors import (
+from ml_connector.connectors.syspro.enet import business_objects as bo
+from ml_connector.connectors.syspro.enet.errors import (
     DEFAULT_RULES,
     SYSTEM,
     EnetDuplicateError,
     EnetErrorRules,
     raise_for_business_errors,
 )
-from ml_connector.connectors.syspro.enet_models import (
+from ml_connector.connectors.syspro.enet.models import (
     ApSupplier,
     ArCustomer,
     CustomerChanges,
@@ -29,7 +29,7 @@ from ml_connector.connectors.syspro.enet_models import (
     JournalKey,
     SalesOrder,
 )
-from ml_connector.connectors.syspro.enet_queries import (
+from ml_connector.connectors.syspro.enet.queries import (
     CUSTOMER_COLUMNS,
     SUPPLIER_COLUMNS,
     Condition,
@@ -39,9 +39,9 @@ from ml_connector.connectors.syspro.enet_queries import (
     rowversion_text,
     supplier_from_row,
 )
-from ml_connector.connectors.syspro.enet_session import EnetCredentials, EnetSession
-from ml_connector.connectors.syspro.enet_text import fit
-from ml_connector.connectors.syspro.enet_xml import business_errors, parse, warnings
+from ml_connector.connectors.syspro.enet.session import EnetCredentials, EnetSession
+from ml_connector.connectors.syspro.enet.text import fit
+from ml_connector.connectors.syspro.enet.xml import business_errors, parse, warnings
 from ml_connector.errors import ReferenceMissingError, RemoteProtocolError, RemoteRejectedError
 
 log = structlog.get_logger("ml_connector.syspro.enet")

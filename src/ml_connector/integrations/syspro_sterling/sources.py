@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from ml_connector.connectors.syspro.odata_source import SysproODataSource
+from ml_connector.connectors.syspro.odata.source import SysproODataSource
 from ml_connector.core.cursors import Window
 from ml_connector.core.streams import StreamSpec
 

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
 
-from ml_connector.connectors.syspro.enet_errors import SYSTEM, EnetDocumentInvalidError
+from ml_connector.connectors.syspro.enet.errors import SYSTEM, EnetDocumentInvalidError
 
 UNMAPPABLE = "?"
 _LINE_BREAKS = {"\t", "\n", "\r", "\v", "\f", "\x85", "\u2028", "\u2029"}
