@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 MEMO_OPEN, MEMO_REFUNDED = 1, 2  # Creditmemo::STATE_OPEN / STATE_REFUNDED
 CREDITMEMO_SAVED = "observer.sales_order_creditmemo_save_after"
 ORDER_CANCELED = "observer.order_cancel_after"
+# The sales_creditmemo columns a search may filter on even before the first memo exists.
+COLUMNS = frozenset(("entity_id", "increment_id", "order_id", "invoice_id", "store_id", "state", "created_at",
+                     "updated_at", "grand_total", "creditmemo_status", "transaction_id"))  # fmt: skip
 
 
 def _top(order: Entity) -> dict[int, Entity]:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ml_connector.emulators.commerce.catalog import PRODUCTS, STORES, STORES_BY_CODE, StoreView
+from ml_connector.emulators.commerce.creditmemos import COLUMNS as MEMO_COLUMNS
 from ml_connector.emulators.commerce.customers import Entity, build_customer, merge_customer, no_such_customer, stamp
 from ml_connector.emulators.commerce.errors import NO_ENTITY, WebapiError
 from ml_connector.emulators.commerce.invoices import build_invoice
@@ -50,6 +51,7 @@ class CommerceStore:
         self.invoices: dict[int, Entity] = {}
         self.creditmemos: dict[int, Entity] = {}  # credit memos (refunds): see creditmemos.py
         self._columns: dict[str, set[str]] = {name: set() for name in COLLECTIONS}
+        self._columns["creditmemos"].update(MEMO_COLUMNS)
         self._by_website: dict[int, dict[int, Entity]] = {}
         self._rng = random.Random(seed)
         self._ids: dict[str, int] = defaultdict(int)
