@@ -32,6 +32,8 @@ ACCOUNTS = {
     "tax_gl": "10-2200-100",
     "shipping_gl": "10-4200-200",
     "discount_gl": "10-4100-200",
+    "restocking_fee_gl": "10-4100-300",  # adjustment fees kept on refunds (sales returns, Tulsa)
+    "refund_adjustment_gl": "10-4100-400",  # adjustment refunds given (sales allowances, Fresno)
 }
 GROUPS = {"0": "000001", "1": "000002", "2": "000003"}  # guests, general, wholesale -> SYSPRO accounts
 BRANCHES = {"1": "01", "2": "02", "3": "03"}

@@ -1,0 +1,152 @@
+"""commerce-syspro after the order: credit memos (full online, partial with return to stock, offline
+with adjustment refund and fee), partial invoices and a cancellation after posting, against the
+Commerce and e.net emulators. The must-show: SYSPRO's GL totals per account equal the day's sales,
+tax, shipping, discount and refund totals computed here from Commerce's own documents."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from commerce_syspro_fixtures import make_app, serve_pair
+
+from ml_connector.emulators.commerce import creditmemos
+from ml_connector.engine.service import check_integration, run_integration
+from ml_connector.integrations.commerce_syspro.demo import ACCOUNTS, REVENUE
+
+NAME = "commerce-syspro"
+CLEARING_B2B = "10-2100-100"  # refunds of the b2b store credit a clearing account, others the receivable
+
+
+@pytest.fixture
+def served():
+    pair = serve_pair()
+    yield pair
+    for s in pair.values():
+        s.stop()
+
+
+def D(value) -> Decimal:  # noqa: N802 - reads like a type
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def item_ids(order: dict) -> dict[str, int]:
+    return {i["sku"]: i["item_id"] for i in order["items"] if "parent_item_id" not in i}
+
+
+def mixed_day(store, app, trigger: str) -> dict[str, dict]:
+    """Orders, partial invoices, three kinds of refund, a cancellation after posting; runs in between."""
+    made = {
+        "full": store.place_order(store_code="default", skus={"PMP-SUB-05": 2, "VLV-BALL-2IN-BR": 1}),
+        "partial": store.place_order(store_code="b2b", skus={"VLV-GATE-4IN-CI": 4, "FLT-HSG-BB20": 6}),
+        "offline": store.place_order(store_code="default", skus={"MTR-3PH-5HP": 1, "GAUGE-PRS-160": 3}),
+        "cancel": store.place_order(store_code="default", skus={"HOS-SUC-2IN-25": 2}),
+        "half_invoiced": store.place_order(store_code="b2b", skus={"SEAL-MECH-16": 10}),
+    }
+    ids = {k: item_ids(o) for k, o in made.items()}
+    creditmemos.invoice_items(store, made["full"]["entity_id"], None)
+    creditmemos.invoice_items(store, made["partial"]["entity_id"], {ids["partial"]["VLV-GATE-4IN-CI"]: 3})
+    creditmemos.invoice_items(store, made["offline"]["entity_id"], None)
+    creditmemos.invoice_items(store, made["half_invoiced"]["entity_id"], {ids["half_invoiced"]["SEAL-MECH-16"]: 5})
+    first = run_integration(app, NAME)
+    assert first.status == "succeeded", first.error
+    creditmemos.invoice_items(store, made["partial"]["entity_id"], None)  # the rest of the partial order
+    full_invoice = next(i for i in store.invoices.values() if i["order_id"] == made["full"]["entity_id"])
+    creditmemos.refund(store, made["full"]["entity_id"], {v: 2 if k == "PMP-SUB-05" else 1 for k, v in
+                       ids["full"].items()}, invoice_id=full_invoice["entity_id"], online=True)  # fmt: skip
+    valve = ids["partial"]["VLV-GATE-4IN-CI"]
+    creditmemos.refund(store, made["partial"]["entity_id"], {valve: 2}, shipping=0, return_to_stock=[valve])
+    creditmemos.refund(store, made["offline"]["entity_id"], {ids["offline"]["GAUGE-PRS-160"]: 1}, shipping=10,
+                       adjustment_positive=5, adjustment_negative=7.5)  # fmt: skip
+    assert creditmemos.cancel(store, made["cancel"]["entity_id"])
+    second = run_integration(app, NAME)
+    assert second.status == "succeeded", second.error
+    return made
+
+
+def expected_gl(store, trigger: str) -> dict[str, Decimal]:
+    """GL movements per account, from Commerce's documents and the mapping table only."""
+    gl: dict[str, Decimal] = defaultdict(Decimal)
+    revenue = {f"{sku.split('-')[0]}": gl_code for sku, gl_code in REVENUE.items()}
+    if trigger == "order_placed":
+        sold = [o for o in store.orders.values() if o["state"] != "canceled"]
+        sold_lines = [i for o in sold for i in o["items"] if "parent_item_id" not in i]
+    else:
+        sold = list(store.invoices.values())
+        sold_lines = [i for o in sold for i in o["items"]]
+    for line in sold_lines:
+        gl[revenue[line["sku"].split("-")[0]]] -= D(line["row_total"])
+    for doc in sold:
+        gl[ACCOUNTS["receivable_gl"]] += D(doc["grand_total"])
+        gl[ACCOUNTS["tax_gl"]] -= D(doc["tax_amount"])
+        gl[ACCOUNTS["shipping_gl"]] -= D(doc["shipping_amount"])
+        gl[ACCOUNTS["discount_gl"]] -= D(doc["discount_amount"])
+    for memo in store.creditmemos.values():
+        for line in memo["items"]:
+            gl[revenue[line["sku"].split("-")[0]]] += D(line["row_total"])
+        gl[ACCOUNTS["tax_gl"]] += D(memo["tax_amount"])
+        gl[ACCOUNTS["shipping_gl"]] += D(memo["shipping_amount"])
+        gl[ACCOUNTS["discount_gl"]] += D(memo["discount_amount"])
+        gl[ACCOUNTS["refund_adjustment_gl"]] += D(memo["adjustment_positive"])
+        gl[ACCOUNTS["restocking_fee_gl"]] -= D(memo["adjustment_negative"])
+        credit = CLEARING_B2B if memo["store_id"] == 2 else ACCOUNTS["receivable_gl"]
+        gl[credit] -= D(memo["grand_total"])
+    return {k: v for k, v in gl.items() if v}
+
+
+def syspro_gl(served) -> dict[str, Decimal]:
+    state = served["syspro-enet"].app.state.emulator
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    per_journal: dict[tuple, Decimal] = defaultdict(Decimal)
+    for line in state.rows("GenJournalDetail"):
+        totals[line["GlCode"]] += Decimal(str(line["EntryValue"]))
+        per_journal[(line["GlYear"], line["GlPeriod"], line["Journal"])] += Decimal(str(line["EntryValue"]))
+    assert all(v == 0 for v in per_journal.values()), "every journal balances"
+    return {k: v for k, v in totals.items() if v}
+
+
+@pytest.mark.parametrize("trigger", ["order_placed", "invoice_created"])
+def test_running_balances_after_a_mixed_day_equal_commerce_totals(tmp_path, served, trigger) -> None:
+    app = make_app(tmp_path, served, section={"posting_trigger": trigger, "cancel_after_post": "reverse"})
+    app.store.mappings.set(NAME, "refund_gl", "2", CLEARING_B2B, app.clock.now())
+    store = served["commerce"].app.state.emulator.store
+    made = mixed_day(store, app, trigger)
+    third = run_integration(app, NAME)  # nothing left: a quiet run changes nothing
+    assert third.status == "succeeded", third.error
+    assert app.store.parked.open(NAME) == []
+    assert syspro_gl(served) == expected_gl(store, trigger)
+    state = served["syspro-enet"].app.state.emulator
+    orders = {r["CustomerPoNumber"]: r for r in state.rows("SorMaster")}
+    assert orders[made["cancel"]["increment_id"]]["OrderStatus"] == "\\"
+    refs = [r["Reference"] for r in state.rows("GenJournalCtl")]
+    assert len(refs) == len(set(refs))
+    assert sum(r.startswith("WCM") for r in refs) == 3
+    assert sum(r.startswith("WCX") for r in refs) == (1 if trigger == "order_placed" else 0)
+    assert sum(r.startswith("WIN") for r in refs) == (len(store.invoices) if trigger == "invoice_created" else 0)
+    flags = app.store.ledger.search(integration=NAME, stream="return_to_stock")
+    assert len(flags) == 1
+    assert "2.0 x VLV-GATE-4IN-CI" in flags[0]["target_ref"] or "2 x VLV-GATE-4IN-CI" in flags[0]["target_ref"]
+
+
+def test_cancel_after_post_review_keeps_todays_flag(tmp_path, served) -> None:
+    app = make_app(tmp_path, served)
+    store = served["commerce"].app.state.emulator.store
+    order = store.place_order(skus={"PMP-SUB-05": 1})
+    run_integration(app, NAME)
+    assert creditmemos.cancel(store, order["entity_id"])
+    report = run_integration(app, NAME)
+    assert {t.stream: t.changed_after_post for t in report.streams}["sales_order"] == 1
+    state = served["syspro-enet"].app.state.emulator
+    assert [r["OrderStatus"] for r in state.rows("SorMaster")] == ["1"]
+    assert not any(r["Reference"].startswith("WCX") for r in state.rows("GenJournalCtl"))
+
+
+def test_check_proves_refund_accounts(tmp_path, served) -> None:
+    served["commerce"].app.state.emulator.store.place_order(skus={"PMP-SUB-05": 1})
+    app = make_app(tmp_path, served)
+    app.store.mappings.set(NAME, "refund_gl", "default", "10-2999-100", app.clock.now())
+    results = {r.what: r for r in check_integration(app, NAME)}
+    assert results[f"mapped GL account {ACCOUNTS['restocking_fee_gl']} exists"].ok
+    assert results[f"mapped GL account {ACCOUNTS['refund_adjustment_gl']} exists"].ok
+    assert not results["mapped GL account 10-2999-100 exists"].ok
