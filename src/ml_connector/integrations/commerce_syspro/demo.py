@@ -134,7 +134,7 @@ def _refund_a_posted_order(store: Any) -> str:
         adjustment_negative=5,
         return_to_stock=[item["item_id"]],
     )
-    return f"refund {memo['increment_id']} of order {order['increment_id']}"
+    return f"credit memo {memo['increment_id']}"
 
 
 def show_result(settings: Settings) -> str:
