@@ -5,18 +5,15 @@ tax, shipping, discount and refund totals computed here from Commerce's own docu
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
-
 import pytest
-from commerce_syspro_fixtures import make_app, serve_pair
+from commerce_syspro_fixtures import CLEARING_B2B, expected_gl, make_app, serve_pair, syspro_gl
 
+from ml_connector.connectors.commerce.webhooks import parse_webhook
 from ml_connector.emulators.commerce import creditmemos
 from ml_connector.engine.service import check_integration, run_integration
-from ml_connector.integrations.commerce_syspro.demo import ACCOUNTS, REVENUE
+from ml_connector.integrations.commerce_syspro.demo import ACCOUNTS
 
 NAME = "commerce-syspro"
-CLEARING_B2B = "10-2100-100"  # refunds of the b2b store credit a clearing account, others the receivable
 
 
 @pytest.fixture
@@ -25,10 +22,6 @@ def served():
     yield pair
     for s in pair.values():
         s.stop()
-
-
-def D(value) -> Decimal:  # noqa: N802 - reads like a type
-    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def item_ids(order: dict) -> dict[str, int]:
@@ -63,47 +56,6 @@ def mixed_day(store, app, trigger: str) -> dict[str, dict]:
     second = run_integration(app, NAME)
     assert second.status == "succeeded", second.error
     return made
-
-
-def expected_gl(store, trigger: str) -> dict[str, Decimal]:
-    """GL movements per account, from Commerce's documents and the mapping table only."""
-    gl: dict[str, Decimal] = defaultdict(Decimal)
-    revenue = {f"{sku.split('-')[0]}": gl_code for sku, gl_code in REVENUE.items()}
-    if trigger == "order_placed":
-        sold = [o for o in store.orders.values() if o["state"] != "canceled"]
-        sold_lines = [i for o in sold for i in o["items"] if "parent_item_id" not in i]
-    else:
-        sold = list(store.invoices.values())
-        sold_lines = [i for o in sold for i in o["items"]]
-    for line in sold_lines:
-        gl[revenue[line["sku"].split("-")[0]]] -= D(line["row_total"])
-    for doc in sold:
-        gl[ACCOUNTS["receivable_gl"]] += D(doc["grand_total"])
-        gl[ACCOUNTS["tax_gl"]] -= D(doc["tax_amount"])
-        gl[ACCOUNTS["shipping_gl"]] -= D(doc["shipping_amount"])
-        gl[ACCOUNTS["discount_gl"]] -= D(doc["discount_amount"])
-    for memo in store.creditmemos.values():
-        for line in memo["items"]:
-            gl[revenue[line["sku"].split("-")[0]]] += D(line["row_total"])
-        gl[ACCOUNTS["tax_gl"]] += D(memo["tax_amount"])
-        gl[ACCOUNTS["shipping_gl"]] += D(memo["shipping_amount"])
-        gl[ACCOUNTS["discount_gl"]] += D(memo["discount_amount"])
-        gl[ACCOUNTS["refund_adjustment_gl"]] += D(memo["adjustment_positive"])
-        gl[ACCOUNTS["restocking_fee_gl"]] -= D(memo["adjustment_negative"])
-        credit = CLEARING_B2B if memo["store_id"] == 2 else ACCOUNTS["receivable_gl"]
-        gl[credit] -= D(memo["grand_total"])
-    return {k: v for k, v in gl.items() if v}
-
-
-def syspro_gl(served) -> dict[str, Decimal]:
-    state = served["syspro-enet"].app.state.emulator
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    per_journal: dict[tuple, Decimal] = defaultdict(Decimal)
-    for line in state.rows("GenJournalDetail"):
-        totals[line["GlCode"]] += Decimal(str(line["EntryValue"]))
-        per_journal[(line["GlYear"], line["GlPeriod"], line["Journal"])] += Decimal(str(line["EntryValue"]))
-    assert all(v == 0 for v in per_journal.values()), "every journal balances"
-    return {k: v for k, v in totals.items() if v}
 
 
 @pytest.mark.parametrize("trigger", ["order_placed", "invoice_created"])
@@ -150,3 +102,23 @@ def test_check_proves_refund_accounts(tmp_path, served) -> None:
     assert results[f"mapped GL account {ACCOUNTS['restocking_fee_gl']} exists"].ok
     assert results[f"mapped GL account {ACCOUNTS['refund_adjustment_gl']} exists"].ok
     assert not results["mapped GL account 10-2999-100 exists"].ok
+
+
+def test_emulator_fires_credit_memo_and_cancel_webhooks_the_connector_understands() -> None:
+    pair = serve_pair(commerce={"webhook_url": "http://127.0.0.1:9/unused", "webhook_secret": "s3"})
+    try:
+        emulator = pair["commerce"].app.state.emulator
+        paid = emulator.store.place_order(skus={"PMP-SUB-05": 2})
+        creditmemos.invoice_items(emulator.store, paid["entity_id"], None)
+        memo = creditmemos.refund(emulator.store, paid["entity_id"], {item_ids(paid)["PMP-SUB-05"]: 1})
+        unpaid = emulator.store.place_order(skus={"PMP-SUB-05": 1})
+        assert creditmemos.cancel(emulator.store, unpaid["entity_id"])
+        assert not creditmemos.cancel(emulator.store, paid["entity_id"])  # invoiced: refund it instead
+        emulator.wait_for_webhooks()
+        events = [parse_webhook(d.body) for d in emulator.webhooks.deliveries]
+        kinds = [(e.kind, e.creditmemo_increment_id or e.order_id) for e in events]
+        assert ("creditmemo_created", memo["increment_id"]) in kinds
+        assert ("order_canceled", unpaid["entity_id"]) in kinds
+    finally:
+        for s in pair.values():
+            s.stop()
