@@ -2,7 +2,8 @@
 order (found by ``SalesOrder``, else by ``Customer`` + ``CustomerPoNumber``). [I] SYSPRO's SORTOI
 documents A add / C change / D delete-cancel; a cancelled order keeps its row with ``OrderStatus``
 ``\\`` (cancelled, reference syspro-qad.md 6.14), and an order already invoiced (status 9) or cancelled
-is refused with an error, as SYSPRO will not cancel it. Anything else goes to :func:`sales_orders.sortoi`.
+is refused with an error, as SYSPRO will not cancel it. A header ``DocumentType`` ``C`` imports the
+document as a credit note ([I] SorMaster.DocumentType C). Anything else goes to :func:`sales_orders.sortoi`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ def sortoi(state: EnetState, params: Element, document: Element, operator: str) 
     """Dispatch: cancellations here, everything else to the add handler."""
     headers = [orders.find("OrderHeader") for orders in document.findall("Orders")]
     if not any((text_of(h, "OrderActionType") or "A").upper() == "D" for h in headers):
-        return sales_orders.sortoi(state, params, document, operator)
+        answer = sales_orders.sortoi(state, params, document, operator)
+        _mark_credit_notes(state, headers)
+        return answer
     validate_only = flag(text_of(params.find("Parameters"), "ValidateOnly"), "N") == "Y"
     root = answer_root("SalesOrders")
     processed = invalid = 0
@@ -57,6 +60,16 @@ def sortoi(state: EnetState, params: Element, document: Element, operator: str) 
     sub(totals, "ItemsProcessedWithWarnings", counter(0))
     sub(totals, "ItemsInvalid", counter(invalid))
     return root
+
+
+def _mark_credit_notes(state: EnetState, headers: list[Element | None]) -> None:
+    for header in headers:
+        if (text_of(header, "DocumentType") or "O").upper() != "C":
+            continue
+        po = (text_of(header, "CustomerPoNumber") or "").strip().casefold()
+        for row in state.rows("SorMaster"):
+            if po and row["CustomerPoNumber"].strip().casefold() == po and row["DocumentType"] == "O":
+                state.update("SorMaster", (row["SalesOrder"],), {"DocumentType": "C"})
 
 
 def _find(state: EnetState, checker: Checker, header: Element | None) -> dict[str, Any] | None:

@@ -32,7 +32,9 @@ class CommerceSysproSettings(BaseModel):
     invoice_journal_prefix: str = "WIN"  # JournalReference of an invoice's journal (trigger invoice_created)
     refunds: bool = True  # credit memos -> reversing journals in SYSPRO
     refund_journal_prefix: str = "WCM"  # JournalReference = prefix + credit memo increment id
-    restock: Literal["flag", "off"] = "flag"  # lines returned to stock: listed for the warehouse, or not
+    # Lines returned to stock: listed for the warehouse, a SYSPRO credit note against the sales order, or nothing.
+    restock: Literal["flag", "credit_note", "off"] = "flag"
+    credit_note_po_prefix: str = "CN"  # CustomerPoNumber of a credit note = prefix + credit memo increment id
     cancel_after_post: Literal["review", "reverse"] = "review"  # review: flag only (changed_after_post)
     cancel_journal_prefix: str = "WCX"  # JournalReference of the reversal of a cancelled order
 

@@ -172,8 +172,9 @@ def streams(
         declared.append(spec(CANCEL_SALES_ORDER, "orders", "SORTOI", ORDER_IGNORE))
     if refunds:
         declared.append(spec(REFUND_JOURNAL, "creditmemos", "GENTJL", DOCUMENT_IGNORE))
-        if restock == "flag":
-            declared.append(spec(RETURN_TO_STOCK, "creditmemos", "warehouse", DOCUMENT_IGNORE))
+        if restock in ("flag", "credit_note"):
+            target = "SORTOI" if restock == "credit_note" else "warehouse"
+            declared.append(spec(RETURN_TO_STOCK, "creditmemos", target, DOCUMENT_IGNORE))
     if customers_to_commerce:
         declared.append(
             StreamSpec(

@@ -20,6 +20,7 @@ from ml_connector.engine.context import RunContext
 from ml_connector.engine.record_runner import RecordStreamRunner
 from ml_connector.integrations.commerce_syspro import settings as config
 from ml_connector.integrations.commerce_syspro.cancellations import CancelJournalTarget, CancelSalesOrderTarget
+from ml_connector.integrations.commerce_syspro.credit_notes import CreditNoteTarget
 from ml_connector.integrations.commerce_syspro.invoicing import InvoiceJournalTarget
 from ml_connector.integrations.commerce_syspro.mappings import ACCOUNT_KINDS, Mappings
 from ml_connector.integrations.commerce_syspro.refunds import RefundJournalTarget, WarehouseFlagTarget
@@ -102,7 +103,9 @@ def build_plan(
         CANCEL_JOURNAL: CancelJournalTarget(enet, mappings, cfg, deliveries, app.clock),
         CANCEL_SALES_ORDER: CancelSalesOrderTarget(enet, mappings, cfg, deliveries),
         REFUND_JOURNAL: RefundJournalTarget(enet, mappings, cfg, deliveries, app.clock),
-        RETURN_TO_STOCK: WarehouseFlagTarget(deliveries),
+        RETURN_TO_STOCK: CreditNoteTarget(enet, mappings, cfg, deliveries)
+        if cfg.restock == "credit_note"
+        else WarehouseFlagTarget(deliveries),
         CUSTOMER_TO_COMMERCE: CommerceCustomerTarget(commerce, cfg.commerce_website_id),
     }
     declared = streams(
