@@ -122,3 +122,30 @@ def test_emulator_fires_credit_memo_and_cancel_webhooks_the_connector_understand
     finally:
         for s in pair.values():
             s.stop()
+
+
+def test_restock_as_credit_note_against_the_sales_order(tmp_path, served) -> None:
+    app = make_app(tmp_path, served, section={"restock": "credit_note"})
+    store = served["commerce"].app.state.emulator.store
+    order = store.place_order(skus={"PMP-SUB-05": 2, "VLV-BALL-2IN-BR": 3})
+    creditmemos.invoice_items(store, order["entity_id"], None)
+    run_integration(app, NAME)
+    ids = item_ids(order)
+    memo = creditmemos.refund(
+        store,
+        order["entity_id"],
+        {ids["PMP-SUB-05"]: 1, ids["VLV-BALL-2IN-BR"]: 1},
+        return_to_stock=[ids["PMP-SUB-05"]],
+    )
+    assert run_integration(app, NAME).status == "succeeded"
+    run_integration(app, NAME)
+    state = served["syspro-enet"].app.state.emulator
+    by_po = {r["CustomerPoNumber"]: r for r in state.rows("SorMaster")}
+    original, note = by_po[order["increment_id"]], by_po[f"CN{memo['increment_id']}"]
+    assert (note["DocumentType"], note["Customer"]) == ("C", original["Customer"])
+    assert note["ShippingInstrs"] == f"CREDIT FOR SO {original['SalesOrder']}"
+    lines = [
+        (r["MStockCode"], r["MOrderQty"]) for r in state.rows("SorDetail") if r["SalesOrder"] == note["SalesOrder"]
+    ]
+    assert lines == [("PMP-SUB-05", 1)]  # only the line returned to stock
+    assert sum(r["DocumentType"] == "C" for r in state.rows("SorMaster")) == 1
