@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -256,7 +256,3 @@ class CommerceCustomerTarget:
         if existing is not None:
             return str(self.commerce.update_customer(existing.id, draft).id)
         return str(self.commerce.create_customer(draft.model_copy(update={"website_id": self.website_id})).id)
-
-
-def today(clock: Clock) -> date:
-    return clock.now().astimezone(UTC).date()
