@@ -93,7 +93,12 @@ def test_sigkill_20_times_refunds_and_reversals_exactly_once(tmp_path) -> None:
                     had_journal = {o["increment_id"] for o in chosen if o["increment_id"] in journaled}
             proc = _start(tmp_path, env, attempts)
             attempts += 1
-            time.sleep(rng.uniform(1.2, 3.5))
+            # Kill after a random number of e.net calls of this process (not after a random time: on a
+            # busy machine a timed kill can land before the run reaches SYSPRO at all).
+            calls = enet.app.state.emulator.calls
+            target, deadline = sum(calls.values()) + rng.randint(5, 110), time.monotonic() + 60
+            while proc.poll() is None and sum(calls.values()) < target and time.monotonic() < deadline:
+                time.sleep(0.01)
             if proc.poll() is not None:
                 assert proc.returncode == 0, (tmp_path / f"attempt{attempts - 1}.err").read_text()[-3000:]
                 continue  # it finished before the kill: run again (refunds may wait for their orders)

@@ -6,6 +6,7 @@ reason, none stops the run, and each is replayable."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from commerce_syspro_fixtures import make_app, serve_pair
@@ -128,3 +129,31 @@ def test_refund_in_a_closed_period_parks_then_posts_when_opened(tmp_path, served
     state.open_period(now.year, now.month)
     assert replay_parked(app, NAME).status == "succeeded"
     assert refund_refs(served) == [f"WCM{memo['increment_id']}"]
+
+
+def test_journal_answer_lost_then_order_cancelled_is_still_reversed(tmp_path, served, monkeypatch) -> None:
+    """Found by the chaos test: the order's journal reached SYSPRO but its answer was lost; the order is
+    cancelled before the next run, which refuses the in-doubt journal (cancelled) - yet SYSPRO has it,
+    so the reversal must be posted (asked of SYSPRO, not only of the ledger)."""
+    store = served["commerce"].app.state.emulator.store
+    order = store.place_order(skus={"PMP-SUB-05": 1})
+    app = make_app(tmp_path, served, section={"cancel_after_post": "reverse"})
+    real = SysproEnetClient.post_journal
+
+    def applied_then_killed(self, journal):
+        real(self, journal)
+        raise Killed
+
+    monkeypatch.setattr(SysproEnetClient, "post_journal", applied_then_killed)
+    with pytest.raises(Killed):
+        run_integration(app, NAME)
+    monkeypatch.setattr(SysproEnetClient, "post_journal", real)
+    assert creditmemos.cancel(store, order["entity_id"])
+    run_integration(app, NAME)
+    state = served["syspro-enet"].app.state.emulator
+    refs = sorted(r["Reference"] for r in state.rows("GenJournalCtl"))
+    assert refs == [f"WCX{order['increment_id']}", f"WEB{order['increment_id']}"]
+    receivable = [Decimal(str(r["EntryValue"])) for r in state.rows("GenJournalDetail") if r["GlCode"] == "10-1100-100"]
+    assert len(receivable) == 2
+    assert sum(receivable) == 0
+    assert [r["OrderStatus"] for r in state.rows("SorMaster")] == ["\\"]

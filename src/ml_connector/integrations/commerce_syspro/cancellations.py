@@ -5,7 +5,8 @@ of the SYSPRO sales order (SORTOI ``OrderActionType`` D). With ``"review"`` (the
 the posted order is only flagged ``changed_after_post`` for a person.
 
 Only cancelled orders reach these streams (sources.py). An order whose journal or sales order never
-reached SYSPRO has nothing to reverse: that is recorded (reference "nothing posted") and nothing is sent.
+reached SYSPRO (asked of the ledger, then of SYSPRO itself) has nothing to reverse: that is recorded
+(reference "nothing posted") and nothing is sent.
 Exactly once: the reversal is looked up by its reference, the cancellation by the order's status.
 """
 
@@ -71,7 +72,11 @@ class CancelJournalTarget:
         )
 
     def _posted(self, d: Delivery) -> bool:
-        return self.deliveries.last_delivered(NAME, JOURNAL, d.source_id) is not None
+        """The ledger says so, or SYSPRO does: a journal whose answer was lost and whose order was cancelled
+        before the next run is in SYSPRO although its ledger row was refused ("canceled")."""
+        if self.deliveries.last_delivered(NAME, JOURNAL, d.source_id) is not None:
+            return True
+        return self.enet.find_journal_by_reference(f"{self.cfg.journal_prefix}{d.source_id}") is not None
 
     def check_references(self, d: Delivery) -> None:
         if self._posted(d):
@@ -109,18 +114,30 @@ class CancelSalesOrderTarget:
     def _po(self, row: dict[str, Any]) -> str:
         return f"{self.cfg.po_prefix}{row['increment_id']}"
 
+    def _customer(self, row: dict[str, Any]) -> str:
+        try:
+            return self.mappings.customer_for_order(row)
+        except ReferenceMissingError:  # never mapped, so never posted under a customer: look up by PO alone
+            return ""
+
     def check_references(self, d: Delivery) -> None:
-        if self.deliveries.last_delivered(NAME, SALES_ORDER, d.source_id) is not None:
-            self.mappings.customer_for_order(d.row)
+        return None  # nothing is needed to find out whether there is anything to cancel
 
     def lookup(self, d: Delivery) -> str | None:
         row = dict(d.row)
-        found = sales_order_status(self.enet, self._po(row), self.mappings.customer_for_order(row))
+        found = sales_order_status(self.enet, self._po(row), self._customer(row))
         return found[0] if found is not None and found[1] == CANCELLED else None
 
     def send(self, d: Delivery) -> str:
-        posted = self.deliveries.last_delivered(NAME, SALES_ORDER, d.source_id)
-        if posted is None or not posted.target_ref:
-            return NOTHING_POSTED
         row = dict(d.row)
-        return cancel_sales_order(self.enet, posted.target_ref, self._po(row), self.mappings.customer_for_order(row))
+        customer = self._customer(row)
+        posted = self.deliveries.last_delivered(NAME, SALES_ORDER, d.source_id)
+        # As for journals: a sales order whose answer was lost may be in SYSPRO without a delivered row.
+        number = (
+            posted.target_ref
+            if posted is not None
+            else self.enet.find_order_by_customer_po(self._po(row), customer=customer)
+        )
+        if not number:
+            return NOTHING_POSTED
+        return cancel_sales_order(self.enet, number, self._po(row), customer)

@@ -111,12 +111,20 @@ class RefundJournalTarget:
         if problem:
             raise _refused(row, problem)
         stream, key, reverses = posted_journal_reference(self.cfg, row)
-        if not key or self.deliveries.last_delivered(NAME, stream, key) is None:
+        if not key:
+            raise ReferenceMissingError(
+                f"credit memo {d.source_id} names no invoice, so under posting_trigger invoice_created it is "
+                "unknown which invoice journal it reverses; post it by hand in SYSPRO (then `ml-connector replay` "
+                "after linking it in Commerce)",
+                reference="invoice",
+                key=str(row["order_increment_id"]),
+            )
+        if self.deliveries.last_delivered(NAME, stream, key) is None:
             raise ReferenceMissingError(
                 f"credit memo {d.source_id} waits for journal {reverses} of order {row['order_increment_id']} to "
                 "reach SYSPRO (see `ml-connector parked` for why it has not); the next run after it posts this",
                 reference=stream,
-                key=key or str(row["order_increment_id"]),
+                key=key,
             )
         journal = self.journal(row)
         period = f"{journal.posting_year}/{journal.posting_period:02d}"

@@ -21,9 +21,12 @@ SYSTEM = "SYSPRO"
 
 
 def sales_order_status(client: SysproEnetClient, customer_po_number: str, customer: str) -> tuple[str, str] | None:
-    """(SalesOrder, OrderStatus) of the order carrying ``customer_po_number`` for ``customer``, or None."""
+    """(SalesOrder, OrderStatus) of the order carrying ``customer_po_number`` for ``customer`` (any customer
+    when empty), or None."""
     po = fit(customer_po_number, bo.CUSTOMER_PO, document="order lookup")
-    where = [Condition("CustomerPoNumber", po), Condition("Customer", fit(customer, bo.CUSTOMER_CODE, document=po))]
+    where = [Condition("CustomerPoNumber", po)]
+    if customer:
+        where.append(Condition("Customer", fit(customer, bo.CUSTOMER_CODE, document=po)))
     found = client._query(
         "SorMaster", ("SalesOrder", "OrderStatus", "CustomerPoNumber"), where, order_by=("SalesOrder",), return_rows=1
     )
