@@ -49,8 +49,10 @@ def invoice_row(invoice: Invoice, order: Order) -> Row:
     }
 
 
-def creditmemo_row(memo: CreditMemo, order: Order, invoice_increment_id: str) -> Row:
-    ordered = {item.item_id: item for item in order.items}
+def creditmemo_row(memo: CreditMemo, order: Order | None, invoice_increment_id: str) -> Row:
+    """``order`` None: Commerce no longer has the memo's order; the row is kept (and refused with that
+    reason by :func:`memo_problem`), never dropped."""
+    ordered = {item.item_id: item for item in order.items} if order is not None else {}
     restocked = memo.returned_to_stock()
     lines = []
     for item in memo.items:
@@ -71,13 +73,14 @@ def creditmemo_row(memo: CreditMemo, order: Order, invoice_increment_id: str) ->
     return {
         "increment_id": memo.increment_id,
         "entity_id": memo.entity_id,
-        "order_increment_id": order.increment_id,
+        "order_increment_id": order.increment_id if order is not None else f"(entity {memo.order_id})",
+        "order_found": order is not None,
         "invoice_increment_id": invoice_increment_id,
-        "store_id": memo.store_id if memo.store_id is not None else order.store_id,
+        "store_id": memo.store_id if memo.store_id is not None or order is None else order.store_id,
         "created_at": memo.created_at.isoformat(),
         "updated_at": memo.updated_at.isoformat(),
         "offline": memo.offline,
-        "currency": memo.order_currency_code or order.order_currency_code or "",
+        "currency": memo.order_currency_code or (order.order_currency_code if order is not None else "") or "",
         "subtotal": money(memo.subtotal),
         "tax": money(memo.tax_amount),
         "shipping": money(memo.shipping_amount),
@@ -85,13 +88,15 @@ def creditmemo_row(memo: CreditMemo, order: Order, invoice_increment_id: str) ->
         "adjustment_positive": money(memo.adjustment_positive),
         "adjustment_negative": money(memo.adjustment_negative),
         "grand_total": money(memo.grand_total),
-        "order_grand_total": money(order.grand_total),
+        "order_grand_total": money(order.grand_total if order is not None else None),
         "lines": lines,
     }
 
 
 def memo_problem(row: Row) -> str | None:
     """Why a credit memo cannot be posted as it is (refused, replayable), or None."""
+    if not row.get("order_found", True):
+        return f"its order {row['order_increment_id']} is not in Commerce any more; post the refund by hand"
     for field in ("adjustment_positive", "adjustment_negative", "shipping", "tax", "subtotal", "grand_total"):
         if Decimal(row[field]) < 0:
             return f"{field} is negative ({row[field]}); Commerce never stores it so. Correct the credit memo"

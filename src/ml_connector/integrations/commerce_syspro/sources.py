@@ -80,9 +80,7 @@ class CommerceSource:
                 ids = {m.invoice_id for m in memos.items if m.invoice_id}
                 refunded = by_entity_ids(self.client, "V1/invoices", Invoice, ids) if ids else {}
                 rows = [
-                    creditmemo_row(m, found[m.order_id], _increment(refunded, m.invoice_id))
-                    for m in memos.items
-                    if m.order_id in found
+                    creditmemo_row(m, found.get(m.order_id), _increment(refunded, m.invoice_id)) for m in memos.items
                 ]
                 if stream.name == RETURN_TO_STOCK:
                     rows = [r for r in rows if any(line["back_to_stock"] for line in r["lines"])]
@@ -94,7 +92,7 @@ class CommerceSource:
     def _orders(self, ids: set[int]) -> dict[int, Order]:
         found = by_entity_ids(self.client, "V1/orders", Order, ids) if ids else {}
         missing = ids - set(found)
-        if missing:  # Commerce deleted the order (rare): the document cannot be posted or parked usefully
+        if missing:  # Commerce deleted the order (rare): a memo is refused with that reason, never dropped
             log.warning("commerce.document_without_order", orders=sorted(missing)[:10])
         return found
 
