@@ -15,6 +15,11 @@ from ml_connector.emulators.serving import ServedEmulator, serve_in_thread
 from ml_connector.integrations.commerce_syspro.demo import ACCOUNTS, LATE_MAPPING, REVENUE, connect, seed_mappings
 from ml_connector.settings import Settings
 
+NO_CUSTOMERS = {
+    "customers_to_syspro": False,
+    "customers_to_commerce": False,
+}  # faster runs where customers do not matter
+
 
 class SecondsBehind:
     """Commerce stamps new records a few seconds in the past, so a run started right after an order is

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from commerce_syspro_fixtures import make_app, serve_pair
+from commerce_syspro_fixtures import NO_CUSTOMERS, make_app, serve_pair
 
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.emulators.commerce import creditmemos
@@ -97,7 +97,7 @@ def test_lost_answer_then_death_is_adopted_not_repeated(tmp_path, monkeypatch, n
     case = CASES[name]
     served = serve_pair()
     try:
-        app = make_app(tmp_path, served, section=case.section)
+        app = make_app(tmp_path, served, section={**NO_CUSTOMERS, **case.section})
         store = served["commerce"].app.state.emulator.store
         if name == "invoice_journal":
             order = store.place_order(skus={"PMP-SUB-05": 2})

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from commerce_syspro_fixtures import make_app, serve_pair
+from commerce_syspro_fixtures import NO_CUSTOMERS, make_app, serve_pair
 
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.emulators.commerce import creditmemos
@@ -40,7 +40,7 @@ def posted_and_refunded(tmp_path, served):
     store = served["commerce"].app.state.emulator.store
     order = store.place_order(skus={"PMP-SUB-05": 2})
     creditmemos.invoice_items(store, order["entity_id"], None)
-    app = make_app(tmp_path, served)
+    app = make_app(tmp_path, served, section=NO_CUSTOMERS)
     assert run_integration(app, NAME).status == "succeeded"
     item = next(i["item_id"] for i in order["items"])
     memo = creditmemos.refund(store, order["entity_id"], {item: 1})
@@ -82,7 +82,7 @@ def test_without_the_lookup_the_same_crash_posts_a_twin(tmp_path, served, monkey
 
 def test_bad_credit_memos_are_parked_or_refused_with_reasons_and_the_run_goes_on(tmp_path, served) -> None:
     store = served["commerce"].app.state.emulator.store
-    app = make_app(tmp_path, served)
+    app = make_app(tmp_path, served, section=NO_CUSTOMERS)
     good = store.place_order(skus={"VLV-BALL-2IN-BR": 3})
     big = store.place_order(skus={"PMP-SUB-05": 1})
     for order in (good, big):
@@ -137,7 +137,7 @@ def test_journal_answer_lost_then_order_cancelled_is_still_reversed(tmp_path, se
     so the reversal must be posted (asked of SYSPRO, not only of the ledger)."""
     store = served["commerce"].app.state.emulator.store
     order = store.place_order(skus={"PMP-SUB-05": 1})
-    app = make_app(tmp_path, served, section={"cancel_after_post": "reverse"})
+    app = make_app(tmp_path, served, section={**NO_CUSTOMERS, "cancel_after_post": "reverse"})
     real = SysproEnetClient.post_journal
 
     def applied_then_killed(self, journal):

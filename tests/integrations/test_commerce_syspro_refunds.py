@@ -6,7 +6,7 @@ tax, shipping, discount and refund totals computed here from Commerce's own docu
 from __future__ import annotations
 
 import pytest
-from commerce_syspro_fixtures import CLEARING_B2B, expected_gl, make_app, serve_pair, syspro_gl
+from commerce_syspro_fixtures import CLEARING_B2B, NO_CUSTOMERS, expected_gl, make_app, serve_pair, syspro_gl
 
 from ml_connector.connectors.commerce.webhooks import parse_webhook
 from ml_connector.emulators.commerce import creditmemos
@@ -60,7 +60,9 @@ def mixed_day(store, app, trigger: str) -> dict[str, dict]:
 
 @pytest.mark.parametrize("trigger", ["order_placed", "invoice_created"])
 def test_running_balances_after_a_mixed_day_equal_commerce_totals(tmp_path, served, trigger) -> None:
-    app = make_app(tmp_path, served, section={"posting_trigger": trigger, "cancel_after_post": "reverse"})
+    app = make_app(
+        tmp_path, served, section={**NO_CUSTOMERS, "posting_trigger": trigger, "cancel_after_post": "reverse"}
+    )
     app.store.mappings.set(NAME, "refund_gl", "2", CLEARING_B2B, app.clock.now())
     store = served["commerce"].app.state.emulator.store
     made = mixed_day(store, app, trigger)
@@ -82,7 +84,7 @@ def test_running_balances_after_a_mixed_day_equal_commerce_totals(tmp_path, serv
 
 
 def test_cancel_after_post_review_keeps_todays_flag(tmp_path, served) -> None:
-    app = make_app(tmp_path, served)
+    app = make_app(tmp_path, served, section=NO_CUSTOMERS)
     store = served["commerce"].app.state.emulator.store
     order = store.place_order(skus={"PMP-SUB-05": 1})
     run_integration(app, NAME)
@@ -96,7 +98,7 @@ def test_cancel_after_post_review_keeps_todays_flag(tmp_path, served) -> None:
 
 def test_check_proves_refund_accounts(tmp_path, served) -> None:
     served["commerce"].app.state.emulator.store.place_order(skus={"PMP-SUB-05": 1})
-    app = make_app(tmp_path, served)
+    app = make_app(tmp_path, served, section=NO_CUSTOMERS)
     app.store.mappings.set(NAME, "refund_gl", "default", "10-2999-100", app.clock.now())
     results = {r.what: r for r in check_integration(app, NAME)}
     assert results[f"mapped GL account {ACCOUNTS['restocking_fee_gl']} exists"].ok
@@ -125,7 +127,7 @@ def test_emulator_fires_credit_memo_and_cancel_webhooks_the_connector_understand
 
 
 def test_restock_as_credit_note_against_the_sales_order(tmp_path, served) -> None:
-    app = make_app(tmp_path, served, section={"restock": "credit_note"})
+    app = make_app(tmp_path, served, section={**NO_CUSTOMERS, "restock": "credit_note"})
     store = served["commerce"].app.state.emulator.store
     order = store.place_order(skus={"PMP-SUB-05": 2, "VLV-BALL-2IN-BR": 3})
     creditmemos.invoice_items(store, order["entity_id"], None)
