@@ -83,6 +83,11 @@ def add_control_routes(app: FastAPI, state: EmulatorState, plan: FaultPlan) -> N
     async def orphan(request: Request, table: str) -> Response:
         return await guarded(request, lambda b: state.orphan_fact(table, column=b.get("column"), **b.get("values", {})))
 
+    @app.post(PREFIX + "/activity")
+    async def activity(request: Request) -> Response:
+        counts = ("customers", "orders", "stock", "new_orders")
+        return await guarded(request, lambda b: state.simulate_activity(**{k: int(b[k]) for k in counts if k in b}))
+
     @app.post(PREFIX + "/faults")
     async def add_faults(request: Request) -> Response:
         def add(body: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import re
 from datetime import date as date_type
 from typing import Any
 
-from . import new_rows
+from . import activity, new_rows
 from .database import CompanyDatabase
 from .errors import DuplicateKey, InvalidRow, MissingReference, NotFound
 from .schema import Table
@@ -30,6 +30,9 @@ _TEXT_CHANGE = {
 _STATUS_NEXT = {"1": "2", "2": "4", "4": "8", "8": "9", "9": "9", "\\": "\\"}
 _ORPHAN_PREFERENCE = ("GenMaster", "ApSupplier", "InvWhControl", "ArCustomer", "InvMaster", "SorMaster", "PorMasterHdr")
 _REVISION = re.compile(r" \(rev \d+\)$")
+# Order-line columns that name InvMaster/InvWhControl only on stock lines (LineType 1): a non-stocked
+# line (7) carries a free stock code, a freight line (4) none.
+_STOCK_LINE_ONLY = {"MStockCode", "MWarehouse"}
 Values = dict[str, Any]
 
 
@@ -107,6 +110,12 @@ class EmulatorState(CompanyDatabase):
                 out.append(self.row_dict(table, new))
             return out
 
+    def simulate_activity(
+        self, *, customers: int = 3, orders: int = 5, stock: int = 5, new_orders: int = 2
+    ) -> dict[str, list[str]]:
+        """A day of business: see :mod:`.activity`. Returns the keys changed per kind."""
+        return activity.simulate_activity(self, customers=customers, orders=orders, stock=stock, new_orders=new_orders)
+
     def delete(self, name: str, keys: list[Values]) -> int:
         store = self.store(name)
         with self.lock:
@@ -152,10 +161,14 @@ class EmulatorState(CompanyDatabase):
         with self.lock:
             for table in ALL_TABLES:
                 store = self.store(table.name)
+                line_type = table.index("LineType") if table.has("LineType") else None
                 for column, dim in table.references.items():
                     known = {row[0] for row in self.store(dim).rows}
                     i = table.index(column)
+                    stock_only = line_type is not None and column in _STOCK_LINE_ONLY
                     for row in store.rows:
+                        if stock_only and row[line_type] != "1":  # type: ignore[index]
+                            continue
                         if row[i] and row[i].strip() and row[i] not in known:
                             problems.append(
                                 {
@@ -215,6 +228,8 @@ class EmulatorState(CompanyDatabase):
 
     def _check_references(self, table: Table, values: Values) -> None:
         for column, dim in table.references.items():
+            if column in _STOCK_LINE_ONLY and values.get("LineType", "1") != "1":
+                continue
             value = values.get(column)
             if value and str(value).strip() and self.store(dim).get((value,)) is None:
                 raise MissingReference(
