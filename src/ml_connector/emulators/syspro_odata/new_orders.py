@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import vocabulary as v
+from .seed_sales import BRANCH_WAREHOUSE
 
 if TYPE_CHECKING:
     from .database import CompanyDatabase
@@ -35,7 +36,7 @@ def order_defaults(state: CompanyDatabase, given: Values, day: str) -> Values:
         "EntrySystemDate": day,
         "Branch": customer.get("Branch", ""),
         "Salesperson": customer.get("Salesperson", ""),
-        "Warehouse": "FG",
+        "Warehouse": BRANCH_WAREHOUSE.get(str(customer.get("Branch", "")), "FG"),
         "CancelledFlag": " ",
         "Currency": customer.get("Currency", v.LOCAL_CURRENCY),
         "Email": customer.get("Email", ""),
@@ -48,22 +49,25 @@ def line_defaults(state: CompanyDatabase, given: Values) -> Values:
     order = state.get("SorMaster", SalesOrder=given["SalesOrder"]) if given.get("SalesOrder") else None
     order = order or {}
     line_type = str(given.get("LineType", "1")).strip() or "1"
-    out: Values = {"LineType": line_type, "MLineShipDate": order.get("ReqShipDate")}
+    qty = float(given.get("MOrderQty", 1 if line_type == "1" else 0) or 0)
+    shipped = float(given.get("MShipQty", 0) or 0)
+    out: Values = {
+        "LineType": line_type,
+        "MLineShipDate": order.get("ReqShipDate"),
+        "MOrderQty": qty,
+        "MShipQty": shipped,
+        "MBackOrderQty": max(qty - shipped, 0.0),
+    }
     if given.get("SalesOrder") and "SalesOrderLine" not in given:
         out["SalesOrderLine"] = _next_line(state, str(given["SalesOrder"]))
     if line_type != "1":
         return out
     item = state.get("InvMaster", StockCode=given["MStockCode"]) if given.get("MStockCode") else None
     item = item or {}
-    qty = float(given.get("MOrderQty", 1) or 0)
-    shipped = float(given.get("MShipQty", 0) or 0)
     cost = float(item.get("MaterialCost", 0) or 0)
     return out | {
         "MStockDes": item.get("Description", ""),
         "MWarehouse": order.get("Warehouse", ""),
-        "MOrderQty": qty,
-        "MShipQty": shipped,
-        "MBackOrderQty": max(qty - shipped, 0.0),
         "MUnitCost": cost,
         "MPrice": round(cost * 1.6, 5),
         "MOrderUom": item.get("StockUom", "EA"),
