@@ -304,3 +304,22 @@ def test_metadata_lists_the_new_columns(seeded):
     for line in seeded[0].state.emulator.rows("SorDetail"):
         per_order[line["SalesOrder"]] += 1
     assert len(per_order) == 300
+
+
+def test_hostile_values_for_client_tests_round_trip_over_the_wire():
+    app, client, headers = make()
+    state = app.state.emulator
+    name = ("Ölwerk 東京 💧 \x07\t" * 700)[:10_000]
+    with pytest.raises(Exception, match="would be truncated"):
+        state.insert("ArCustomer", [{"Name": name}])
+    [hostile] = state.insert("ArCustomer", [{"Name": name, "CreditLimit": -5}], allow_overlong=True)
+    body = get(client, headers, f"{ROOT}/ArCustomer('{hostile['Customer']}')")
+    assert (body["Name"], body["CreditLimit"]) == (name, -5)
+    [edited] = state.update(
+        "ArCustomer", keys=[{"Customer": "0000002"}], changes={"Contact": "x" * 300}, allow_overlong=True
+    )
+    assert len(get(client, headers, f"{ROOT}/ArCustomer('0000002')")["Contact"]) == 300 == len(edited["Contact"])
+    orphan = state.orphan_fact("SorMaster", column="Customer")  # an order whose customer is not there yet
+    assert state.integrity()[0]["missing_in"] == "ArCustomer"
+    state.insert("ArCustomer", [orphan["missing"]["key"]])
+    assert state.integrity() == []

@@ -39,9 +39,12 @@ Values = dict[str, Any]
 class EmulatorState(CompanyDatabase):
     """What ``app.state.emulator`` holds: seeded tables, queries, and thread-safe writes."""
 
-    def insert(self, name: str, rows: list[Values], *, allow_orphans: bool = False) -> list[Values]:
+    def insert(
+        self, name: str, rows: list[Values], *, allow_orphans: bool = False, allow_overlong: bool = False
+    ) -> list[Values]:
         """Insert rows (all or none). Left-out columns get realistic defaults; keys SYSPRO numbers
-        itself (journal, invoice, order, supplier and customer codes) are allocated when absent."""
+        itself (journal, invoice, order, supplier and customer codes) are allocated when absent.
+        ``allow_overlong`` keeps strings longer than their column (hostile values for client tests)."""
         store = self.store(name)
         table = store.table
         with self.lock:
@@ -49,7 +52,7 @@ class EmulatorState(CompanyDatabase):
             journals: dict[tuple[int, int], tuple[int, int]] = {}
             self.allocations.clear()
             for given in rows:
-                values = self._complete(table, given, today, journals)
+                values = self._complete(table, given, today, journals, allow_overlong)
                 key = tuple(values[k] for k in table.key)
                 if key in seen or store.get(key) is not None:
                     raise DuplicateKey(f"{table.name} already has a row with key {key!r}.")
@@ -72,6 +75,7 @@ class EmulatorState(CompanyDatabase):
         keys: list[Values] | None = None,
         changes: Values | None = None,
         date: bool | str | date_type | None = None,
+        allow_overlong: bool = False,
     ) -> list[Values]:
         """Change ``count`` random rows (or the rows named by ``keys``) and bump their TimeStamp.
 
@@ -84,7 +88,9 @@ class EmulatorState(CompanyDatabase):
         bad = {k for k in changes or {} if k in table.key or not table.has(k) or k == "TimeStamp"}
         if bad:
             raise InvalidRow(f"{name}: cannot set {sorted(bad)} (unknown, key or rowversion column).")
-        wire = {k: coerce(table.column(k), val, self.dates) for k, val in (changes or {}).items()}
+        wire = {
+            k: coerce(table.column(k), val, self.dates, overlong=allow_overlong) for k, val in (changes or {}).items()
+        }
         if date is not None and date is not False and table.date_column is None:
             raise InvalidRow(f"{name} has no date column to set; pass date=None.")
         with self.lock:
@@ -195,11 +201,13 @@ class EmulatorState(CompanyDatabase):
         return problems
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _complete(self, table: Table, given: Values, today: date_type, journals: dict[Any, tuple[int, int]]) -> Values:
+    def _complete(
+        self, table: Table, given: Values, today: date_type, journals: dict[Any, tuple[int, int]], overlong: bool
+    ) -> Values:
         unknown = sorted(set(given) - set(table.names))
         if unknown:
             raise InvalidRow(f"{table.name} has no column(s) {unknown}.")
-        wire = {k: coerce(table.column(k), val, self.dates) for k, val in given.items()}
+        wire = {k: coerce(table.column(k), val, self.dates, overlong=overlong) for k, val in given.items()}
         extra = new_rows.defaults(self, table.name, wire, today)
         if table.name == "GenTransaction" and "Journal" not in wire:  # one batch = one journal per period
             period = (extra["GlYear"], extra["GlPeriod"])
