@@ -215,7 +215,8 @@ def test_invoicing_through_enet_writes_the_odata_ar_invoice(company):
     assert len(invoice) == 8 and invoice.isdigit()
     row = odata(client, headers, f"ArInvoice(Customer='{customer}',Invoice='{invoice}',DocumentType='I')")
     assert (row["SalesOrder"], row["CustomerPoNumber"], row["CurrencyValue"]) == (number, "WEB-2002", 295.5)
-    assert odata(client, headers, f"SorMaster('{number}')")["LastInvoice"] == invoice
+    done = odata(client, headers, f"SorMaster('{number}')")
+    assert (done["OrderStatus"], done["LastInvoice"], done["DateLastInvPrt"]) == ("9", invoice, "2026-04-02T00:00:00Z")
 
 
 def test_demo_and_emulate_build_the_faces_over_one_database():

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from ml_connector.emulators.syspro_enet.schema import TABLES
 from ml_connector.emulators.syspro_enet.sessions import Clock, SessionStore
+from ml_connector.emulators.syspro_enet.shared import SHARED_TABLES, SharedTables
 
 if TYPE_CHECKING:
-    from ml_connector.emulators.syspro_enet.shared import SharedTables
     from ml_connector.emulators.syspro_odata.state import EmulatorState
 
 
@@ -67,8 +67,6 @@ class EnetState:
         self.shared: SharedTables | None = None
         self.lock: Any = threading.RLock()
         if database is not None:
-            from ml_connector.emulators.syspro_enet.shared import SharedTables
-
             self.shared = SharedTables(database)
             self.lock = database.lock  # one lock for both faces: a write is atomic on both
         self.tables: dict[str, dict[Key, dict[str, Any]]] = {name: {} for name in TABLES}
@@ -100,8 +98,6 @@ class EnetState:
         return tuple(_key_part(row[c]) for c in TABLES[table][0])
 
     def is_shared(self, table: str) -> bool:
-        from ml_connector.emulators.syspro_enet.shared import SHARED_TABLES
-
         return self.shared is not None and table in SHARED_TABLES
 
     def get(self, table: str, *key: Any) -> dict[str, Any] | None:
@@ -209,7 +205,8 @@ class EnetState:
                 "InvoiceBal1": total.quantize(Decimal("0.01")), "InvoiceYear": today.year,
                 "InvoiceMonth": today.month,
             })  # fmt: skip
-            self.update("SorMaster", (sales_order,), {"OrderStatus": "9", "LastInvoice": invoice})
+            done = {"OrderStatus": "9", "LastInvoice": invoice, "DateLastInvPrt": today}
+            self.update("SorMaster", (sales_order,), done)
             return invoice
 
 
