@@ -85,21 +85,25 @@ def test_bad_credit_memos_are_parked_or_refused_with_reasons_and_the_run_goes_on
     app = make_app(tmp_path, served, section=NO_CUSTOMERS)
     good = store.place_order(skus={"VLV-BALL-2IN-BR": 3})
     big = store.place_order(skus={"PMP-SUB-05": 1})
-    for order in (good, big):
+    twice = store.place_order(skus={"FLT-HSG-BB20": 1})
+    for order in (good, big, twice):
         creditmemos.invoice_items(store, order["entity_id"], None)
     assert run_integration(app, NAME).status == "succeeded"
     # an order SYSPRO never received: its journal parks on an unmapped SKU, so its memo must wait
     unknown = store.place_order(skus={"WTY-EXT-2Y": 1})
     creditmemos.invoice_items(store, unknown["entity_id"], None)
-    line = {k: next(i["item_id"] for i in o["items"]) for k, o in (("good", good), ("big", big), ("unknown", unknown))}
+    pairs = (("good", good), ("big", big), ("unknown", unknown), ("twice", twice))
+    line = {k: next(i["item_id"] for i in o["items"]) for k, o in pairs}
     larger = creditmemos.refund(store, big["entity_id"], {line["big"]: 3}, force=True)
     negative = creditmemos.refund(store, good["entity_id"], {line["good"]: 1}, adjustment_negative=-4, force=True)
     waiting = creditmemos.refund(store, unknown["entity_id"], {line["unknown"]: 1})
     fine = creditmemos.refund(store, good["entity_id"], {line["good"]: 1})
+    once = creditmemos.refund(store, twice["entity_id"], {line["twice"]: 1})  # all of it, shipping too
+    again = creditmemos.refund(store, twice["entity_id"], {line["twice"]: 1}, force=True)  # each fits; both do not
     report = run_integration(app, NAME)
     assert report.error is None  # the run went on past every bad memo
     tally = {t.stream: t for t in report.streams}["refund_journal"]
-    assert (tally.failed, tally.parked, tally.loaded) == (2, 1, 1)
+    assert (tally.failed, tally.parked, tally.loaded) == (3, 1, 2)
     held = {p["source_id"]: p for p in app.store.parked.open(NAME, "refund_journal")}
     assert held[larger["increment_id"]]["status"] == "failed"
     assert "more than its order" in held[larger["increment_id"]]["reason"]
@@ -107,11 +111,13 @@ def test_bad_credit_memos_are_parked_or_refused_with_reasons_and_the_run_goes_on
     assert "adjustment_negative is negative" in held[negative["increment_id"]]["reason"]
     assert held[waiting["increment_id"]]["status"] == "parked"
     assert f"waits for journal WEB{unknown['increment_id']}" in held[waiting["increment_id"]]["reason"]
-    assert refund_refs(served) == [f"WCM{fine['increment_id']}"]  # the good one went through
+    assert held[again["increment_id"]]["status"] == "failed"
+    assert "with the refunds before it" in held[again["increment_id"]]["reason"]
+    assert sorted(refund_refs(served)) == sorted(f"WCM{m['increment_id']}" for m in (fine, once))  # the good ones
     # the order reaches SYSPRO once its SKU is mapped; the memo waiting for it follows in the same run
     app.store.mappings.set(NAME, "sku", "WTY-EXT-2Y", "10-4000-400", app.clock.now())
     run_integration(app, NAME)
-    assert sorted(refund_refs(served)) == sorted(f"WCM{m['increment_id']}" for m in (fine, waiting))
+    assert sorted(refund_refs(served)) == sorted(f"WCM{m['increment_id']}" for m in (fine, once, waiting))
 
 
 def test_refund_in_a_closed_period_parks_then_posts_when_opened(tmp_path, served) -> None:

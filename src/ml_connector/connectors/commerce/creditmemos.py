@@ -96,3 +96,20 @@ def by_entity_ids(client: CommerceClient, path: str, model: type[M], ids: set[in
             parsed = client._parse(model, path, item)
             found[int(item["entity_id"])] = parsed
     return found
+
+
+def memos_of_orders(client: CommerceClient, order_ids: set[int]) -> list[CreditMemo]:
+    """Every credit memo of these orders (``order_id in (...)``, paged): what was refunded before a memo."""
+    found: list[CreditMemo] = []
+    wanted = sorted(order_ids)
+    for start in range(0, len(wanted), MAX_PAGE_SIZE):
+        ids = ",".join(map(str, wanted[start : start + MAX_PAGE_SIZE]))
+        criteria = SearchCriteria().where(Filter("order_id", ids, "in"))
+        page, total = 1, None
+        while total is None or (page - 1) * MAX_PAGE_SIZE < total:
+            data = client._get_json("V1/creditmemos", criteria.page(page, MAX_PAGE_SIZE).to_params())
+            items = data.get("items") or []
+            found += [client._parse(CreditMemo, "V1/creditmemos", item) for item in items]
+            total = int(data.get("total_count") or 0) if items else 0
+            page += 1
+    return found

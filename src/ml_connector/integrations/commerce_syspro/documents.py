@@ -49,7 +49,9 @@ def invoice_row(invoice: Invoice, order: Order) -> Row:
     }
 
 
-def creditmemo_row(memo: CreditMemo, order: Order | None, invoice_increment_id: str) -> Row:
+def creditmemo_row(
+    memo: CreditMemo, order: Order | None, invoice_increment_id: str, refunded_before: Decimal = Decimal(0)
+) -> Row:
     """``order`` None: Commerce no longer has the memo's order; the row is kept (and refused with that
     reason by :func:`memo_problem`), never dropped."""
     ordered = {item.item_id: item for item in order.items} if order is not None else {}
@@ -89,6 +91,7 @@ def creditmemo_row(memo: CreditMemo, order: Order | None, invoice_increment_id: 
         "adjustment_negative": money(memo.adjustment_negative),
         "grand_total": money(memo.grand_total),
         "order_grand_total": money(order.grand_total if order is not None else None),
+        "order_refunded_before": money(refunded_before),
         "lines": lines,
     }
 
@@ -104,6 +107,13 @@ def memo_problem(row: Row) -> str | None:
         return (
             f"it refunds {row['grand_total']}, more than its order {row['order_increment_id']} was for "
             f"({row['order_grand_total']})"
+        )
+    before = Decimal(row.get("order_refunded_before") or 0)
+    if before and before + Decimal(row["grand_total"]) > Decimal(row["order_grand_total"]):
+        return (
+            f"with the refunds before it ({row['order_refunded_before']}) it brings order "
+            f"{row['order_increment_id']}'s refunds to {before + Decimal(row['grand_total'])}, more than the "
+            f"order was for ({row['order_grand_total']})"
         )
     for line in row["lines"]:
         if Decimal(line["qty"]) > Decimal(line["qty_ordered"]) or Decimal(line["qty"]) < 0:

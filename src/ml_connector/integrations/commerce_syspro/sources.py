@@ -9,14 +9,16 @@ stream too (so the engine counts it unchanged and never sends it back), and logg
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import structlog
 
 from ml_connector.connectors.commerce.client import CommerceClient
-from ml_connector.connectors.commerce.creditmemos import by_entity_ids, iter_creditmemos
+from ml_connector.connectors.commerce.creditmemos import CreditMemo, by_entity_ids, iter_creditmemos, memos_of_orders
 from ml_connector.connectors.commerce.models import Invoice, Order
 from ml_connector.connectors.commerce.search import format_commerce_time
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
@@ -79,8 +81,10 @@ class CommerceSource:
                 found = self._orders({m.order_id for m in memos.items})
                 ids = {m.invoice_id for m in memos.items if m.invoice_id}
                 refunded = by_entity_ids(self.client, "V1/invoices", Invoice, ids) if ids else {}
+                before = _refunded_before(memos_of_orders(self.client, {m.order_id for m in memos.items}))
                 rows = [
-                    creditmemo_row(m, found.get(m.order_id), _increment(refunded, m.invoice_id)) for m in memos.items
+                    creditmemo_row(m, found.get(m.order_id), _increment(refunded, m.invoice_id), before[m.entity_id])
+                    for m in memos.items
                 ]
                 if stream.name == RETURN_TO_STOCK:
                     rows = [r for r in rows if any(line["back_to_stock"] for line in r["lines"])]
@@ -107,6 +111,16 @@ class CommerceSource:
     def cursor_value(self, stream: StreamSpec, row: Mapping[str, Any]) -> datetime | None:
         value = row.get("updated_at")
         return parse_instant(value) if value else None
+
+
+def _refunded_before(memos: list[CreditMemo]) -> dict[int, Decimal]:
+    """Per memo, the grand totals of the same order's memos made before it (lower entity id)."""
+    before: dict[int, Decimal] = defaultdict(Decimal)
+    running: dict[int, Decimal] = defaultdict(Decimal)
+    for memo in sorted(memos, key=lambda m: m.entity_id):
+        before[memo.entity_id] = running[memo.order_id]
+        running[memo.order_id] += memo.grand_total
+    return before
 
 
 def _increment(invoices: dict[int, Invoice], entity_id: int | None) -> str:

@@ -110,7 +110,7 @@ def identity(row: Mapping[str, Any]) -> Row:
 
 
 ORDER_IGNORE = frozenset({"updated_at", "state", "total_invoiced"})
-DOCUMENT_IGNORE = frozenset({"updated_at"})
+DOCUMENT_IGNORE = frozenset({"updated_at", "order_refunded_before"})
 COMMERCE_CUSTOMER_IGNORE = frozenset(
     {"commerce_id", "store_id", "telephone", "sold_to", "sold_postal_code", "updated_at"}
 )
