@@ -5,13 +5,21 @@ tax, shipping, discount and refund totals computed here from Commerce's own docu
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from commerce_syspro_fixtures import CLEARING_B2B, NO_CUSTOMERS, expected_gl, make_app, serve_pair, syspro_gl
+from fastapi import FastAPI
 
 from ml_connector.connectors.commerce.webhooks import parse_webhook
 from ml_connector.emulators.commerce import creditmemos
 from ml_connector.engine.service import check_integration, run_integration
 from ml_connector.integrations.commerce_syspro.demo import ACCOUNTS
+from ml_connector.integrations.commerce_syspro.webhook import webhook_router
+
+with warnings.catch_warnings():  # starlette 1.x warns at import that it would prefer `httpx2`
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 NAME = "commerce-syspro"
 
@@ -151,3 +159,28 @@ def test_restock_as_credit_note_against_the_sales_order(tmp_path, served) -> Non
     ]
     assert lines == [("PMP-SUB-05", 1)]  # only the line returned to stock
     assert sum(r["DocumentType"] == "C" for r in state.rows("SorMaster")) == 1
+
+
+def test_credit_memo_webhook_posts_the_refund_at_once(tmp_path) -> None:
+    pair = serve_pair(commerce={"webhook_url": "http://127.0.0.1:9/unused", "webhook_secret": "hook-9"})
+    try:
+        app = make_app(tmp_path, pair, section=NO_CUSTOMERS)
+        emulator = pair["commerce"].app.state.emulator
+        order = emulator.store.place_order(skus={"PMP-SUB-05": 2})
+        creditmemos.invoice_items(emulator.store, order["entity_id"], None)
+        run_integration(app, NAME)
+        memo = creditmemos.refund(emulator.store, order["entity_id"], {item_ids(order)["PMP-SUB-05"]: 1})
+        emulator.wait_for_webhooks()
+        delivery = next(
+            d for d in emulator.webhooks.deliveries if d.event_name == "observer.sales_order_creditmemo_save_after"
+        )
+        web = FastAPI()
+        web.include_router(webhook_router(app, background=False), prefix="/hooks/commerce-syspro")
+        with TestClient(web) as client:
+            answer = client.post("/hooks/commerce-syspro", content=delivery.body, headers=delivery.headers)
+        assert answer.json() == {"op": "success", "sync": "succeeded"}
+        refs = [r["Reference"] for r in pair["syspro-enet"].app.state.emulator.rows("GenJournalCtl")]
+        assert f"WCM{memo['increment_id']}" in refs
+    finally:
+        for s in pair.values():
+            s.stop()
