@@ -11,7 +11,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from ml_connector.errors import SecretError
 from ml_connector.secrets.keys import KeyRing
-from ml_connector.secrets.secret import Secret
+from ml_connector.secrets.secret import REDACTOR, Secret
 from ml_connector.store.schema import connections
 
 
@@ -76,6 +76,25 @@ class ConnectionStore:
     def remove(self, name: str) -> bool:
         with self._engine.begin() as db:
             return db.execute(delete(connections).where(connections.c.name == name)).rowcount > 0
+
+    def register_secrets(self) -> int:
+        """Teach the redactor every stored secret (and its Basic-auth and URL-encoded forms); returns how
+        many connections were read. A connection no key decrypts is skipped here (its page says why)."""
+        with self._engine.connect() as db:
+            rows = db.execute(select(connections.c.name, connections.c.settings, connections.c.secret_blob)).all()
+        for row in rows:
+            try:
+                values = orjson.loads(self._keys.decrypt(row.secret_blob, what=f"connection {row.name!r}"))
+            except SecretError:
+                continue
+            secrets = [str(v) for v in values.values() if v]
+            for value in secrets:
+                REDACTOR.register(value)
+            names = [str(v) for v in (row.settings or {}).values() if isinstance(v, str) and len(v) < 200]
+            for user in [*names, *secrets]:
+                for value in secrets:
+                    REDACTOR.register_basic(user, value)
+        return len(rows)
 
     def rotate(self, new_ring: KeyRing) -> int:
         """Re-encrypt every stored secret under ``new_ring``'s newest key; return how many."""

@@ -139,7 +139,7 @@ def _redirect_uri(request: Request) -> str:
 
 
 @router.get("/auth/oidc/start")
-def oidc_start(web: Web, request: Request, next: str = "/") -> Response:  # noqa: A002
+def oidc_start(web: Web, request: Request, next: str = "/") -> Response:
     url, flow = web.oidc.start(_redirect_uri(request))
     response = RedirectResponse(url, status_code=303)
     value = sign(web.cookie_key, json.dumps({**flow, "next": safe_next(next)}, separators=(",", ":")))

@@ -7,6 +7,8 @@ written to the action log. Sign-in, roles, Origin and CSRF checks happen before 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -22,11 +24,19 @@ from ml_connector.web.views import AUDIT_FILTERS, audit_rows, connection_rows, p
 router = APIRouter()
 
 
-def _after_post(
-    web: WebState, path: str, notice: Notice, *, request: Request, action: str, target: str
-) -> RedirectResponse:
+@dataclass(frozen=True)
+class Action:
+    """What the action log records for a POST: the request (address), the action and its target."""
+
+    request: Request
+    action: str
+    target: str
+
+
+def _after_post(web: WebState, path: str, notice: Notice, done: Action) -> RedirectResponse:
     """Log the action (who, from where, how it ended), keep the notice and redirect to the page showing it."""
     me = CURRENT.get()
+    request, action, target = done.request, done.action, done.target
     outcome = {"ok": "ok", "info": "ok", "warn": "warn"}.get(notice.tone, "failed")
     web.app.store.actions.record(
         me.name if me else "anonymous",
@@ -62,7 +72,7 @@ def runs_page(web: Web, notice: int | None = None) -> HTMLResponse:
 def run_now(web: Web, request: Request, integration: str) -> RedirectResponse:
     _known(integration)
     notice = web.launcher.start(integration)
-    return _after_post(web, "/", notice, request=request, action="run_now", target=integration)
+    return _after_post(web, "/", notice, Action(request, "run_now", integration))
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -87,14 +97,14 @@ def replay(web: Web, request: Request, parked_id: int) -> RedirectResponse:
     if row is None:
         raise HTTPException(404, f"No parked record {parked_id}; the parked page lists the open ones.")
     label = f"parked record {parked_id} ({row['stream']} {row['source_id']})"
-    logged = {"request": request, "action": "replay", "target": f"{row['integration']} {label}"}
+    logged = Action(request, "replay", f"{row['integration']} {label}")
     try:
         report = replay_parked(web.app, row["integration"], [parked_id])
     except LeaseHeldError as exc:
         notice = Notice("warn", f"Could not replay {label} now.", [("warn", str(exc))])
-        return _after_post(web, "/parked", notice, **logged)
+        return _after_post(web, "/parked", notice, logged)
     except MlConnectorError as exc:
-        return _after_post(web, "/parked", Notice("bad", f"Replay of {label} failed.", [("bad", str(exc))]), **logged)
+        return _after_post(web, "/parked", Notice("bad", f"Replay of {label} failed.", [("bad", str(exc))]), logged)
     after = web.app.store.parked.get(parked_id) or {}
     if after.get("status") == "released":
         notice = Notice("ok", f"Released {label}: delivered in run {report.run_id}.")
@@ -104,7 +114,7 @@ def replay(web: Web, request: Request, parked_id: int) -> RedirectResponse:
         )
         if report.error:
             notice.lines.append(("warn", report.error))
-    return _after_post(web, "/parked", notice, **logged)
+    return _after_post(web, "/parked", notice, logged)
 
 
 @router.get("/connections", response_class=HTMLResponse)
@@ -123,16 +133,16 @@ def connections_page(web: Web, notice: int | None = None) -> HTMLResponse:
 @requires("operator")
 def ping(web: Web, request: Request, integration: str) -> RedirectResponse:
     _known(integration)
-    logged = {"request": request, "action": "ping", "target": integration}
+    logged = Action(request, "ping", integration)
     try:
         results = check_integration(web.app, integration)
     except MlConnectorError as exc:
         notice = Notice("bad", f"Could not check {integration}.", [("bad", str(exc))])
-        return _after_post(web, "/connections", notice, **logged)
+        return _after_post(web, "/connections", notice, logged)
     failed = [r for r in results if not r.ok]
     notice = Notice(
         "bad" if failed else "ok",
         f"{integration}: {len(results) - len(failed)} of {len(results)} checks passed.",
         [("ok" if r.ok else "bad", f"{r.system} · {r.what}" + (f" — {r.detail}" if r.detail else "")) for r in results],
     )
-    return _after_post(web, "/connections", notice, **logged)
+    return _after_post(web, "/connections", notice, logged)

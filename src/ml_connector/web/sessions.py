@@ -21,7 +21,7 @@ def client_address(scope: Scope) -> str:
     return str(client[0]) if client else "unknown"
 
 
-def authenticate(state: WebState, headers: Headers, scope: Scope) -> Principal | None | Literal["bad-token"]:
+def authenticate(state: WebState, headers: Headers, scope: Scope) -> Principal | Literal["bad-token"] | None:
     """The principal behind a Bearer token or a live session cookie; "bad-token" for an unknown token."""
     store, now = state.app.store, state.app.clock.now()
     authorization = headers.get("authorization", "")

@@ -46,7 +46,7 @@ def _form(
 
 
 @router.get("/signin", response_class=HTMLResponse)
-def signin_page(web: Web, request: Request, next: str = "/") -> Response:  # noqa: A002 - the query name
+def signin_page(web: Web, request: Request, next: str = "/") -> Response:
     if CURRENT.get() is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return _form(web, request, next)
@@ -58,7 +58,7 @@ def signin(
     request: Request,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/",  # noqa: A002
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     address, now = client_address(request.scope), web.app.clock.now()
     result = check_password(web.app.store, username, password, address, now)
