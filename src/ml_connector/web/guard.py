@@ -74,11 +74,16 @@ class Guard:
         principal = await run_in_threadpool(authenticate, state, headers, scope)
         CURRENT.set(principal if isinstance(principal, Principal) else None)
         scope.setdefault("state", {})["principal"] = principal if isinstance(principal, Principal) else None
-        refusal = await self._refusal(state, scope, headers, principal)
+        from_browser = scope["method"] not in SAFE_METHODS and not (
+            isinstance(principal, Principal) and principal.via == "token"
+        )
+        refusal = (await self._foreign(state, scope, headers, principal) if from_browser else None) or (
+            await self._refusal(state, scope, headers, principal)
+        )
         if refusal is not None:
             await refusal(scope, receive, send)
             return
-        if scope["method"] not in SAFE_METHODS and not (isinstance(principal, Principal) and principal.via == "token"):
+        if from_browser:
             checked = await self._browser_post(state, scope, receive, headers, principal)
             if isinstance(checked, Response):
                 await checked(scope, receive, send)
@@ -104,14 +109,19 @@ class Guard:
             return _denied(403, "Choose a new password first (your password was a one-time password).", scope)
         return None  # the role the route declared is checked by ml_connector.web.authorize once it is routed
 
+    async def _foreign(self, state: WebState, scope: Scope, headers: Headers, principal: Any) -> Response | None:
+        """A state-changing request whose Origin is not this server (``null``, missing or another site)."""
+        origin = headers.get("origin")
+        if origin and origin != "null" and urlsplit(origin).netloc.lower() == (headers.get("host") or "").lower():
+            return None
+        name = principal.name if isinstance(principal, Principal) else "anonymous"
+        await log_refusal(state, name, scope, f"Origin {origin or 'missing'!r}")
+        return _denied(403, "Cross-site or origin-less form posts are refused; use the page on this server.", scope)
+
     async def _browser_post(
         self, state: WebState, scope: Scope, receive: Receive, headers: Headers, principal: Any
     ) -> Response | Receive:
-        origin = headers.get("origin")
         name = principal.name if isinstance(principal, Principal) else "anonymous"
-        if not origin or origin == "null" or urlsplit(origin).netloc.lower() != (headers.get("host") or "").lower():
-            await log_refusal(state, name, scope, f"Origin {origin or 'missing'!r}")
-            return _denied(403, "Cross-site or origin-less form posts are refused; use the page on this server.", scope)
         body = b""
         more = True
         while more:
