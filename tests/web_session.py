@@ -11,11 +11,15 @@ import warnings
 from typing import Any
 
 from ml_connector.auth.accounts import add_user
+from ml_connector.auth.passwords import set_hash_cost
 from ml_connector.bootstrap import App
 
 with warnings.catch_warnings():  # starlette's TestClient warns about httpx on import
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
+
+# Cheap Argon2 for the many sign-ins of these tests; throttling and locking do not depend on the cost.
+set_hash_cost(time_cost=1, memory_cost=1024)
 
 BASE = "http://localhost"
 PASSWORD = "correct horse battery staple"

@@ -12,9 +12,16 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_HASHER = PasswordHasher()
+_HASHER = PasswordHasher()  # argon2-cffi's defaults: Argon2id, 64 MiB, 3 passes
 # Verified when the user name is unknown, so the answer takes as long as for a real user.
 _DUMMY = _HASHER.hash("not-a-password-of-anyone")
+
+
+def set_hash_cost(*, time_cost: int, memory_cost: int) -> None:
+    """Change the Argon2 cost of new hashes (tests use a cheap one; existing hashes keep theirs)."""
+    global _HASHER, _DUMMY
+    _HASHER = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
+    _DUMMY = _HASHER.hash("not-a-password-of-anyone")
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "mlc_"  # noqa: S105 - the visible start of every API token
 
