@@ -132,7 +132,7 @@ def test_sign_in_run_replay_and_sign_out(served, browser) -> None:
 
 
 def test_a_viewer_sees_no_buttons_and_is_refused_when_posting_anyway(served, browser) -> None:
-    app, web, url = served
+    app, _web, url = served
     before = run_ids(app)
     page = browser.new_page()
     sign_in(page, url, "vera")
