@@ -22,6 +22,8 @@ def set_hash_cost(*, time_cost: int, memory_cost: int) -> None:
     global _HASHER, _DUMMY
     _HASHER = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
     _DUMMY = _HASHER.hash("not-a-password-of-anyone")
+
+
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "mlc_"  # noqa: S105 - the visible start of every API token
 

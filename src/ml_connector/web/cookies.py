@@ -57,5 +57,5 @@ def read_cookie(headers: Headers, name: str) -> str | None:
     for part in raw.split(";"):
         key, _, value = part.strip().partition("=")
         if key == name:
-            return value
+            return value.strip('"')
     return None

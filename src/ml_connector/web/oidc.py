@@ -10,11 +10,14 @@ nonce are checked before the user is signed in.
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from typing import Any
 
 import httpx
+import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -142,7 +145,8 @@ def _redirect_uri(request: Request) -> str:
 def oidc_start(web: Web, request: Request, next: str = "/") -> Response:
     url, flow = web.oidc.start(_redirect_uri(request))
     response = RedirectResponse(url, status_code=303)
-    value = sign(web.cookie_key, json.dumps({**flow, "next": safe_next(next)}, separators=(",", ":")))
+    payload = json.dumps({**flow, "next": safe_next(next)}, separators=(",", ":")).encode()
+    value = sign(web.cookie_key, base64.urlsafe_b64encode(payload).decode().rstrip("="))  # cookie-safe only
     # Lax, not Strict: the provider sends the browser back here from another site.
     response.set_cookie(
         OIDC_COOKIE,
@@ -159,13 +163,13 @@ def oidc_start(web: Web, request: Request, next: str = "/") -> Response:
 @router.get("/auth/oidc/callback")
 def oidc_callback(web: Web, request: Request, code: str = "", state: str = "") -> Response:
     raw = unsign(web.cookie_key, read_cookie(request.headers, OIDC_COOKIE))
-    flow = json.loads(raw) if raw else None
+    flow = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))) if raw else None
     address, now = client_address(request.scope), web.app.clock.now()
     try:
         if flow is None or not code or not secrets.compare_digest(state, flow["state"]):
             raise OidcError("The single sign-on answer does not belong to a sign-in started here; start again.")
         username, role = web.oidc.finish(_redirect_uri(request), code, flow)
-    except (OidcError, httpx.HTTPError, OSError) as exc:
+    except (OidcError, AuthlibBaseError, httpx.HTTPError, requests.RequestException, OSError) as exc:
         web.app.store.actions.record("oidc", "sign_in_failed", now, outcome="refused", address=address, detail=str(exc))
         return HTMLResponse(f"<p>Single sign-on failed: {escape(str(exc))}</p><p><a href='/signin'>Back</a></p>", 403)
     users = web.app.store.users
