@@ -25,6 +25,17 @@ def actions(
         return
     table(
         "actions",
-        ("when", "who", "address", "action", "target", "outcome", "detail"),
-        [(r["at"], r["actor"], r["address"], r["action"], r["target"], r["outcome"], r["detail"]) for r in rows],
+        ("when (UTC)", "who", "address", "action", "target", "outcome", "detail"),
+        [
+            (
+                f"{r['at']:%Y-%m-%d %H:%M:%S}",
+                r["actor"],
+                r["address"],
+                r["action"],
+                r["target"],
+                r["outcome"],
+                r["detail"],
+            )
+            for r in rows
+        ],
     )

@@ -46,4 +46,4 @@ class ActionLog:
         if action:
             query = query.where(action_log.c.action == action)
         with self._engine.connect() as db:
-            return [dict(r._mapping) for r in db.execute(query)]
+            return [{str(k): v for k, v in r._mapping.items()} for r in db.execute(query)]

@@ -37,7 +37,7 @@ class SessionStore:
         if now - row.last_seen_at > TOUCH_EVERY:
             with self._engine.begin() as db:
                 db.execute(update(web_sessions).where(web_sessions.c.id_hash == id_hash).values(last_seen_at=now))
-        return dict(row._mapping)
+        return {str(k): v for k, v in row._mapping.items()}
 
     def end(self, id_hash: str) -> None:
         with self._engine.begin() as db:

@@ -37,12 +37,12 @@ class TokenStore:
             return None
         with self._engine.begin() as db:
             db.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=now))
-        return dict(row._mapping)
+        return {str(k): v for k, v in row._mapping.items()}
 
     def list(self) -> list[dict[str, Any]]:
         with self._engine.connect() as db:
             rows = db.execute(select(*(api_tokens.c[f] for f in LISTED)).order_by(api_tokens.c.id)).all()
-        return [dict(r._mapping) for r in rows]
+        return [{str(k): v for k, v in r._mapping.items()} for r in rows]
 
     def revoke(self, token_id: int, now: datetime) -> bool:
         with self._engine.begin() as db:

@@ -20,13 +20,13 @@ class UserStore:
     def get(self, username: str) -> dict[str, Any] | None:
         with self._engine.connect() as db:
             row = db.execute(select(users).where(users.c.username == username)).first()
-        return dict(row._mapping) if row else None
+        return {str(k): v for k, v in row._mapping.items()} if row else None
 
     def list(self) -> list[dict[str, Any]]:
         """Every user without the password hash."""
         with self._engine.connect() as db:
             rows = db.execute(select(*(users.c[f] for f in PUBLIC_FIELDS)).order_by(users.c.username)).all()
-        return [dict(r._mapping) for r in rows]
+        return [{str(k): v for k, v in r._mapping.items()} for r in rows]
 
     def count(self) -> int:
         with self._engine.connect() as db:
