@@ -292,3 +292,16 @@ def test_a_route_added_later_is_protected_by_default(web, app) -> None:
     assert operator.get("/scheduler/status").json() == {"ok": "yes"}
     assert signed_in(web, app, "ada", "admin").get("/scheduler/undeclared").json() == {"ok": "yes"}
     assert TestClient(web, base_url=BASE).get("/scheduler/status", follow_redirects=False).status_code == 303
+
+
+def test_behind_a_proxy_the_public_origin_can_be_allowed(tmp_path) -> None:
+    config = tmp_path / "ml-connector.toml"
+    config.write_text('data_dir = "data"\n[web]\nallowed_origins = ["https://mlc.example.com"]\n')
+    from ml_connector.settings import load_settings
+
+    app = bootstrap(load_settings(config), create_keys=True)
+    client = signed_in(create_web_app(app, run=Recorder()), app, "otto", "operator")
+    proxied = {"origin": "https://mlc.example.com"}  # the proxy kept Host: localhost
+    assert client.post("/runs/syspro-looker/start", headers=proxied, follow_redirects=False).status_code == 303
+    other_port = {"origin": "http://localhost:9999"}  # another service on this machine is another origin
+    assert client.post("/runs/syspro-looker/start", headers=other_port).status_code == 403

@@ -2,6 +2,8 @@
 
 [web]
 allowed_hosts = ["mlc.example.com"]   # besides the bound address, localhost and 127.0.0.1
+allowed_origins = ["https://mlc.example.com"]  # only behind a proxy that rewrites Host: the address
+                                      # people open (else a post's Origin must match its Host)
 session_idle_minutes = 30             # a session ends after this long without a request
 session_max_hours = 12                # and after this long in any case
 secure_cookies = false                # true behind a TLS-terminating proxy (cookies get Secure)
@@ -27,6 +29,7 @@ DEFAULT_WEBHOOK_MAX_BYTES = 1_048_576
 
 class WebConfig(BaseModel):
     allowed_hosts: list[str] = Field(default_factory=list)
+    allowed_origins: list[str] = Field(default_factory=list)
     session_idle_minutes: int = Field(default=30, ge=1)
     session_max_hours: int = Field(default=12, ge=1)
     secure_cookies: bool = False
@@ -34,6 +37,10 @@ class WebConfig(BaseModel):
     api_docs: bool = False
     oidc_connection: str | None = None
     webhook_max_bytes: int = Field(default=DEFAULT_WEBHOOK_MAX_BYTES, ge=1)
+
+    @property
+    def origins(self) -> frozenset[str]:
+        return frozenset(o.rstrip("/").lower() for o in self.allowed_origins)
 
     @property
     def idle(self) -> timedelta:

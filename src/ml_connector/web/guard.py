@@ -93,10 +93,10 @@ class Guard:
 
     async def _refusal(self, state: WebState, scope: Scope, headers: Headers, principal: Any) -> Response | None:
         path = scope["path"]
-        if principal == "bad-token":
-            return _denied(401, "That API token is unknown or revoked.", scope)
         if is_public(path) or (path == "/metrics" and state.config.metrics_public):
             return None
+        if principal == "bad-token":
+            return _denied(401, "That API token is unknown or revoked.", scope)
         if principal is None:
             if scope["method"] in ("GET", "HEAD") and not _machine(path):
                 query = scope.get("query_string", b"").decode()
@@ -112,8 +112,11 @@ class Guard:
     async def _foreign(self, state: WebState, scope: Scope, headers: Headers, principal: Any) -> Response | None:
         """A state-changing request whose Origin is not this server (``null``, missing or another site)."""
         origin = headers.get("origin")
-        if origin and origin != "null" and urlsplit(origin).netloc.lower() == (headers.get("host") or "").lower():
-            return None
+        if origin and origin != "null":
+            if urlsplit(origin).netloc.lower() == (headers.get("host") or "").lower():
+                return None
+            if origin.rstrip("/").lower() in state.config.origins:  # a proxy in front rewrote the Host
+                return None
         name = principal.name if isinstance(principal, Principal) else "anonymous"
         await log_refusal(state, name, scope, f"Origin {origin or 'missing'!r}")
         return _denied(403, "Cross-site or origin-less form posts are refused; use the page on this server.", scope)
