@@ -145,8 +145,10 @@ def test_foreign_host_is_refused_with_400(web, app, recorder) -> None:
 
 def test_cross_site_null_missing_origin_and_forged_csrf_are_refused(web, app, recorder) -> None:
     client = signed_in(web, app, "otto", "operator")
-    for headers in ({"origin": "null"}, {"origin": ""}, {"origin": "http://evil.example"}, {"x-csrf-token": "x"}):
-        assert client.post("/runs/syspro-looker/start", headers=headers).status_code == 403, headers
+    attacks = ({"origin": "null"}, {"origin": ""}, {"origin": "http://evil.example"}, {"x-csrf-token": "x"})
+    for path in ("/runs/syspro-looker/start", "/parked/1/replay", "/connections/ping/syspro-sterling"):
+        for headers in attacks:
+            assert client.post(path, headers=headers).status_code == 403, (path, headers)
     csrf = client.headers.pop("x-csrf-token")
     assert client.post("/runs/syspro-looker/start").status_code == 403  # no token at all
     ok = client.post("/runs/syspro-looker/start", data={"csrf_token": csrf}, follow_redirects=False)

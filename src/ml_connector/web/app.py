@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ml_connector.bootstrap import App
 from ml_connector.engine.service import run_integration
@@ -59,6 +61,7 @@ def create_web_app(app: App, *, run: Callable[[App, str], Any] | None = None, bo
         oidc=oidc_client(app, config),
     )
     web.add_exception_handler(MlConnectorError, _explain)  # type: ignore[arg-type]
+    web.add_exception_handler(StarletteHTTPException, _refused)  # type: ignore[arg-type]
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (signin.router, pages.router, api.router, admin.router):
         web.include_router(router)
@@ -72,6 +75,15 @@ def create_web_app(app: App, *, run: Callable[[App, str], Any] | None = None, bo
     web.state.webhooks = mount_webhooks(web, app)
     web.add_middleware(Guard, web=web)
     return web
+
+
+async def _refused(request: Request, exc: StarletteHTTPException) -> Response:
+    """403, 404 ... as a page for people (JSON for /api, /metrics and webhooks, as before)."""
+    path = request.url.path
+    if path.startswith(("/api/", "/hooks/")) or path == "/metrics":
+        return await http_exception_handler(request, exc)
+    web: WebState = request.app.state.web
+    return web.page("base.html", "", status_code=exc.status_code, notice=Notice("bad", str(exc.detail)))
 
 
 def _explain(request: Request, exc: MlConnectorError) -> Response:
