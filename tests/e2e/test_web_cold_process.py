@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import secrets
 import socket
@@ -29,11 +28,14 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+from cold_writer import write_leaky_store
+from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.serving import free_port
+from ml_connector.settings import load_settings
+from ml_connector.web.config import web_config
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = Path(sys.executable).parent / "ml-connector"
-WRITER = Path(__file__).with_name("cold_writer.py")
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -92,10 +94,7 @@ def sign_in(client: httpx.Client, name: str, password: str) -> httpx.Response:
 
 def test_a_fresh_serve_process_shows_no_stored_secret_anywhere(configured, tmp_path) -> None:
     config, values = configured
-    token_file = tmp_path / "token"
-    env = {**os.environ, "SECRETS_JSON": json.dumps(values), "TOKEN_FILE": str(token_file)}
-    subprocess.run([sys.executable, str(WRITER), str(config)], env=env, check=True, cwd=REPO, timeout=120)
-    token = token_file.read_text()
+    token = write_leaky_store(config, values)  # this process is "process A"; serve below is a fresh one
     forbidden = {f for name, v in values.items() if name != "ada_password" for f in forms(v)}
     forbidden |= forms(f"ODATA:{values['syspro']}") | {token, values["ada_password"]}
     port = free_port()
@@ -183,13 +182,9 @@ def rss_kib(pid: int) -> int:
 def test_four_50_mb_webhook_bodies_get_413_and_memory_stays_flat(tmp_path) -> None:
     config = tmp_path / "ml-connector.toml"
     config.write_text('data_dir = "data"\n')
-    script = (
-        "import sys\nfrom ml_connector.bootstrap import bootstrap\nfrom ml_connector.settings import load_settings\n"
-        "app = bootstrap(load_settings(__import__('pathlib').Path(sys.argv[1])), create_keys=True)\n"
-        "app.connections.put('commerce', 'commerce', {'base_url': 'http://127.0.0.1:9', 'webhook_public_key': "
-        "'-----BEGIN PUBLIC KEY-----'}, {'access_token': 'tok-123456'}, app.clock.now())\n"
-    )
-    subprocess.run([sys.executable, "-c", script, str(config)], check=True, cwd=REPO, timeout=120)
+    app = bootstrap(load_settings(config), create_keys=True)
+    settings = {"base_url": "http://127.0.0.1:9", "webhook_public_key": "-----BEGIN PUBLIC KEY-----"}
+    app.connections.put("commerce", "commerce", settings, {"access_token": "tok-123456"}, app.clock.now())
     port = free_port()
     server = start_serve(config, port, tmp_path / "serve.log")
     try:
@@ -215,20 +210,23 @@ def test_four_50_mb_webhook_bodies_get_413_and_memory_stays_flat(tmp_path) -> No
     assert (peak - baseline) < 5 * 1024, f"grew {peak - baseline} KiB"
 
 
-def test_serve_refuses_a_non_loopback_address_until_someone_can_sign_in(tmp_path) -> None:
+def test_serve_refuses_a_non_loopback_address_until_someone_can_sign_in(tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from ml_connector.auth.accounts import add_user
+    from ml_connector.cli.main import app as cli
+    from ml_connector.cli.serve import refuse_open_bind
+
     config = tmp_path / "ml-connector.toml"
     config.write_text('data_dir = "data"\n')
-    key = Fernet.generate_key().decode()
-    refused = subprocess.run(
-        [str(CLI), "serve", "--host", "0.0.0.0", "--port", str(free_port()), "-c", str(config)],
-        capture_output=True, text=True, cwd=REPO, timeout=120, env={**os.environ, "ML_CONNECTOR_KEYS": key},
-    )  # fmt: skip
-    assert refused.returncode == 2, refused.stdout + refused.stderr
-    assert "Refusing to serve on 0.0.0.0" in refused.stderr
-    assert "ml-connector users add" in refused.stderr
-    ok = subprocess.run(  # with a user, the same address is served (stopped by the timeout)
-        [str(CLI), "users", "add", "ada", "--role", "admin", "-c", str(config)],
-        capture_output=True, text=True, cwd=REPO, timeout=120, env={**os.environ, "ML_CONNECTOR_KEYS": key},
-    )  # fmt: skip
-    assert ok.returncode == 0, ok.stderr
-    assert "One-time password for ada" in ok.stdout
+    monkeypatch.setenv("ML_CONNECTOR_KEYS", Fernet.generate_key().decode())
+    refused = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--port", str(free_port()), "-c", str(config)])
+    assert refused.exit_code == 2, refused.output
+    assert "Refusing to serve on 0.0.0.0" in refused.output
+    assert "ml-connector users add" in refused.output
+    app = bootstrap(load_settings(config))
+    for loopback in ("127.0.0.1", "localhost", "::1"):
+        refuse_open_bind(app, loopback)  # no error
+    add_user(app.store, "ada", "admin", app.clock.now())
+    refuse_open_bind(app, "0.0.0.0")
+    assert web_config(app.settings).oidc_connection is None

@@ -1,15 +1,12 @@
-"""Process A of the cold-process secrets test (run as a script, never imported by pytest): store
-connections whose secrets arrive in SECRETS_JSON, then leave text that quotes those secrets where pages read
-it: ledger errors (raw SQL, as an older version or a careless path would have written them, and through the
-ledger, which must scrub them), a run error and summary, a parked reason, an action-log detail. Users and an
-API token are created; the token is written to TOKEN_FILE for the test (the store keeps only its hash)."""
+"""Process A's work in the cold-process secrets test: store connections with the given secrets, then leave
+text that quotes those secrets where pages read it: ledger errors (raw SQL, as an older version or a careless
+path would have written them, and through the ledger, which must scrub them), a run error and summary, a
+parked reason, an action-log detail. Users and an API token are created; the token is returned (the store
+keeps only its hash)."""
 
 from __future__ import annotations
 
 import base64
-import json
-import os
-import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,9 +19,8 @@ from ml_connector.store.ledger import RecordLedger
 from ml_connector.store.schema import action_log, parked, record_ledger, runs
 
 
-def main() -> None:
-    secrets = json.loads(os.environ["SECRETS_JSON"])
-    app = bootstrap(load_settings(Path(sys.argv[1])), create_keys=True)
+def write_leaky_store(config: Path, secrets: dict[str, str]) -> str:
+    app = bootstrap(load_settings(config), create_keys=True)
     now = app.clock.now()
     put = app.connections.put
     put("syspro-odata", "syspro-odata", {"base_url": "http://127.0.0.1:9/x", "operator": "ODATA"},
@@ -67,8 +63,5 @@ def main() -> None:
     add_user(app.store, "ada", "admin", now, secrets["ada_password"])
     add_user(app.store, "vera", "viewer", now)
     _id, token = create_token(app.store, "prometheus", "admin", now)
-    Path(os.environ["TOKEN_FILE"]).write_text(token)
-
-
-if __name__ == "__main__":
-    main()
+    app.store.engine.dispose()
+    return token
