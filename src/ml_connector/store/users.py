@@ -112,6 +112,10 @@ class LoginAttemptStore:
         with self._engine.begin() as db:
             db.execute(insert(login_attempts).values(at=now, username=username[:100], address=address, ok=ok))
 
+    def prune(self, before: datetime) -> int:
+        with self._engine.begin() as db:
+            return db.execute(delete(login_attempts).where(login_attempts.c.at < before)).rowcount
+
     def failures_since(self, address: str, since: datetime) -> tuple[int, datetime | None]:
         """How many failed attempts came from ``address`` since ``since``, and when the last one was."""
         query = select(func.count(), func.max(login_attempts.c.at)).where(

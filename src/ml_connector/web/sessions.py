@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 from starlette.datastructures import Headers
@@ -51,10 +52,10 @@ def authenticate(state: WebState, headers: Headers, scope: Scope) -> Principal |
 
 def start_session(state: WebState, username: str, scope: Scope, response: Response) -> None:
     """A new session for ``username`` (a fresh id, so a planted cookie is never promoted) and its cookie."""
-    session_id = new_session_id()
-    state.app.store.sessions.create(
-        sha256_hex(session_id), username, new_csrf_token(), client_address(scope), state.app.clock.now()
-    )
+    session_id, store, now = new_session_id(), state.app.store, state.app.clock.now()
+    store.sessions.prune(now - state.config.longest)  # sessions nobody can use any more
+    store.attempts.prune(now - timedelta(days=1))  # the throttle looks back 15 minutes
+    store.sessions.create(sha256_hex(session_id), username, new_csrf_token(), client_address(scope), now)
     secure = is_https(scope, state.config.secure_cookies)
     set_cookie(response, SESSION_COOKIE, sign(state.cookie_key, session_id), secure=secure)
 
