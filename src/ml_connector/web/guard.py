@@ -125,17 +125,19 @@ class Guard:
         self, state: WebState, scope: Scope, receive: Receive, headers: Headers, principal: Any
     ) -> Response | Receive:
         name = principal.name if isinstance(principal, Principal) else "anonymous"
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > FORM_MAX_BYTES:
-                return _denied(413, f"Form bodies are limited to {FORM_MAX_BYTES} bytes.", scope)
         sent = headers.get("x-csrf-token")
-        if sent is None and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            sent = next(iter(parse_qs(body.decode("latin-1")).get("csrf_token", [])), None)
+        body: bytes | None = None
+        if sent is None:  # a form: the token is a field of the body, read here (forms are small)
+            body = b""
+            more = True
+            while more:
+                message = await receive()
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > FORM_MAX_BYTES:
+                    return _denied(413, f"Form bodies are limited to {FORM_MAX_BYTES} bytes.", scope)
+            if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+                sent = next(iter(parse_qs(body.decode("latin-1")).get("csrf_token", [])), None)
         if scope["path"] == "/signin":
             expected = read_cookie(headers, SIGNIN_COOKIE)
         else:
@@ -145,13 +147,15 @@ class Guard:
             return _denied(
                 403, "The form expired or came from elsewhere (CSRF token); reload the page and retry.", scope
             )
+        if body is None:
+            return receive  # the token came as a header: the body streams to the route untouched
         replayed = False
 
         async def replay() -> Message:
             nonlocal replayed
             if not replayed:
                 replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
+                return {"type": "http.request", "body": body or b"", "more_body": False}
             return await receive()
 
         return replay
