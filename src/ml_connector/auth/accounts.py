@@ -1,4 +1,11 @@
-"""Managing users and API tokens (the CLI and ``init`` call these): each change is written to the action log."""
+"""Users, their roles and API tokens (the CLI and ``init`` manage them; each change goes to the action log).
+
+Roles, each including what the lower ones may do:
+
+- ``viewer``: every page and every ``/api`` read.
+- ``operator``: also Run now, Replay and Ping.
+- ``admin``: also connections, mappings, users, API tokens and the action log.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,26 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ml_connector.auth.passwords import hash_password, new_api_token, one_time_password, sha256_hex, weak_password
-from ml_connector.auth.roles import check_role
 from ml_connector.errors import ConfigError
 from ml_connector.store import Store
 
 FIRST_ADMIN = "admin"
+ROLES = ("viewer", "operator", "admin")
+_RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+
+def check_role(role: str) -> str:
+    """``role`` if it is one of :data:`ROLES`, else a ConfigError that lists them."""
+    if role not in _RANK:
+        raise ConfigError(f"Unknown role {role!r}; use one of: {', '.join(ROLES)}.")
+    return role
+
+
+def allows(held: str | None, needed: str) -> bool:
+    """Whether a principal holding ``held`` may do what needs ``needed``."""
+    if held is None:
+        return False
+    return _RANK.get(held, -1) >= _RANK[needed]
 
 
 def cli_actor() -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from ml_connector.auth import accounts
-from ml_connector.auth.roles import ROLES
+from ml_connector.auth.accounts import ROLES
 from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app
 from ml_connector.cli.output import console, emit_json, table
 from ml_connector.errors import ConfigError

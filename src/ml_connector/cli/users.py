@@ -12,8 +12,7 @@ from pathlib import Path
 import typer
 
 from ml_connector.auth import accounts
-from ml_connector.auth.accounts import NewPassword
-from ml_connector.auth.roles import ROLES
+from ml_connector.auth.accounts import ROLES, NewPassword
 from ml_connector.bootstrap import App
 from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app
 from ml_connector.cli.output import console, emit_json, table

@@ -18,9 +18,8 @@ from ml_connector.store.mappings import MappingStore
 from ml_connector.store.parking import ParkedStore
 from ml_connector.store.runs import LeaseStore, RunStore
 from ml_connector.store.sequences import SequenceStore
-from ml_connector.store.sessions import SessionStore
 from ml_connector.store.tokens import TokenStore
-from ml_connector.store.users import LoginAttemptStore, UserStore
+from ml_connector.store.users import LoginAttemptStore, SessionStore, UserStore
 
 
 @dataclass

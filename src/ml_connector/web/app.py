@@ -17,15 +17,14 @@ from ml_connector.bootstrap import App
 from ml_connector.engine.service import run_integration
 from ml_connector.errors import MlConnectorError
 from ml_connector.secrets.secret import REDACTOR
-from ml_connector.web import admin, api, pages, signin
-from ml_connector.web.authorize import authorize
+from ml_connector.web import api, pages, signin
 from ml_connector.web.config import web_config
 from ml_connector.web.guard import Guard
 from ml_connector.web.hooks import mount_webhooks
 from ml_connector.web.jobs import Notice, Notices, RunLauncher
 from ml_connector.web.metrics import metrics_registry
 from ml_connector.web.oidc import oidc_client
-from ml_connector.web.principal import requires
+from ml_connector.web.principal import authorize, requires
 from ml_connector.web.rendering import build_environment
 from ml_connector.web.state import WebState
 
@@ -63,7 +62,7 @@ def create_web_app(app: App, *, run: Callable[[App, str], Any] | None = None, bo
     web.add_exception_handler(MlConnectorError, _explain)  # type: ignore[arg-type]
     web.add_exception_handler(StarletteHTTPException, _refused)  # type: ignore[arg-type]
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (signin.router, pages.router, api.router, admin.router):
+    for router in (signin.router, pages.router, api.router):
         web.include_router(router)
     if web.state.web.oidc is not None:
         from ml_connector.web.oidc import router as oidc_router

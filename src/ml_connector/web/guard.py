@@ -4,7 +4,7 @@
 2. ``/hooks/*`` bodies are limited while they stream in (413), then the webhook verifies itself.
 3. Anything else but the public paths needs a principal: a session cookie or ``Authorization: Bearer``
    token (else a redirect to /signin, or 401 for /api and /metrics). Once routed, the principal must hold
-   the role the route declared (403; :mod:`ml_connector.web.authorize`, an app-wide dependency).
+   the role the route declared (403; :func:`ml_connector.web.principal.authorize`, an app-wide dependency).
 4. A state-changing request from a browser (not a Bearer token) needs ``Origin`` equal to this server
    (refused when ``null``, missing or foreign) and the session's CSRF token (form field ``csrf_token`` or
    header ``X-CSRF-Token``): 403.
@@ -24,8 +24,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ml_connector.web.cookies import SIGNIN_COOKIE, read_cookie
-from ml_connector.web.principal import CURRENT, Principal, is_public
-from ml_connector.web.sessions import authenticate, client_address
+from ml_connector.web.principal import CURRENT, Principal, client_address, is_public
+from ml_connector.web.sessions import authenticate
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

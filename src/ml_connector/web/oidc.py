@@ -26,11 +26,12 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from markupsafe import escape
 
-from ml_connector.auth.roles import ROLES, allows
+from ml_connector.auth.accounts import ROLES, allows
 from ml_connector.bootstrap import App
 from ml_connector.web.config import WebConfig
 from ml_connector.web.cookies import OIDC_COOKIE, is_https, read_cookie, sign, unsign
-from ml_connector.web.sessions import client_address, start_session
+from ml_connector.web.principal import client_address
+from ml_connector.web.sessions import start_session
 from ml_connector.web.signin import safe_next
 from ml_connector.web.state import Web
 

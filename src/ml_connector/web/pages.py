@@ -1,4 +1,5 @@
-"""The admin pages: runs (+ Run now), audit search, parked records (+ Replay), connections (+ Ping).
+"""The admin pages: runs (+ Run now), audit search, parked records (+ Replay), connections (+ Ping), and for
+admins the action log and the users and API tokens (read-only; `ml-connector users|tokens` manage them).
 
 Every POST answers with a redirect to a page that shows the outcome as a notice (post/redirect/get) and is
 written to the action log. Sign-in, roles, Origin and CSRF checks happen before any route runs
@@ -8,18 +9,18 @@ written to the action log. Sign-in, roles, Origin and CSRF checks happen before 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ml_connector.engine.service import check_integration, replay_parked
 from ml_connector.errors import LeaseHeldError, MlConnectorError
 from ml_connector.integrations.registry import INTEGRATIONS
 from ml_connector.web.jobs import Notice
-from ml_connector.web.principal import CURRENT, requires
-from ml_connector.web.sessions import client_address
+from ml_connector.web.principal import CURRENT, client_address, requires
 from ml_connector.web.state import Web, WebState
-from ml_connector.web.views import AUDIT_FILTERS, audit_rows, connection_rows, parked_rows, runs_overview
+from ml_connector.web.views import AUDIT_FILTERS, audit_rows, connection_rows, parked_rows, plain, runs_overview
 
 router = APIRouter()
 
@@ -146,3 +147,33 @@ def ping(web: Web, request: Request, integration: str) -> RedirectResponse:
         [("ok" if r.ok else "bad", f"{r.system} · {r.what}" + (f" — {r.detail}" if r.detail else "")) for r in results],
     )
     return _after_post(web, "/connections", notice, logged)
+
+
+# --- admin: the action log, users and API tokens (read-only; the CLI manages them) ---
+
+
+@router.get("/admin/actions", response_class=HTMLResponse)
+@requires("admin")
+def actions_page(web: Web, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> HTMLResponse:
+    return web.page("actions.html", "actions", rows=web.app.store.actions.recent(limit))
+
+
+@router.get("/api/actions")
+@requires("admin")
+def api_actions(web: Web, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Any:
+    return plain(web.app.store.actions.recent(limit))
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+@requires("admin")
+def users_page(web: Web) -> HTMLResponse:
+    oidc = web.oidc.describe() if web.oidc is not None else None
+    return web.page(
+        "users.html", "users", users=web.app.store.users.list(), tokens=web.app.store.tokens.list(), oidc=oidc
+    )
+
+
+@router.get("/api/users")
+@requires("admin")
+def api_users(web: Web) -> Any:
+    return plain({"users": web.app.store.users.list(), "tokens": web.app.store.tokens.list()})

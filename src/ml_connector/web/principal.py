@@ -8,6 +8,8 @@ Every route is protected: a route that declares nothing needs ``admin``. Declare
     def scheduler_page(web: Web) -> HTMLResponse: ...
 
 Only the paths in :data:`PUBLIC_PREFIXES` / :data:`PUBLIC_PATHS` answer without sign-in (see docs/SECURITY.md).
+:func:`authorize` checks the declared role as a dependency of the whole FastAPI app: it runs for every route,
+including routes other modules add later, after routing and before the endpoint.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
+from starlette.types import Scope
 
-from ml_connector.auth.roles import allows, check_role
+from ml_connector.auth.accounts import allows, check_role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,3 +78,36 @@ def undeclared(routes: list[Any]) -> list[str]:
         if isinstance(route, Route) and not is_public(path) and not hasattr(route.endpoint, ROLE_ATTRIBUTE):
             out.append(path)
     return out
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def authorize(request: Request) -> None:
+    path = request.url.path
+    web = request.app.state.web
+    if is_public(path) or (path == "/metrics" and web.config.metrics_public):
+        return
+    route = request.scope.get("route")
+    needed = declared_role(getattr(route, "endpoint", None))
+    me = CURRENT.get()
+    if me is not None and me.can(needed):
+        return
+    held = me.role if me is not None else "nobody"
+    if request.method not in SAFE_METHODS:
+        await run_in_threadpool(
+            web.app.store.actions.record,
+            me.name if me else "anonymous",
+            "request_refused",
+            web.app.clock.now(),
+            target=f"{request.method} {path}",
+            outcome="refused",
+            address=client_address(request.scope),
+            detail=f"needs {needed}, has {held}",
+        )
+    raise HTTPException(403, f"This needs the {needed} role; you are signed in as {held}.")

@@ -11,15 +11,10 @@ from starlette.types import Scope
 
 from ml_connector.auth.passwords import new_csrf_token, new_session_id, sha256_hex
 from ml_connector.web.cookies import SESSION_COOKIE, clear_cookie, is_https, read_cookie, set_cookie, sign, unsign
-from ml_connector.web.principal import Principal
+from ml_connector.web.principal import Principal, client_address
 
 if TYPE_CHECKING:
     from ml_connector.web.state import WebState
-
-
-def client_address(scope: Scope) -> str:
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
 
 
 def authenticate(state: WebState, headers: Headers, scope: Scope) -> Principal | Literal["bad-token"] | None:

@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ml_connector.auth.passwords import hash_password, new_csrf_token, verify_password, weak_password
 from ml_connector.auth.signin import check_password
 from ml_connector.web.cookies import SIGNIN_COOKIE, is_https, read_cookie, set_cookie
-from ml_connector.web.principal import CURRENT, requires
-from ml_connector.web.sessions import client_address, end_session, start_session
+from ml_connector.web.principal import CURRENT, client_address, requires
+from ml_connector.web.sessions import end_session, start_session
 from ml_connector.web.state import Web, WebState
 
 router = APIRouter()
