@@ -307,3 +307,13 @@ def test_behind_a_proxy_the_public_origin_can_be_allowed(tmp_path) -> None:
     assert client.post("/runs/syspro-looker/start", headers=proxied, follow_redirects=False).status_code == 303
     other_port = {"origin": "http://localhost:9999"}  # another service on this machine is another origin
     assert client.post("/runs/syspro-looker/start", headers=other_port).status_code == 403
+
+
+def test_a_notice_is_shown_only_to_the_user_whose_action_it_reports(web, app) -> None:
+    operator = signed_in(web, app, "otto", "operator")
+    answer = operator.post("/connections/ping/syspro-looker", follow_redirects=False)
+    location = answer.headers["location"]
+    assert "notice=" in location
+    assert 'class="notice' in operator.get(location).text
+    viewer = signed_in(web, app, "vera", "viewer")
+    assert 'class="notice' not in viewer.get(location).text

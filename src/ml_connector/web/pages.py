@@ -48,9 +48,14 @@ def _after_post(web: WebState, path: str, notice: Notice, done: Action) -> Redir
         address=client_address(request.scope),
         detail=notice.title,
     )
-    notice_id = web.notices.add(notice)
+    notice_id = web.notices.add(notice, me.name if me else "")
     joiner = "&" if "?" in path else "?"
     return RedirectResponse(f"{path}{joiner}notice={notice_id}", status_code=303)
+
+
+def _me() -> str:
+    me = CURRENT.get()
+    return me.name if me else ""
 
 
 def _known(integration: str) -> None:
@@ -65,7 +70,7 @@ def runs_page(web: Web, notice: int | None = None) -> HTMLResponse:
     for card in overview:
         card["busy"] = web.launcher.running(card["name"])
         card["outcome"] = web.launcher.last_outcome.get(card["name"])
-    return web.page("runs.html", "runs", integrations=overview, notice=web.notices.get(notice))
+    return web.page("runs.html", "runs", integrations=overview, notice=web.notices.get(notice, _me()))
 
 
 @router.post("/runs/{integration}/start")
@@ -88,7 +93,9 @@ def audit_page(web: Web, request: Request, limit: int = 100) -> HTMLResponse:
 @requires("viewer")
 def parked_page(web: Web, integration: str | None = None, notice: int | None = None) -> HTMLResponse:
     rows = parked_rows(web.app, integration)
-    return web.page("parked.html", "parked", rows=rows, integration=integration or "", notice=web.notices.get(notice))
+    return web.page(
+        "parked.html", "parked", rows=rows, integration=integration or "", notice=web.notices.get(notice, _me())
+    )
 
 
 @router.post("/parked/{parked_id}/replay")
@@ -126,7 +133,7 @@ def connections_page(web: Web, notice: int | None = None) -> HTMLResponse:
         "connections",
         connections=connection_rows(web.app),
         integrations=list(INTEGRATIONS),
-        notice=web.notices.get(notice),
+        notice=web.notices.get(notice, _me()),
     )
 
 
