@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ml_connector.cli import connections, edi, mappings, records, serve
-from ml_connector.cli.common import EXIT_CODES, ConfigOption, handle_errors, load_app
+from ml_connector.cli.common import EXIT_CODES, VERBOSE, ConfigOption, handle_errors, load_app
 from ml_connector.cli.output import configure_logging, console, emit_json
 from ml_connector.errors import ConfigError
 
@@ -33,6 +33,7 @@ app.add_typer(edi.app, name="edi")
 @app.callback()
 def _global(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each step (stderr).")) -> None:
     configure_logging(verbose)
+    VERBOSE["on"] = verbose
 
 
 app.command("run")(records.run)

@@ -29,15 +29,15 @@ def run(
     """
     app = load_app(config)
     if as_json:
-        report = run_integration(app, integration, full_refresh=full_refresh)
+        report = run_integration(app, integration, full_refresh=full_refresh, preflight=True)
         emit_json(report.as_dict())
     else:
         with RichProgress() as progress:
             app.progress = progress
-            report = run_integration(app, integration, full_refresh=full_refresh)
+            report = run_integration(app, integration, full_refresh=full_refresh, preflight=True)
         run_summary(report)
     if report.status != "succeeded":
-        raise typer.Exit(1)
+        raise typer.Exit(report.exit_code)
 
 
 @handle_errors
@@ -158,4 +158,4 @@ def replay(
     else:
         run_summary(report)
     if report.status != "succeeded":
-        raise typer.Exit(1)
+        raise typer.Exit(report.exit_code)

@@ -48,6 +48,31 @@ class ConnectionStore:
             else:
                 db.execute(insert(connections).values(name=name, created_at=now, **values))
 
+    def describe(self, name: str) -> dict[str, Any] | None:
+        """Settings, which secrets are set (and which are empty), created/changed/checked: never values."""
+        with self._engine.connect() as db:
+            row = db.execute(select(connections).where(connections.c.name == name)).first()
+        if row is None:
+            return None
+        plain = orjson.loads(self._keys.decrypt(row.secret_blob, what=f"connection {name!r}"))
+        return {
+            "name": row.name,
+            "system": row.system,
+            "settings": dict(row.settings),
+            "secrets": sorted(plain),
+            "empty_secrets": sorted(k for k, v in plain.items() if v == ""),
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "checked_at": row.checked_at,
+            "check_result": row.check_result,
+        }
+
+    def mark_checked(self, name: str, result: str, now: datetime) -> None:
+        with self._engine.begin() as db:
+            db.execute(
+                update(connections).where(connections.c.name == name).values(checked_at=now, check_result=result[:300])
+            )
+
     def get(self, name: str) -> StoredConnection:
         with self._engine.connect() as db:
             row = db.execute(select(connections).where(connections.c.name == name)).first()

@@ -58,6 +58,8 @@ connections = Table(
     Column("secret_blob", LargeBinary, nullable=False),  # Fernet token of a JSON object of secrets
     _ts("created_at", False),
     _ts("updated_at", False),
+    _ts("checked_at"),  # last `ml-connector check` that used it
+    Column("check_result", String(300), nullable=True),  # "ok" or the first failure, scrubbed
 )
 
 cursors = Table(

@@ -16,6 +16,7 @@ from ml_connector.connectors.syspro.enet.session import EnetCredentials
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
 from ml_connector.engine.record_runner import RecordStreamRunner
+from ml_connector.errors import ConfigError
 from ml_connector.integrations.commerce_syspro import settings as config
 from ml_connector.integrations.commerce_syspro.mappings import ACCOUNT_KINDS, Mappings
 from ml_connector.integrations.commerce_syspro.sources import CommerceSource, EchoGuard, SysproCustomerSource
@@ -40,6 +41,12 @@ from ml_connector.secrets.secret import REDACTOR, Secret
 def commerce_client(app: App, name: str, auth: str, page_size: int = 300, **http: Any) -> CommerceClient:
     stored = app.connections.get(name)
     base_url = stored.settings["base_url"]
+    declared = stored.settings.get("auth", auth)
+    if declared != auth:
+        raise ConfigError(
+            f"Connection {name!r} is set up for auth={declared} but [commerce-syspro] commerce_auth = {auth!r}: "
+            f"make them agree (`ml-connector connections edit {name} --set auth={auth}` and its secrets)."
+        )
     options = {"page_size": page_size, **http}
     if auth == "bearer":
         return CommerceClient.with_integration_bearer(base_url, access_token=stored.secret("access_token"), **options)
@@ -152,6 +159,7 @@ def build_plan(
         return results
 
     plan = IntegrationPlan(NAME, declared, handle, None, checks, replayer=replay)
+    plan.connections = {"Adobe Commerce": cfg.commerce_connection, "SYSPRO e.net": cfg.syspro_connection}
     plan.closers += [commerce.close, enet.close]
     return plan
 

@@ -82,6 +82,9 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
     plan.group_handler = lambda ctx, group, all_streams, full: BatchStreamRunner(
         ctx, source, target, batch_rows=cfg.batch_rows
     ).run_group(group, all_streams, full_refresh=full)
+    plan.connections = {"SYSPRO OData": cfg.syspro_connection}
+    if cfg.looker_connection:
+        plan.connections["Looker"] = cfg.looker_connection
     plan.closers.append(client.close)
     if looker is not None:
         plan.closers.append(looker.close)

@@ -111,6 +111,9 @@ def build_plan(app: App, *, enet_options: dict[str, Any] | None = None, **http: 
 
     plan = IntegrationPlan(NAME, declared, handle, None, checks)
     plan.replayer = replay
+    plan.connections = {"SYSPRO OData": cfg.syspro_connection, "Sterling B2B Integrator": cfg.sterling_connection}
+    if enet is not None and cfg.syspro_enet_connection:
+        plan.connections["SYSPRO e.net"] = cfg.syspro_enet_connection
     plan.closers += [odata.close, sterling.close, *([enet.close] if enet is not None else [])]
     return plan
 
