@@ -63,7 +63,7 @@ def test_a_garbage_key_file_is_one_line_naming_the_file(tmp_path: Path) -> None:
 
 def test_a_corrupt_store_is_one_line_naming_the_file(tmp_path: Path) -> None:
     config = _config(tmp_path)
-    bootstrap(load_settings(config), create_keys=True)
+    bootstrap(load_settings(config), create_keys=True).store.engine.dispose()  # nothing holds the file open
     store = tmp_path / "data" / "store.db"
     for suffix in ("-wal", "-shm"):
         Path(f"{store}{suffix}").unlink(missing_ok=True)

@@ -179,7 +179,7 @@ def test_connections_show_secret_fields_never_values_and_ping_shows_each_check(s
     assert "password ✓ set" in html
     page = client.post("/connections/ping/syspro-looker")
     text = notice_text(page.text)
-    assert "syspro-looker: 10 of 10 checks passed" in text
+    assert "syspro-looker: 11 of 11 checks passed" in text
     assert "read GenTransaction" in text
     assert "read ApSupplier" in text
     assert client.post("/connections/ping/no-such-thing").status_code == 404

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli import connections, edi, mappings, records, serve
+from ml_connector.cli import audit, connections, edi, emulate, mappings, records, serve
 from ml_connector.cli.common import EXIT_CODES, VERBOSE, ConfigOption, handle_errors, load_app
-from ml_connector.cli.output import configure_logging, console, emit_json
+from ml_connector.cli.output import configure_logging, console
 from ml_connector.errors import ConfigError
 
 app = typer.Typer(
@@ -38,10 +38,11 @@ def _global(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log eac
 
 app.command("run")(records.run)
 app.command("check")(records.check)
-app.command("audit")(records.audit)
+app.command("audit")(audit.audit)
 app.command("parked")(records.parked)
 app.command("replay")(records.replay)
 app.command("serve")(serve.serve)
+app.command("emulate")(emulate.emulate)
 
 CONFIG_TEMPLATE = """\
 # ml-connector configuration. Secrets are NOT kept here: store them with
@@ -109,41 +110,6 @@ def init(
     console.print(
         "Next: ml-connector connections add syspro-odata --system syspro-odata --set base_url=... --set operator=..."
     )
-
-
-@app.command()
-@handle_errors
-def emulate(
-    system: str = typer.Argument(..., help="syspro-odata | looker | syspro-enet | commerce | sterling"),
-    port: int = typer.Option(8800, "--port"),
-    seed: int = typer.Option(0, "--seed"),
-    print_credentials: bool = typer.Option(
-        False, "--print-credentials", help="Print the credentials the emulator accepts as JSON and exit."
-    ),
-    scale: list[str] = typer.Option([], "--scale", help="syspro-odata only: TABLE=ROWS, e.g. GenTransaction=1000000"),
-) -> None:
-    """Serve one emulator on 127.0.0.1:PORT (for trying clients, the official SDKs, or a demo).
-
-    Example: ml-connector emulate syspro-odata --port 8801 --scale GenTransaction=100000
-    """
-    from ml_connector.emulators.registry import create_emulator
-    from ml_connector.emulators.serving import serve_forever
-
-    options: dict[str, object] = {"seed": seed}
-    if scale:
-        try:
-            options["scale"] = {k: int(v) for k, _, v in (item.partition("=") for item in scale)}
-        except ValueError:
-            raise ConfigError("--scale takes TABLE=ROWS with a whole number, e.g. GenTransaction=100000.") from None
-    try:
-        emulator = create_emulator(system, **options)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    if print_credentials:
-        emit_json(dict(emulator.state.credentials))
-        return
-    console.print(f"{system} emulator on http://127.0.0.1:{port} (Ctrl-C to stop)")
-    serve_forever(emulator, port)
 
 
 @app.command()

@@ -62,47 +62,6 @@ def check(
 
 
 @handle_errors
-def audit(
-    source_id: str | None = typer.Option(None, "--source-id", help="A source record id, e.g. 0000042|INV123."),
-    stream: str | None = typer.Option(None, "--stream"),
-    status: str | None = typer.Option(None, "--status", help="loaded, delivered, parked, released, failed, ..."),
-    run_id: str | None = typer.Option(None, "--run"),
-    integration: str | None = typer.Option(None, "--integration"),
-    limit: int = typer.Option(50, "--limit"),
-    config: Path | None = ConfigOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """Search the per-record audit ledger (newest first).
-
-    Example: ml-connector audit --stream ap_invoice --status parked
-    """
-    rows = load_app(config).store.ledger.search(
-        integration=integration, stream=stream, source_id=source_id, status=status, run_id=run_id, limit=limit
-    )
-    if as_json:
-        emit_json(rows)
-        return
-    table(
-        "audit",
-        ("id", "run", "stream", "source id", "source ts", "extracted", "delivered", "status", "error"),
-        [
-            (
-                r["id"],
-                r["run_id"],
-                r["stream"],
-                r["source_id"],
-                r["source_ts"],
-                r["extracted_at"],
-                r["delivered_at"],
-                r["status"] + (f" (superseded by {r['superseded_by']})" if r.get("superseded_by") else ""),
-                (r["error"] or "")[:80],
-            )
-            for r in rows
-        ],
-    )
-
-
-@handle_errors
 def parked(
     integration: str | None = typer.Option(None, "--integration"),
     config: Path | None = ConfigOption,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -104,6 +105,13 @@ record_ledger = Table(
     Column("replay_of", BigInteger),  # the ledger row this replay supersedes
     Index("ix_ledger_lookup", "integration", "stream", "source_id"),
     Index("ix_ledger_run", "run_id"),
+    # Replays are rare: a partial index finds "superseded by" without costing bulk loads anything.
+    Index(
+        "ix_ledger_replay_of",
+        "replay_of",
+        sqlite_where=text("replay_of IS NOT NULL"),
+        postgresql_where=text("replay_of IS NOT NULL"),
+    ),
 )
 
 # When a bulk load's records were delivered: one row per (run, stream, status) written at the target's

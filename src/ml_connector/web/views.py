@@ -83,7 +83,14 @@ AUDIT_FILTERS = ("integration", "stream", "source_id", "status", "run_id")
 
 def audit_rows(app: App, filters: Mapping[str, str | None], limit: int = 100) -> list[dict[str, Any]]:
     wanted = {k: (filters.get(k) or None) for k in AUDIT_FILTERS}
-    return app.store.ledger.search(**wanted, limit=limit)
+    return app.store.ledger.search(
+        integration=wanted["integration"],
+        stream=wanted["stream"],
+        source_id=wanted["source_id"],
+        status=wanted["status"],
+        run_id=wanted["run_id"],
+        limit=limit,
+    )
 
 
 def parked_rows(app: App, integration: str | None = None) -> list[dict[str, Any]]:

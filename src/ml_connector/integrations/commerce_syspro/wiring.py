@@ -87,6 +87,7 @@ def build_plan(
     cfg = config.load(app.settings.section(NAME))
     commerce = commerce_client(app, cfg.commerce_connection, cfg.commerce_auth, cfg.page_size, **(commerce_http or {}))
     enet = enet_client(app, cfg.syspro_connection, **(enet_options or {}))
+    enet.hold_session()  # one e.net session per run (logged off by plan.close)
     mappings = Mappings(app.store.mappings, NAME)
     commerce_source = CommerceSource(commerce, mappings, cfg.customer_code_prefix)
     syspro_source = SysproCustomerSource(enet)
@@ -110,7 +111,7 @@ def build_plan(
         return RecordStreamRunner(ctx, source, targets[stream.name])
 
     def handle(ctx: RunContext, stream: StreamSpec, all_streams: dict[str, StreamSpec], full: bool) -> None:
-        with enet:  # one e.net session per stream: Logon ... Logoff in finally
+        with enet:  # logs on at the first stream; held until the plan closes (one session per run)
             runner(ctx, stream).run_stream(stream, all_streams, full_refresh=full)
 
     def replay(ctx: RunContext, stream: StreamSpec, rows: list[dict[str, Any]]) -> None:

@@ -50,7 +50,9 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
         )
 
     def after_run(ctx: RunContext) -> None:
-        if looker is not None and cfg.datagroup:
+        # Reset only when rows changed: a reset throws away every dashboard's cached results.
+        changed = sum(t.loaded + t.released for t in ctx.tallies.values())
+        if looker is not None and cfg.datagroup and changed:
             group: Any = tuple(cfg.datagroup.split("::", 1)) if "::" in cfg.datagroup else cfg.datagroup
             looker.reset_datagroup(group)
 

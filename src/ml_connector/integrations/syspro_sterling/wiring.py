@@ -57,6 +57,8 @@ def build_plan(app: App, *, enet_options: dict[str, Any] | None = None, **http: 
     odata = syspro_client(app, cfg.syspro_connection, **http)
     sterling = sterling_client(app, cfg.sterling_connection)
     enet = enet_client(app, cfg.syspro_enet_connection, **(enet_options or {}))
+    if enet is not None:
+        enet.hold_session()  # one e.net session per run (logged off by plan.close)
     writer = SupplierWriter(app, enet) if enet is not None else None
     source = DocumentSource(SysproODataSource(odata))
     declared = streams(directory.codes("supplier"), directory.codes("customer"), since=cfg.since,

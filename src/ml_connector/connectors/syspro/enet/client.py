@@ -64,6 +64,7 @@ class SysproEnetClient:
         self.rules = rules
         self.page_size = page_size
         self._probe_ledger_code = probe_ledger_code
+        self._held = False
 
     @classmethod
     def connect(cls, base_url: str, credentials: EnetCredentials, **options: Any) -> SysproEnetClient:
@@ -79,7 +80,13 @@ class SysproEnetClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.session.logoff()
+        if not self._held:
+            self.session.logoff()
+
+    def hold_session(self) -> None:
+        """One logon for the client's life (a run): ``with client:`` blocks no longer log off, :meth:`close`
+        does. Each logon takes a SYSPRO licence seat, so a run logs on once, not once per stream."""
+        self._held = True
 
     def close(self) -> None:
         self.session.close()
