@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app
+from ml_connector.cli.dry_run import show_dry_run
 from ml_connector.cli.output import RichProgress, emit_json, run_summary, table
 from ml_connector.engine.service import check_integration, replay_parked, run_integration
 from ml_connector.errors import ConfigError
@@ -16,6 +17,12 @@ from ml_connector.errors import ConfigError
 def run(
     integration: str = typer.Argument(..., help="e.g. syspro-looker"),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Ignore cursors and stored hashes; reload all."),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Read and check everything, print what would be sent (e.net XML, X12, JSON) and what would park; "
+        "write nothing: no target, no cursor, no control number, no store.",
+    ),
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -26,9 +33,13 @@ def run(
         ml-connector run syspro-looker
 
         ml-connector run syspro-looker --full-refresh --json | jq .streams
+
+        ml-connector run commerce-syspro --dry-run     # "do we fit?": the documents, nothing sent
     """
     app = load_app(config)
-    if as_json:
+    if dry_run:
+        report = show_dry_run(app, integration, full_refresh=full_refresh, as_json=as_json)
+    elif as_json:
         report = run_integration(app, integration, full_refresh=full_refresh, preflight=True)
         emit_json(report.as_dict())
     else:

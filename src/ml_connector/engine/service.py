@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ml_connector.bootstrap import App
 from ml_connector.engine.batch_parking import missing_reference
 from ml_connector.engine.batch_runner import BatchStreamRunner
 from ml_connector.engine.context import RunContext, RunReport
+from ml_connector.engine.dry_run import DryRun, DryRunItem
 from ml_connector.engine.runner import Runner
 from ml_connector.errors import ConfigError, ReferenceMissingError
 from ml_connector.integrations.plan import CheckResult, IntegrationPlan
@@ -37,6 +39,21 @@ def run_integration(
             group_handler=plan.group_handler,
             connections=plan.connections,
         )
+    finally:
+        plan.close()
+
+
+def dry_run_integration(
+    app: App, integration: str, out: Callable[[DryRunItem], None], *, full_refresh: bool = False, **options: Any
+) -> RunReport:
+    """Read, map and check like a run; hand each would-be delivery to ``out``; write nothing anywhere."""
+    plan = build(app, integration, **options)
+    try:
+        if plan.dry_run_parts is None:
+            raise ConfigError(f"Integration {integration} does not support --dry-run yet.")
+        require_reachable(app, plan)
+        return DryRun(app.store, app.clock, out).run(plan.name, plan.streams, plan.dry_run_parts,
+                                                     full_refresh=full_refresh)  # fmt: skip
     finally:
         plan.close()
 
@@ -113,4 +130,4 @@ def _batch_runner_of(plan: IntegrationPlan, ctx: RunContext) -> BatchStreamRunne
     return plan.batch_runner(ctx)  # type: ignore[no-any-return]
 
 
-__all__ = ["build", "check_integration", "replay_parked", "run_integration"]
+__all__ = ["build", "check_integration", "dry_run_integration", "replay_parked", "run_integration"]

@@ -160,6 +160,11 @@ def build_plan(
         return results
 
     plan = IntegrationPlan(NAME, declared, handle, None, checks, replayer=replay)
+    targets[JOURNAL].rendered_orders = targets[SALES_ORDER].rendered  # dry run: journals follow shown orders
+    plan.dry_run_parts = lambda stream: (
+        syspro_source if stream.name == CUSTOMER_TO_COMMERCE else commerce_source,
+        targets[stream.name],
+    )
     plan.connections = {"Adobe Commerce": cfg.commerce_connection, "SYSPRO e.net": cfg.syspro_connection}
     plan.closers += [commerce.close, enet.close]
     return plan

@@ -23,6 +23,7 @@ from typing import Any
 from ml_connector.bootstrap import App
 from ml_connector.connectors.sterling import SterlingB2BClient, SupplierContact, TradingPartner
 from ml_connector.edi import ControlNumbers, Delimiters, Envelope
+from ml_connector.engine.dry_run import Rendering, json_rendering
 from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError
 from ml_connector.integrations.syspro_sterling.settings import PartnerSettings, SysproSterlingSettings
@@ -141,6 +142,11 @@ class TradingPartnerTarget:
         wanted = self._wanted(d, name)
         same = all(getattr(current, f) == getattr(wanted, f) for f in SYSPRO_OWNED)
         return f"partner:{name}" if same else None
+
+    def render(self, d: Delivery) -> Rendering:
+        name = self._partner_name(d)
+        return json_rendering(self._wanted(d, name).payload(), f"JSON trading partner {name} (create, or update "
+                              "the SYSPRO-owned fields)")  # fmt: skip
 
     def send(self, d: Delivery) -> str:
         name = self._partner_name(d)
