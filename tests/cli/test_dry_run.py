@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from ml_connector.bootstrap import bootstrap
 from ml_connector.cli.demo import DEMO_SEED, DEMOS
 from ml_connector.cli.main import app
-from ml_connector.emulators.registry import create_emulator
+from ml_connector.emulators.registry import create_emulators
 from ml_connector.emulators.serving import serve_in_thread
 from ml_connector.engine.service import run_integration
 from ml_connector.settings import load_settings
@@ -72,7 +72,7 @@ def world(tmp_path: Path):
         demo.prepare(settings)
         for system, opts in demo.emulator_options(settings, DEMO_SEED, 1).items():
             options.setdefault(system, {}).update(opts)
-    served = {name: serve_in_thread(create_emulator(name, **opts)) for name, opts in options.items()}
+    served = {name: serve_in_thread(made) for name, made in create_emulators(options).items()}
     for demo in demos:
         demo.store_connections(runtime, served)
     yield config, runtime, served

@@ -60,7 +60,9 @@ def connection_for(system: str, port: int, credentials: dict[str, Any]) -> dict[
 
 @handle_errors
 def emulate(
-    system: str = typer.Argument(..., help="syspro-odata | looker | syspro-enet | commerce | sterling"),
+    system: str = typer.Argument(
+        ..., help="syspro (OData + e.net over one database) | syspro-odata | syspro-enet | looker | commerce | sterling"
+    ),
     port: int = typer.Option(8800, "--port"),
     seed: int = typer.Option(0, "--seed"),
     print_credentials: bool = typer.Option(
@@ -68,7 +70,7 @@ def emulate(
         "--print-credentials",
         help="Print as JSON what `connections add` needs (base URL with its service path, settings, secrets) and exit.",
     ),
-    scale: list[str] = typer.Option([], "--scale", help="syspro-odata only: TABLE=ROWS, e.g. GenTransaction=1000000"),
+    scale: list[str] = typer.Option([], "--scale", help="syspro, syspro-odata: TABLE=ROWS, e.g. ArCustomer=2000"),
 ) -> None:
     """Serve one emulator on 127.0.0.1:PORT (for trying clients, the official SDKs, or a demo).
 
@@ -89,8 +91,18 @@ def emulate(
         emulator = create_emulator(system, **options)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    credentials = dict(emulator.state.credentials)
     if print_credentials:
-        emit_json(connection_for(system, port, dict(emulator.state.credentials)))
+        if system == "syspro":  # both faces on one port: one connection each
+            emit_json({face: connection_for(f"syspro-{face}", port, credentials[face]) for face in ("odata", "enet")})
+        else:
+            emit_json(connection_for(system, port, credentials))
         return
-    console.print(f"{system} emulator on http://127.0.0.1:{port}{SERVICE_PATHS.get(system, '')} (Ctrl-C to stop)")
+    paths = (
+        [SERVICE_PATHS[f"syspro-{f}"] for f in ("odata", "enet")]
+        if system == "syspro"
+        else [SERVICE_PATHS.get(system, "")]
+    )
+    urls = " and ".join(f"http://127.0.0.1:{port}{p}" for p in paths)
+    console.print(f"{system} emulator on {urls} (Ctrl-C to stop)")
     serve_forever(emulator, port)
