@@ -14,12 +14,10 @@ import typer
 
 from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app
 from ml_connector.cli.output import emit_json, table
-from ml_connector.core.records import Outcome
 from ml_connector.errors import ConfigError
 from ml_connector.secrets.secret import REDACTOR
-from ml_connector.store.ledger_search import LedgerFilter
+from ml_connector.store.ledger_search import STATUSES, LedgerFilter
 
-STATUSES = [o.value for o in Outcome if o is not Outcome.UNCHANGED] + ["sending", "superseded"]
 EXPORT_FIELDS = ("id", "run_id", "integration", "stream", "source_id", "source_ts", "extracted_at", "delivered_at",
                  "target_ref", "status", "attempts", "error", "content_hash", "replay_of", "superseded_by")  # fmt: skip
 

@@ -15,9 +15,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, and_, func, select
 
+from ml_connector.core.records import Outcome
 from ml_connector.store.schema import ledger_commits, record_ledger
 
 CHUNK = 2000
+# Every status a ledger row can have (unchanged records are not written).
+STATUSES = tuple(o.value for o in Outcome if o is not Outcome.UNCHANGED)
 
 
 @dataclass(frozen=True)

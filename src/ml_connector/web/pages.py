@@ -6,14 +6,16 @@ refuses requests whose Origin is another site (a page elsewhere must not start r
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from ml_connector.cli.audit import parse_time
 from ml_connector.engine.service import check_integration, replay_parked
-from ml_connector.errors import LeaseHeldError, MlConnectorError
+from ml_connector.errors import ConfigError, LeaseHeldError, MlConnectorError
 from ml_connector.integrations.registry import INTEGRATIONS
+from ml_connector.store.ledger_search import STATUSES
 from ml_connector.web.jobs import Notice
 from ml_connector.web.state import Web, WebState
 from ml_connector.web.views import AUDIT_FILTERS, audit_rows, connection_rows, parked_rows, runs_overview
@@ -54,10 +56,20 @@ def run_now(web: Web, integration: str) -> RedirectResponse:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(web: Web, request: Request, limit: int = 100) -> HTMLResponse:
-    filters = {k: (request.query_params.get(k) or "").strip() for k in AUDIT_FILTERS}
-    rows = audit_rows(web.app, filters, limit=max(1, min(limit, 1000)))
-    return web.page("audit.html", "audit", rows=rows, filters=filters, limit=limit)
+def audit_page(web: Web, request: Request, limit: int = 100, before: int | None = None) -> HTMLResponse:
+    """Filters, a time range (extracted at, UTC unless an offset is given) and paging to older rows."""
+    filters = {k: (request.query_params.get(k) or "").strip() for k in (*AUDIT_FILTERS, "since", "until")}
+    limit = max(1, min(limit, 1000))
+    try:
+        since, until = (parse_time(filters[k], k) for k in ("since", "until"))
+    except ConfigError as exc:
+        return web.page("audit.html", "audit", 400, rows=[], filters=filters, limit=limit, statuses=STATUSES,
+                        error=str(exc), older=None, query="")  # fmt: skip
+    rows = audit_rows(web.app, filters, limit=limit, since=since, until=until, before_id=before)
+    query = urlencode({k: v for k, v in filters.items() if v} | {"limit": limit})
+    older = rows[-1]["id"] if len(rows) == limit else None
+    return web.page("audit.html", "audit", rows=rows, filters=filters, limit=limit, statuses=STATUSES,
+                    older=older, query=query, paged=before is not None, error=None)  # fmt: skip
 
 
 @router.get("/parked", response_class=HTMLResponse)
@@ -98,20 +110,31 @@ def connections_page(web: Web, notice: int | None = None) -> HTMLResponse:
         connections=connection_rows(web.app),
         integrations=list(INTEGRATIONS),
         notice=web.notices.get(notice),
+        pings_running=web.pings.running(),
+        ping_results=web.pings.results,
     )
 
 
 @router.post("/connections/ping/{integration}", dependencies=[Depends(same_origin)])
 def ping(web: Web, integration: str) -> RedirectResponse:
+    """Starts `check` in the background and returns at once; the page shows the result when it is there."""
     _known(integration)
+    return _after_post(web, "/connections", web.pings.start(web.app, integration, check_integration))
+
+
+@router.post("/parked/replay/{integration}", dependencies=[Depends(same_origin)])
+def replay_all(web: Web, integration: str) -> RedirectResponse:
+    """Bulk replay: re-check every open parked (and failed) record of one integration now."""
+    _known(integration)
+    where = f"/parked?integration={integration}"
     try:
-        results = check_integration(web.app, integration)
+        report = replay_parked(web.app, integration)
+    except LeaseHeldError as exc:
+        return _after_post(web, where, Notice("warn", f"Could not replay {integration} now.", [("warn", str(exc))]))
     except MlConnectorError as exc:
-        return _after_post(web, "/connections", Notice("bad", f"Could not check {integration}.", [("bad", str(exc))]))
-    failed = [r for r in results if not r.ok]
-    notice = Notice(
-        "bad" if failed else "ok",
-        f"{integration}: {len(results) - len(failed)} of {len(results)} checks passed.",
-        [("ok" if r.ok else "bad", f"{r.system} · {r.what}" + (f" — {r.detail}" if r.detail else "")) for r in results],
-    )
-    return _after_post(web, "/connections", notice)
+        return _after_post(web, where, Notice("bad", f"Replay of {integration} failed.", [("bad", str(exc))]))
+    released = sum(t.released + t.loaded for t in report.streams)
+    still = len(web.app.store.parked.open(integration))
+    tone = "ok" if not still else "warn"
+    notice = Notice(tone, f"{integration}: {released} released, {still} still open (run {report.run_id}).")
+    return _after_post(web, where, notice)

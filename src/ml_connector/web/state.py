@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 
 from ml_connector.bootstrap import App
 from ml_connector.web.jobs import Notices, RunLauncher
+from ml_connector.web.pings import Pings
 
 NAV = (
     ("runs", "/", "Runs"),
@@ -28,6 +29,7 @@ class WebState:
     notices: Notices
     launcher: RunLauncher
     metrics: CollectorRegistry
+    pings: Pings = field(default_factory=Pings)
 
     def page(self, template: str, active: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         html = self.templates.get_template(template).render(nav=NAV, active=active, now=self.app.clock.now(), **context)

@@ -16,7 +16,7 @@ from ml_connector.connectors.syspro.enet.session import EnetCredentials
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
 from ml_connector.engine.record_runner import RecordStreamRunner
-from ml_connector.errors import ConfigError
+from ml_connector.errors import ConfigError, ReferenceMissingError
 from ml_connector.integrations.commerce_syspro import settings as config
 from ml_connector.integrations.commerce_syspro.mappings import ACCOUNT_KINDS, Mappings
 from ml_connector.integrations.commerce_syspro.sources import CommerceSource, EchoGuard, SysproCustomerSource
@@ -149,14 +149,14 @@ def build_plan(
                     if m["kind"] in ("sku", "category", *ACCOUNT_KINDS)
                 }
             )
-            results += [
-                _probe(
-                    "SYSPRO e.net",
-                    f"mapped GL account {gl} exists",
-                    lambda gl=gl: _require(enet.gl_account_exists(gl), "not in GenMaster: fix the mapping"),
+            for gl in accounts:
+                results.append(
+                    _probe(
+                        "SYSPRO e.net",
+                        f"mapped GL account {gl} exists and takes postings (GENTJL validate only)",
+                        lambda gl=gl: _account_open(enet, gl, today.year, today.month),
+                    )
                 )
-                for gl in accounts
-            ]
         return results
 
     plan = IntegrationPlan(NAME, declared, handle, None, checks, replayer=replay)
@@ -168,6 +168,16 @@ def build_plan(
     plan.connections = {"Adobe Commerce": cfg.commerce_connection, "SYSPRO e.net": cfg.syspro_connection}
     plan.closers += [commerce.close, enet.close]
     return plan
+
+
+def _account_open(enet: SysproEnetClient, gl: str, year: int, month: int) -> str:
+    if not enet.gl_account_exists(gl):
+        raise ValueError(f"not in GenMaster: fix the mapping (`ml-connector mappings list {NAME}`) or add the account")
+    try:
+        enet.period_open(year, month, ledger_code=gl)
+    except ReferenceMissingError as exc:
+        raise ValueError(f"refused for postings ({exc}): take it off hold in SYSPRO or map another account") from None
+    return "yes"
 
 
 def _require(ok: bool, otherwise: str) -> str:

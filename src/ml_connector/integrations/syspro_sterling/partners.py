@@ -51,6 +51,12 @@ class PartnerDirectory:
         self.app, self.cfg = app, cfg
         self.routes = {kind: app.store.mappings.table(NAME, kind) for kind in ("supplier", "customer")}
         self.receiver_ids = app.store.mappings.table(NAME, "receiver_id")
+        self._exists: dict[str, bool] = {}  # partner name -> found in Sterling (asked once per run)
+
+    def exists_in_sterling(self, client: SterlingB2BClient, name: str) -> bool:
+        if not self._exists.get(name):  # a partner created during the run is found on the next ask
+            self._exists[name] = client.get_trading_partner(name) is not None
+        return self._exists[name]
 
     def codes(self, kind: str) -> list[str]:
         return sorted(self.routes[kind])

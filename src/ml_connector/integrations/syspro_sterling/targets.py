@@ -23,6 +23,7 @@ from ml_connector.errors import ReferenceMissingError, RemoteRejectedError
 from ml_connector.integrations.syspro_sterling import documents
 from ml_connector.integrations.syspro_sterling.partners import PartnerDirectory, ResolvedPartner, sequence_name
 from ml_connector.integrations.syspro_sterling.settings import SysproSterlingSettings
+from ml_connector.integrations.syspro_sterling.streams import NAME
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -66,6 +67,13 @@ class X12DocumentTarget:
 
     def check_references(self, d: Delivery) -> None:
         partner = self._partner(d)
+        if not self.directory.exists_in_sterling(self.client, partner.name):
+            raise ReferenceMissingError(
+                f"{document_summary(d.row)} is mapped to trading partner {partner.name}, which does not exist in "
+                f"Sterling: create it there, or fix the mapping (`ml-connector mappings set {NAME} "
+                f"{d.row['party_kind']} {d.row['party']} <partner>`); the document waits and goes on the next run.",
+                reference="trading partner", key=partner.name,
+            )  # fmt: skip
         if d.previous_target_ref and partner.settings.po_changes == "review":
             raise ReferenceMissingError(
                 f"PO {d.row['document_id']} changed after its 850 went out ({d.previous_target_ref}); trading "

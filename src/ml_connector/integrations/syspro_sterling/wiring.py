@@ -109,6 +109,14 @@ def build_plan(app: App, *, enet_options: dict[str, Any] | None = None, **http: 
                 "Sterling B2B", "list trading partners", lambda: f"{len(sterling.list_trading_partners())} partner(s)"
             )
         )
+        for kind in ("supplier", "customer"):
+            for code, name in sorted(directory.routes[kind].items()):
+                results.append(probe("Sterling B2B", f"{kind} {code} -> trading partner {name} exists",
+                                     partial(_partner_exists, sterling, name, kind, code)))  # fmt: skip
+        if enet is not None:
+            results.append(
+                probe("SYSPRO e.net", "logon (supplier writes from Sterling partners)", partial(_logon, enet))
+            )
         return results
 
     plan = IntegrationPlan(NAME, declared, handle, None, checks)
@@ -120,6 +128,20 @@ def build_plan(app: App, *, enet_options: dict[str, Any] | None = None, **http: 
         plan.connections["SYSPRO e.net"] = cfg.syspro_enet_connection
     plan.closers += [odata.close, sterling.close, *([enet.close] if enet is not None else [])]
     return plan
+
+
+def _partner_exists(sterling: SterlingB2BClient, name: str, kind: str, code: str) -> str:
+    if sterling.get_trading_partner(name) is None:
+        raise ValueError(
+            f"no such partner in Sterling: create it, or fix the mapping "
+            f"(`ml-connector mappings set {NAME} {kind} {code} <partner>`)"
+        )
+    return "exists"
+
+
+def _logon(enet: SysproEnetClient) -> str:
+    enet.session.logon()
+    return "logged on"
 
 
 def _pull_partners(

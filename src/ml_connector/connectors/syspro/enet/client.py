@@ -177,10 +177,11 @@ class SysproEnetClient:
         row = found[0]
         return JournalKey(int(row["glyear"]), int(row["glperiod"]), int(row["journal"])).ref
 
-    def period_open(self, year: int, period: int) -> bool:
+    def period_open(self, year: int, period: int, *, ledger_code: str | None = None) -> bool:
         """Whether SYSPRO accepts postings into ``year``/``period``: a validate-only GENTJL
-        (``ValidateOnly=Y``, posts nothing) of a 0.01 debit and credit on the probe ledger code."""
-        code = self._probe_code()
+        (``ValidateOnly=Y``, posts nothing) of a 0.01 debit and credit on the probe ledger code (or on
+        ``ledger_code``: then an account on hold or unknown is refused too, raising ReferenceMissingError)."""
+        code = ledger_code or self._probe_code()
         probe = GlJournal(
             reference="ML-PERIOD-CHECK",
             posting_year=year,
