@@ -109,7 +109,12 @@ def add(
         printf '' | ml-connector connections add syspro-enet --system syspro-enet --secret-stdin company_password ...
     """
     schema = schema_of(system)
-    settings = schema.validate_settings(parse_settings(setting), connection=name)
+    given = parse_settings(setting)
+    if sys.stdin.isatty():  # a person at a terminal: ask for each required setting not given
+        for spec in schema.settings:
+            if spec.needed(given) and spec.default is None and not given.get(spec.name):
+                given[spec.name] = typer.prompt(f"{spec.name} for {name} ({spec.description})")
+    settings = schema.validate_settings(given, connection=name)
     runtime = load_app(config, create_keys=True)
     if not replace:
         refuse_overwrite(runtime.connections, name)  # before asking for any secret
