@@ -131,3 +131,15 @@ def test_a_refused_password_is_exit_3_without_dlt_internals(tmp_path: Path) -> N
     assert "refused the credentials" in report["error"] and "connection 'syspro-odata'" in report["error"]
     assert "connections edit syspro-odata" in report["error"]
     assert not any(s in result.output for s in DLT_INTERNALS)
+
+
+def test_a_missing_setting_of_a_stored_connection_is_one_line(tmp_path: Path) -> None:
+    """A connection stored before the schemas existed (no base_url): one line naming it and the fix."""
+    config = _config(tmp_path, '[syspro-looker]\nlooker_connection = ""\n')
+    runtime = bootstrap(load_settings(config), create_keys=True)
+    runtime.connections.put("syspro-odata", "syspro-odata", {"operator": "ODATA"}, {"password": "pw-123456"},
+                            runtime.clock.now())  # fmt: skip
+    result = _invoke(config, "check", "syspro-looker")
+    assert result.exit_code == 2
+    assert "no setting 'base_url'" in result.stderr and "connections edit syspro-odata" in result.stderr
+    assert "Traceback" not in result.output

@@ -9,10 +9,24 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, delete, insert, select, update
 
-from ml_connector.errors import SecretError
+from ml_connector.errors import ConfigError, SecretError
 from ml_connector.secrets.keys import KeyRing
 from ml_connector.secrets.secret import Secret
 from ml_connector.store.schema import connections
+
+
+class ConnectionSettings(dict[str, Any]):
+    """A connection's settings; a missing one is a clear configuration error, not a KeyError traceback."""
+
+    def __init__(self, name: str, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.connection = name
+
+    def __missing__(self, key: str) -> Any:
+        raise ConfigError(
+            f"Connection {self.connection!r} has no setting {key!r}. Add it with "
+            f"`ml-connector connections edit {self.connection} --set {key}=...`."
+        )
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,8 @@ class ConnectionStore:
                 f"add it with `ml-connector connections add {name}`."
             )
         plain = orjson.loads(self._keys.decrypt(row.secret_blob, what=f"connection {name!r}"))
-        return StoredConnection(row.name, row.system, dict(row.settings), {k: Secret(v) for k, v in plain.items()})
+        settings = ConnectionSettings(row.name, dict(row.settings))
+        return StoredConnection(row.name, row.system, settings, {k: Secret(v) for k, v in plain.items()})
 
     def exists(self, name: str) -> bool:
         with self._engine.connect() as db:
