@@ -108,6 +108,9 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 _INTERNAL = {"keys_env", "config_path"}
+# Top-level tables read with ``Settings.section`` that are neither a field of Settings nor an integration
+# (e.g. a scheduler's): name -> its pydantic model (keys checked) or None (any keys). One line each.
+OTHER_SECTIONS: dict[str, type[BaseModel] | None] = {}
 
 
 def check_keys(data: dict[str, Any], model: type[BaseModel], where: str, section: str = "") -> None:
@@ -120,7 +123,7 @@ def check_keys(data: dict[str, Any], model: type[BaseModel], where: str, section
         if name not in _INTERNAL:
             known[info.alias or name] = info.annotation
     if model is Settings:
-        known = {**_integration_models(), **known}
+        known = {**OTHER_SECTIONS, **_integration_models(), **known}
     for key, value in data.items():
         if key not in known:
             what = f"section [{key}]" if isinstance(value, dict) and not section else f"key {key!r}"
