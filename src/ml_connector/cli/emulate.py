@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import shlex
 import socket
+import sys
 from typing import Any
 
+import orjson
 import typer
 
 from ml_connector.cli.common import handle_errors
-from ml_connector.cli.output import console, emit_json
+from ml_connector.cli.output import console
 from ml_connector.connectors.systems import SYSTEMS, schema_of
 from ml_connector.errors import ConfigError
 
@@ -94,9 +96,12 @@ def emulate(
     credentials = dict(emulator.state.credentials)
     if print_credentials:
         if system == "syspro":  # both faces on one port: one connection each
-            emit_json({face: connection_for(f"syspro-{face}", port, credentials[face]) for face in ("odata", "enet")})
+            printed = {face: connection_for(f"syspro-{face}", port, credentials[face]) for face in ("odata", "enet")}
         else:
-            emit_json(connection_for(system, port, credentials))
+            printed = connection_for(system, port, credentials)
+        # The emulator's own test credentials, printed on purpose: not through the secret redactor, which would
+        # mask a value some other code in this process registered (an embedding caller, a test run).
+        sys.stdout.write(orjson.dumps(printed, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
     paths = (
         [SERVICE_PATHS[f"syspro-{f}"] for f in ("odata", "enet")]
