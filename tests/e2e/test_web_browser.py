@@ -80,14 +80,17 @@ def test_run_now_in_the_browser_adds_a_run(served) -> None:
             newest = card.locator("tr.run-row").first
             sync_api.expect(newest).to_have_attribute("data-run-id", new["run_id"])
             sync_api.expect(newest).to_have_attribute("data-status", "succeeded")
-            sync_api.expect(newest.locator("time")).to_have_text(re.compile(r"just now|\d+ s ago"))
+            # Absolute UTC time shown, the relative one on hover (issue 14: times no longer mix the two)
+            sync_api.expect(newest.locator("time")).to_have_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"))
+            sync_api.expect(newest.locator("time")).to_have_attribute("title", re.compile(r"just now|\d+ s ago"))
             page.screenshot(path=str(SCREENSHOT), full_page=True)
             page.get_by_role("link", name="Parked").click()
             sync_api.expect(page.locator("h1")).to_have_text("Parked records")
             page.get_by_role("link", name="Audit").click()
             page.get_by_label("Stream").fill("supplier")
             page.get_by_role("button", name="Search").click()
-            streams = page.locator("tr.audit-row td:nth-child(4)").all_inner_texts()
+            cells = page.locator("tr.audit-row td:nth-child(3)").all_inner_texts()  # stream, integration beneath
+            streams = [c.split()[0] for c in cells]
             assert streams
             assert set(streams) == {"supplier"}
         finally:
