@@ -131,3 +131,21 @@ def test_table_fits_80_columns_and_keeps_the_whole_reason(big, monkeypatch) -> N
     monkeypatch.setattr(output.console, "_width", 200)
     wide = CliRunner().invoke(app, ["audit", "--status", "parked", "--wide", "-c", str(config)])
     assert "extracted" in wide.stdout and "R2" in wide.stdout
+
+
+def test_parked_fits_80_columns_and_keeps_the_whole_reason(tmp_path: Path, monkeypatch) -> None:
+    config = tmp_path / "ml-connector.toml"
+    config.write_text('data_dir = "data"\n')
+    runtime = bootstrap(load_settings(config), create_keys=True)
+    from ml_connector.store.schema import parked
+
+    with runtime.store.engine.begin() as db:
+        db.execute(insert(parked).values(integration="syspro-looker", stream="ap_invoice", source_id="0000099|INV7",
+                   content_hash="p" * 32, payload={}, status="parked", reason=REASON, reference="supplier",
+                   ref_key="0000099", attempts=1, run_id="R2", parked_at=T0))  # fmt: skip
+    monkeypatch.setattr(output.console, "_width", 80)
+    result = CliRunner().invoke(app, ["parked", "-c", str(config)])
+    assert result.exit_code == 0
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    flat = "".join(ch for ch in result.stdout if ch not in " │┃\n")
+    assert REASON.replace(" ", "") in flat and "waitsforsupplier0000099" in flat

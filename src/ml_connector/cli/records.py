@@ -83,18 +83,19 @@ def parked(
     if as_json:
         emit_json(rows)
         return
+    # Five columns so an 80-column terminal wraps the reason (never cuts it); the integration heads the
+    # title when only one is shown.
+    one = integration or (rows[0]["integration"] if rows and len({r["integration"] for r in rows}) == 1 else None)
     table(
-        f"parked ({len(rows)})",
-        ("id", "integration", "stream", "source id", "status", "waiting for", "reason"),
+        f"parked ({len(rows)})" + (f" · {one}" if one else ""),
+        ("id", "stream", "source id", "status", "reason (waiting for)"),
         [
             (
                 r["id"],
-                r["integration"],
-                r["stream"],
+                r["stream"] if one else f"{r['integration']} {r['stream']}",
                 r["source_id"],
                 r["status"],
-                f"{r['reference']} {r['ref_key']}" if r["reference"] else "",
-                r["reason"],
+                r["reason"] + (f" (waits for {r['reference']} {r['ref_key']})" if r["reference"] else ""),
             )
             for r in rows
         ],
