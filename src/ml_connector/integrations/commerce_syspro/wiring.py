@@ -19,7 +19,12 @@ from ml_connector.engine.record_runner import RecordStreamRunner
 from ml_connector.errors import ConfigError, ReferenceMissingError
 from ml_connector.integrations.commerce_syspro import settings as config
 from ml_connector.integrations.commerce_syspro.mappings import ACCOUNT_KINDS, Mappings
-from ml_connector.integrations.commerce_syspro.sources import CommerceSource, EchoGuard, SysproCustomerSource
+from ml_connector.integrations.commerce_syspro.sources import (
+    CommerceSource,
+    DryEchoFilter,
+    EchoGuard,
+    SysproCustomerSource,
+)
 from ml_connector.integrations.commerce_syspro.streams import (
     CUSTOMER_TO_COMMERCE,
     CUSTOMER_TO_SYSPRO,
@@ -161,10 +166,14 @@ def build_plan(
 
     plan = IntegrationPlan(NAME, declared, handle, None, checks, replayer=replay)
     targets[JOURNAL].rendered_orders = targets[SALES_ORDER].rendered  # dry run: journals follow shown orders
-    plan.dry_run_parts = lambda stream: (
-        syspro_source if stream.name == CUSTOMER_TO_COMMERCE else commerce_source,
-        targets[stream.name],
-    )
+
+    def dry_run_parts(stream: StreamSpec) -> tuple[Any, Any]:
+        source: Any = syspro_source if stream.name == CUSTOMER_TO_COMMERCE else commerce_source
+        if stream.name in (CUSTOMER_TO_SYSPRO, CUSTOMER_TO_COMMERCE):
+            source = DryEchoFilter(source, app.store)
+        return source, targets[stream.name]
+
+    plan.dry_run_parts = dry_run_parts
     plan.connections = {"Adobe Commerce": cfg.commerce_connection, "SYSPRO e.net": cfg.syspro_connection}
     plan.closers += [commerce.close, enet.close]
     return plan
