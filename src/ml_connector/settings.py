@@ -109,8 +109,12 @@ def load_settings(path: Path | None = None) -> Settings:
 
 _INTERNAL = {"keys_env", "config_path"}
 # Top-level tables read with ``Settings.section`` that are neither a field of Settings nor an integration
-# (e.g. a scheduler's): name -> its pydantic model (keys checked) or None (any keys). One line each.
-OTHER_SECTIONS: dict[str, type[BaseModel] | None] = {}
+# (e.g. a scheduler's): name -> "module:Model" whose fields are the valid keys, or None (any keys). One line each.
+OTHER_SECTIONS: dict[str, str | None] = {
+    "web": "ml_connector.web.config:WebConfig",
+}
+# Keys every [<integration>] section may hold besides its own model's (read by shared code).
+INTEGRATION_KEYS = frozenset({"webhook_max_bytes"})
 
 
 def check_keys(data: dict[str, Any], model: type[BaseModel], where: str, section: str = "") -> None:
@@ -123,8 +127,11 @@ def check_keys(data: dict[str, Any], model: type[BaseModel], where: str, section
         if name not in _INTERNAL:
             known[info.alias or name] = info.annotation
     if model is Settings:
-        known = {**OTHER_SECTIONS, **_integration_models(), **known}
+        known = {**_other_sections(), **_integration_models(), **known}
+    integration_section = bool(section) and "." not in section and section in _integration_models()
     for key, value in data.items():
+        if integration_section and key in INTEGRATION_KEYS:
+            continue
         if key not in known:
             what = f"section [{key}]" if isinstance(value, dict) and not section else f"key {key!r}"
             inside = f" in [{section}]" if section else ""
@@ -139,6 +146,20 @@ def check_keys(data: dict[str, Any], model: type[BaseModel], where: str, section
             for name, item in value.items():
                 if isinstance(item, dict):
                     check_keys(item, _dict_of_models(sub), where, f"{where_in}.{name}")  # type: ignore[arg-type]
+
+
+def _other_sections() -> dict[str, type[BaseModel] | None]:
+    import importlib
+
+    out: dict[str, type[BaseModel] | None] = {}
+    for name, where in OTHER_SECTIONS.items():
+        if where is None:
+            out[name] = None
+            continue
+        module, _, attribute = where.partition(":")
+        found = getattr(importlib.import_module(module), attribute)
+        out[name] = found if isinstance(found, type) and issubclass(found, BaseModel) else None
+    return out
 
 
 def _dict_of_models(annotation: Any) -> type[BaseModel] | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app
+from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app, log_action
 from ml_connector.cli.output import console, emit_json, table
 from ml_connector.connectors.schema import ConnectionSchema, suggest
 from ml_connector.connectors.systems import SYSTEMS, refuse_overwrite, schema_of, store_connection
@@ -120,6 +120,7 @@ def add(
         refuse_overwrite(runtime.connections, name)  # before asking for any secret
     secrets = read_secrets(schema, name, settings, secret_file, secret_stdin)
     store_connection(runtime.connections, name, system, settings, secrets, runtime.clock.now(), replace=replace)
+    log_action(runtime, "connection_stored", name, f"system {system}" + (" (replaced)" if replace else ""))
     empty = [k for k, v in secrets.items() if v == ""]
     console.print(
         f"Stored connection [bold]{name}[/bold] ({system}); secrets encrypted: {', '.join(secrets) or 'none'}"
@@ -152,6 +153,8 @@ def edit(
     new = read_secrets(schema, name, settings, secret_file, secret_stdin, only=named)
     secrets = {k: v.reveal() for k, v in stored.secrets.items()} | new
     store_connection(runtime.connections, name, stored.system, settings, secrets, runtime.clock.now(), replace=True)
+    changed = sorted(set(parse_settings(setting)) | set(unset) | set(new))
+    log_action(runtime, "connection_edited", name, f"changed: {', '.join(changed) or 'nothing'}")
     console.print(f"Updated connection [bold]{name}[/bold]" + (f"; new secrets: {', '.join(new)}." if new else "."))
 
 
@@ -213,8 +216,10 @@ def list_(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> Non
 @handle_errors
 def remove(name: str, config: Path | None = ConfigOption) -> None:
     """Delete a stored connection."""
-    if not load_app(config).connections.remove(name):
+    runtime = load_app(config)
+    if not runtime.connections.remove(name):
         raise ConfigError(f"No connection called {name!r}; `ml-connector connections list` shows them.")
+    log_action(runtime, "connection_removed", name)
     console.print(f"Removed connection {name}.")
 
 
@@ -228,4 +233,5 @@ def rotate_key(config: Path | None = ConfigOption) -> None:
     ring = runtime.keys.with_new_key()
     count = runtime.connections.rotate(ring)
     ring.drop_old_keys()
+    log_action(runtime, "key_rotated", None, f"{count} connection(s) re-encrypted")
     console.print(f"Rotated the key; re-encrypted {count} connection(s).")

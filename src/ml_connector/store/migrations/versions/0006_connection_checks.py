@@ -1,8 +1,8 @@
 """connections.checked_at / check_result (`connections show` says when last checked); partial index on
 record_ledger.replay_of (audit finds the replay that superseded a row without an IN list)
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
