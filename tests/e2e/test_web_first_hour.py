@@ -22,6 +22,7 @@ from ml_connector.store.ledger_search import STATUSES
 from ml_connector.store.schema import parked, record_ledger, runs
 from ml_connector.web import pages
 from ml_connector.web.app import create_web_app
+from web_session import signed_in
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -51,7 +52,7 @@ def app(tmp_path: Path):
 
 
 def _client(runtime, **kw) -> TestClient:
-    return TestClient(create_web_app(runtime, **kw))
+    return signed_in(create_web_app(runtime, **kw), runtime)
 
 
 def test_ping_answers_at_once_and_shows_the_result_when_done(app, monkeypatch) -> None:
