@@ -134,3 +134,11 @@ def _diff(a: Any, b: Any, path: str = "") -> list[str]:
     if isinstance(a, list) and len(a) == len(b):
         return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _diff(x, y, f"{path}[{i}]")][:5]
     return [] if a == b else [path]
+
+
+def test_dry_run_for_a_person_prints_each_document_and_the_counts(world) -> None:
+    config, _runtime, _served = world
+    result = CliRunner().invoke(app, ["run", "syspro-sterling", "--dry-run", "-c", str(config)])
+    assert result.exit_code == 0, result.output[-2000:]
+    assert "would send purchase_order" in result.stdout and "ISA*" in result.stdout
+    assert "Dry run: nothing was sent, no cursor moved, no control number used." in result.stdout
