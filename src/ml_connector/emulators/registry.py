@@ -12,6 +12,7 @@ EMULATORS: dict[str, str] = {
     "syspro-enet": "ml_connector.emulators.syspro_enet.app",
     "commerce": "ml_connector.emulators.commerce.app",
     "sterling": "ml_connector.emulators.sterling.app",
+    "qad": "ml_connector.emulators.qad.app",
 }
 
 
