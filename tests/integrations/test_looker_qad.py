@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from looker_qad_fixtures import build_chain, figure, months_back, qad_sums, warehouse_sums
 
-from ml_connector.emulators.faults import FaultRule
+from ml_connector.emulators.faults import FaultPlan, FaultRule
 from ml_connector.engine.service import check_integration, run_integration
+from ml_connector.integrations.looker_qad.targets import QadFigureTarget
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_changed_figure_posts_difference_referencing_original(chain) -> None:
     touched = sorted(k for k in warehouse_sums(app, [months_back(0)]) if k[2] == now)[:2]
     late = [
         {"GlCode": f"10-{account}-{centre}", "EntryValue": v}
-        for (account, centre, _), v in zip(touched, (1234.56, -100.0))
+        for (account, centre, _), v in zip(touched, (1234.56, -100.0), strict=True)
     ]
     state.insert("GenTransaction", late)
     assert run_integration(app, "syspro-looker").status == "succeeded"
@@ -121,3 +122,29 @@ def test_looker_429_storm_and_token_expiry_mid_run(tmp_path) -> None:
         chain.stop()
     _ = Decimal
     _ = FaultRule
+
+
+@pytest.mark.parametrize("lookup", [True, False])
+def test_lost_response_is_adopted_not_posted_twice(tmp_path, monkeypatch, lookup) -> None:
+    """QAD saves the 3rd entry but its answer is lost (502) and the run stops there; the next run finds
+    the entry by its reference and adopts it. With the look-up disabled the same scenario double-posts,
+    which the assertions catch (so this test can fail)."""
+    chain = build_chain(tmp_path, qad_options={"faults": FaultPlan([FaultRule("lost_response", start=3, count=1)])})
+    try:
+        if not lookup:
+            monkeypatch.setattr(QadFigureTarget, "lookup", lambda self, d: None)
+        app = chain.app
+        run_integration(app, "syspro-looker")
+        first = run_integration(app, "looker-qad")
+        assert first.status != "succeeded" and len(chain.tenant.journals) == 3
+        second = run_integration(app, "looker-qad")
+        assert second.status == "succeeded", second.error
+        refs = [line["postingLineText"] for e in chain.tenant.journals for line in e.lines[:1]]
+        if lookup:
+            assert sum(t.recovered for t in second.streams) == 1
+            assert len(refs) == len(set(refs))  # one entry per line reference: nothing posted twice
+            assert qad_sums(chain) == warehouse_sums(app, [months_back(1), months_back(0)])
+        else:
+            assert len(refs) == len(set(refs)) + 1  # without the look-up the lost entry is posted again
+    finally:
+        chain.stop()

@@ -3,8 +3,8 @@
 Routes: ``POST /oauth/token``, ``GET /api/qracore/securityControl`` (anonymous), ``GET /api/qracore/browses``,
 ``GET|POST /api/erp/journalEntries`` (the collection name is an option: not public [I]), and
 ``POST /_emulator/periods/{year}/{period}`` (open or close a period, as an administrator would).
-Fault kinds beyond the generic ones: ``token_expiry`` (the presented token dies) and ``forbidden``
-(403 with QAD's bare errors body).
+Fault kinds beyond the generic ones: ``token_expiry`` (the presented token dies), ``forbidden``
+(403 with QAD's bare errors body) and ``lost_response`` (a create is saved, then answered 502).
 """
 
 from __future__ import annotations
@@ -178,7 +178,10 @@ def create_app(
             return _submit([journals.error(collection, f"The body must be {{'{collection}': [...]}}.")])
         if not isinstance(entries, list) or len(entries) != 1:
             return _submit([journals.error(collection, "Send exactly one journal entry per call.")])
-        return _apply(state, collection, dict(request.query_params), entries[0])
+        answer = _apply(state, collection, dict(request.query_params), entries[0])
+        if faults is not None and faults.fire("POST", request.url.path, {"lost_response"}):
+            return Response(b"<html><body>502 Bad Gateway</body></html>", 502, media_type="text/html")
+        return answer  # lost_response: the entry is saved, the answer never reaches the caller
 
     @app.post("/clouderp/_emulator/periods/{year}/{period}")
     async def set_period(year: int, period: int, closed: bool = False) -> Response:

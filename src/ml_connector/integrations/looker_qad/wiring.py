@@ -8,6 +8,7 @@ Options (tests, benchmarks, webhook): ``looker_http`` / ``qad_http`` (client key
 
 from __future__ import annotations
 
+import time
 from dataclasses import fields
 from functools import partial
 from typing import Any
@@ -47,7 +48,10 @@ def qad_client(app: App, name: str, **http: Any) -> QadClient:
 
 def looker_client(app: App, name: str, per_minute: int, **http: Any) -> LookerClient:
     stored = app.connections.get(name)
-    budget = SlidingWindowBudget(per_minute, 60.0, **{k: http[k] for k in ("sleep",) if k in http})
+    # Looker's ~60 requests a minute per key, spent before each call (login included).
+    budget = SlidingWindowBudget(
+        per_minute, 60.0, clock=http.get("monotonic", time.monotonic), sleep=http.get("sleep", time.sleep)
+    )
     return LookerClient(
         stored.settings["base_url"],
         stored.settings["client_id"],
