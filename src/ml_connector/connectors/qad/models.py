@@ -69,12 +69,12 @@ class JournalEntryLine(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     gl_code: str = Field(alias="glCode")
-    cost_centre: str = Field("", alias="costCentreCode")
-    division: str = Field("", alias="divisionCode")  # QAD's sub-account
-    project: str = Field("", alias="projectCode")
-    debit: Decimal = Field(Decimal(0), alias="postingLineDebitTC")
-    credit: Decimal = Field(Decimal(0), alias="postingLineCreditTC")
-    text: str = Field("", alias="postingLineText")
+    cost_centre: str = Field(default="", alias="costCentreCode")
+    division: str = Field(default="", alias="divisionCode")  # QAD's sub-account
+    project: str = Field(default="", alias="projectCode")
+    debit: Decimal = Field(default=Decimal(0), alias="postingLineDebitTC")
+    credit: Decimal = Field(default=Decimal(0), alias="postingLineCreditTC")
+    text: str = Field(default="", alias="postingLineText")
 
     def wire(self) -> dict[str, Any]:
         out = self.model_dump(by_alias=True)
@@ -88,16 +88,16 @@ class JournalEntry(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, extra="allow")
 
-    company: str = Field("", alias="companyCode")
+    company: str = Field(default="", alias="companyCode")
     daybook: str = Field(alias="daybookCode")
     year: int = Field(alias="postingYear")
     period: int = Field(alias="postingPeriod")
-    voucher: int = Field(0, alias="postingVoucher")
+    voucher: int = Field(default=0, alias="postingVoucher")
     posting_date: str = Field(alias="postingDate")
-    text: str = Field("", alias="postingText")
-    second_text: str = Field("", alias="postingSecondText")
+    text: str = Field(default="", alias="postingText")
+    second_text: str = Field(default="", alias="postingSecondText")
     lines: list[JournalEntryLine] = Field(default_factory=list, alias="journalEntryLines")
-    concurrency_hash: str = Field("", alias="concurrencyHash")
+    concurrency_hash: str = Field(default="", alias="concurrencyHash")
 
     @property
     def key(self) -> str:
