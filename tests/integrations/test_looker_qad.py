@@ -5,13 +5,17 @@ rule, reconcile, check, and the Looker-side fault plans."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from pathlib import Path
 
+import orjson
 import pytest
 from looker_qad_fixtures import build_chain, figure, months_back, qad_sums, warehouse_sums
+from typer.testing import CliRunner
 
+from ml_connector.cli import main
 from ml_connector.emulators.faults import FaultPlan, FaultRule
 from ml_connector.engine.service import check_integration, run_integration
+from ml_connector.integrations.looker_qad.reconcile import reconcile
 from ml_connector.integrations.looker_qad.targets import QadFigureTarget
 
 
@@ -22,7 +26,30 @@ def chain(tmp_path):
     built.stop()
 
 
-def test_chain_posts_figures_parks_unknown_keys_and_releases_them(chain) -> None:
+def write_config(tmp_path, chain) -> Path:
+    """A config file over the same store, for the CLI (figures as the test's app has them)."""
+    path = tmp_path / "ml-connector.toml"
+    section = chain.app.settings.section("looker-qad")
+    figures = "\n".join(
+        f"[[looker-qad.figures]]\nname = {orjson.dumps(f['name']).decode()}\n"
+        f"periods = {orjson.dumps(f['periods']).decode()}\nquery = {toml_inline(f['query'])}\ncolumns = {toml_inline(f['columns'])}"
+        for f in section["figures"]
+    )
+    path.write_text(f'data_dir = "{chain.app.settings.data_dir}"\n{figures}\n')
+    return path
+
+
+def toml_inline(value: dict) -> str:
+    parts = []
+    for key, item in value.items():
+        if isinstance(item, dict):
+            parts.append(f'"{key}" = {toml_inline(item)}')
+        else:
+            parts.append(f'"{key}" = {orjson.dumps(item).decode()}')
+    return "{ " + ", ".join(parts) + " }"
+
+
+def test_chain_posts_figures_parks_unknown_keys_and_releases_them(chain, tmp_path) -> None:
     app = chain.app
     assert run_integration(app, "syspro-looker").status == "succeeded"
     chain.tenant.accounts["6400"]["GLIsActive"] = False  # blocked in QAD for now
@@ -35,6 +62,13 @@ def test_chain_posts_figures_parks_unknown_keys_and_releases_them(chain) -> None
     assert ("qad_gl_period", closed) in reasons  # the closed QAD period parks its lines
     assert ("qad_gl_account", "6400") in reasons  # inactive in QAD
     assert all("'6400' is inactive" in p["reason"] or f"{closed} is closed" in p["reason"] for p in parked)
+    differing = [r for r in reconcile(app) if r.differs]
+    assert {(r.account, r.period) for r in differing} == {
+        (p["payload"]["account"], p["payload"]["period"]) for p in parked
+    }
+    config = write_config(tmp_path, chain)
+    cli = CliRunner().invoke(main.app, ["reconcile", "looker-qad", "-c", str(config), "--period", months_back(3)])
+    assert cli.exit_code == 1, cli.output
 
     # The missing key appears and the period opens: the next run posts them, nobody replays anything.
     chain.tenant.accounts["6400"]["GLIsActive"] = True
@@ -47,6 +81,9 @@ def test_chain_posts_figures_parks_unknown_keys_and_releases_them(chain) -> None
 
     expected = warehouse_sums(app, periods)
     assert expected and qad_sums(chain) == expected  # the independent check
+    cli = CliRunner().invoke(main.app, ["reconcile", "looker-qad", "-c", str(config), "--json"])
+    assert cli.exit_code == 0, cli.output
+    assert orjson.loads(cli.stdout)["differences"] == 0
 
 
 def test_changed_figure_posts_difference_referencing_original(chain) -> None:
@@ -107,21 +144,6 @@ def test_check_proves_each_step(chain) -> None:
     chain.qad.app.state.emulator.journal_permission = False
     denied = {r.what: r for r in check_integration(chain.app, "looker-qad")}
     assert not denied["API user may create journal entries"].ok
-
-
-def test_looker_429_storm_and_token_expiry_mid_run(tmp_path) -> None:
-    figures = [figure(f"Spend {n}", periods=[months_back(0)]) for n in range(3)]
-    chain = build_chain(tmp_path, figures=figures)
-    try:
-        run_integration(chain.app, "syspro-looker")
-        faults = chain.looker.app.state.emulator.faults
-        assert faults is None or faults is not None
-        plan = chain.looker.app.user_middleware  # the emulator was built without a plan: add one via state
-        del plan
-    finally:
-        chain.stop()
-    _ = Decimal
-    _ = FaultRule
 
 
 @pytest.mark.parametrize("lookup", [True, False])

@@ -22,6 +22,7 @@ SECRET_FIELDS = {
     "commerce": ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
     "sterling": ("password",),
     "warehouse": ("password",),
+    "qad": ("password",),
 }
 
 

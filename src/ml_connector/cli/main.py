@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli import connections, edi, mappings, records, serve
+from ml_connector.cli import connections, edi, looker_qad, mappings, records, serve
 from ml_connector.cli.common import EXIT_CODES, ConfigOption, handle_errors, load_app
 from ml_connector.cli.output import configure_logging, console, emit_json
 from ml_connector.errors import ConfigError
@@ -41,6 +41,8 @@ app.command("audit")(records.audit)
 app.command("parked")(records.parked)
 app.command("replay")(records.replay)
 app.command("serve")(serve.serve)
+app.command("reconcile")(looker_qad.reconcile)
+app.command("webhook-secret")(looker_qad.webhook_secret)
 
 CONFIG_TEMPLATE = """\
 # ml-connector configuration. Secrets are NOT kept here: store them with
@@ -113,7 +115,7 @@ def init(
 @app.command()
 @handle_errors
 def emulate(
-    system: str = typer.Argument(..., help="syspro-odata | looker | syspro-enet | commerce | sterling"),
+    system: str = typer.Argument(..., help="syspro-odata | looker | syspro-enet | commerce | sterling | qad"),
     port: int = typer.Option(8800, "--port"),
     seed: int = typer.Option(0, "--seed"),
     print_credentials: bool = typer.Option(

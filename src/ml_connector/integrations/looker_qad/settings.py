@@ -119,4 +119,4 @@ def load(raw: dict[str, object]) -> LookerQadSettings:
     try:
         return LookerQadSettings.model_validate(raw)
     except ValueError as exc:
-        raise ConfigError(f"[looker-qad] in the config is invalid:\n{exc}") from None
+        raise ConfigError(f"The looker-qad table in the config is invalid:\n{exc}") from None

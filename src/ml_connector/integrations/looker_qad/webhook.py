@@ -65,7 +65,7 @@ def parse(body: bytes, cfg: config.LookerQadSettings) -> tuple[config.FigureSett
         raise DeliveryRefused(
             413,
             f"the delivery has {len(body)} bytes, over webhook_max_bytes = {cfg.webhook_max_bytes}; "
-            "narrow the Look or raise the limit in [looker-qad]",
+            "narrow the Look or raise the limit in the looker-qad config",
         )
     try:
         payload = orjson.loads(body)

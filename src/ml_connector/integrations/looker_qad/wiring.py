@@ -128,7 +128,7 @@ def _one_row(looker: LookerClient, figure: config.FigureSettings) -> str:
         rows = looker.run_inline_query(body, "json", limit=1)
     missing = [c for c in figure.columns.model_dump(exclude_none=True).values() if rows and c not in rows[0]]
     if missing:
-        raise ValueError(f"the result has no column(s) {missing}; fix [looker-qad] figures columns")
+        raise ValueError(f"the result has no column(s) {missing}; fix the figure's columns in the looker-qad config")
     return f"{len(rows)} row(s)"
 
 
