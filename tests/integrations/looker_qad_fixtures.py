@@ -4,6 +4,10 @@ over the warehouse that the independent check compares QAD with."""
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -15,6 +19,7 @@ import duckdb
 from ml_connector.bootstrap import App, bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import ServedEmulator, serve_in_thread
+from ml_connector.engine.service import run_integration
 from ml_connector.integrations.looker_qad.settings import DEMO_FIGURE
 from ml_connector.integrations.syspro_looker.lookml import write_views
 from ml_connector.settings import Settings
@@ -35,10 +40,42 @@ def figure(name: str = "GL spend by plant", **changes: Any) -> dict[str, Any]:
     return {**DEMO_FIGURE.model_dump(exclude_none=True), "name": name, **changes}
 
 
+TEMPLATE_POSTINGS = 6500
+
+
+@functools.cache
+def template_warehouse() -> Path:
+    """One SYSPRO load (syspro-looker into DuckDB) per test process, copied by each chain that does not
+    change SYSPRO: the load is the slow part of a chain."""
+    root = Path(tempfile.mkdtemp(prefix="looker-qad-template-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    settings = Settings.model_validate({"data_dir": str(root), "syspro-looker": {"looker_connection": None}})
+    syspro = _syspro(TEMPLATE_POSTINGS, {})
+    try:
+        app = bootstrap(settings, create_keys=True)
+        add_syspro_odata(app, syspro)
+        assert run_integration(app, "syspro-looker").status == "succeeded"
+    finally:
+        syspro.stop()
+    return settings.warehouse_path
+
+
+def _syspro(postings: int, options: dict[str, Any]) -> ServedEmulator:
+    return serve_in_thread(
+        create_emulator(
+            "syspro-odata",
+            seed=7,
+            scale={"GenTransaction": postings},
+            as_of=datetime.now(UTC).date(),  # postings up to today, so the current period has a figure
+            **options,
+        )
+    )
+
+
 @dataclass
 class Chain:
     app: App
-    syspro: ServedEmulator
+    syspro: ServedEmulator | None  # None: the warehouse was copied from the template (SYSPRO not served)
     looker: ServedEmulator
     qad: ServedEmulator
 
@@ -48,7 +85,8 @@ class Chain:
 
     def stop(self) -> None:
         for served in (self.syspro, self.looker, self.qad):
-            served.stop()
+            if served is not None:
+                served.stop()
 
 
 def add_qad(app: App, qad: ServedEmulator, name: str = "qad", **settings: Any) -> None:
@@ -83,6 +121,7 @@ def build_chain(
     tmp_path: Path,
     *,
     figures: list[dict[str, Any]] | None = None,
+    syspro: bool = False,
     postings: int = 3000,
     qad_options: dict[str, Any] | None = None,
     looker_options: dict[str, Any] | None = None,
@@ -99,15 +138,10 @@ def build_chain(
     write_views(
         settings.data_dir / "lookml", connection="ml_warehouse", schema="syspro", datagroup="syspro::syspro_etl"
     )
-    syspro = serve_in_thread(
-        create_emulator(
-            "syspro-odata",
-            seed=7,
-            scale={"GenTransaction": postings},
-            as_of=datetime.now(UTC).date(),  # postings up to today, so the current period has a figure
-            **(syspro_options or {}),
-        )
-    )
+    served = _syspro(postings, syspro_options or {}) if syspro else None
+    if served is None:
+        settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(template_warehouse(), settings.warehouse_path)
     looker = serve_in_thread(
         create_emulator(
             "looker",
@@ -119,10 +153,11 @@ def build_chain(
     )
     qad = serve_in_thread(create_emulator("qad", **(qad_options or {})))
     app = bootstrap(settings, create_keys=True)
-    add_syspro_odata(app, syspro)
+    if served is not None:
+        add_syspro_odata(app, served)
     add_looker(app, looker)
     add_qad(app, qad)
-    return Chain(app, syspro, looker, qad)
+    return Chain(app, served, looker, qad)
 
 
 def warehouse_sums(app: App, periods: list[str], centres: tuple[str, ...] = ("200", "300", "400")) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import orjson
 import pytest
 from looker_qad_fixtures import build_chain, figure, months_back, qad_sums, warehouse_sums
@@ -15,6 +16,7 @@ from typer.testing import CliRunner
 from ml_connector.cli import main
 from ml_connector.emulators.faults import FaultPlan, FaultRule
 from ml_connector.engine.service import check_integration, run_integration
+from ml_connector.integrations.clients import looker_client
 from ml_connector.integrations.looker_qad.reconcile import reconcile
 from ml_connector.integrations.looker_qad.targets import QadFigureTarget
 
@@ -32,7 +34,8 @@ def write_config(tmp_path, chain) -> Path:
     section = chain.app.settings.section("looker-qad")
     figures = "\n".join(
         f"[[looker-qad.figures]]\nname = {orjson.dumps(f['name']).decode()}\n"
-        f"periods = {orjson.dumps(f['periods']).decode()}\nquery = {toml_inline(f['query'])}\ncolumns = {toml_inline(f['columns'])}"
+        f"periods = {orjson.dumps(f['periods']).decode()}\n"
+        f"query = {toml_inline(f['query'])}\ncolumns = {toml_inline(f['columns'])}"
         for f in section["figures"]
     )
     path.write_text(f'data_dir = "{chain.app.settings.data_dir}"\n{figures}\n')
@@ -51,7 +54,6 @@ def toml_inline(value: dict) -> str:
 
 def test_chain_posts_figures_parks_unknown_keys_and_releases_them(chain, tmp_path) -> None:
     app = chain.app
-    assert run_integration(app, "syspro-looker").status == "succeeded"
     chain.tenant.accounts["6400"]["GLIsActive"] = False  # blocked in QAD for now
     report = run_integration(app, "looker-qad")
     assert report.status == "succeeded", report.error
@@ -86,56 +88,57 @@ def test_chain_posts_figures_parks_unknown_keys_and_releases_them(chain, tmp_pat
     assert orjson.loads(cli.stdout)["differences"] == 0
 
 
-def test_changed_figure_posts_difference_referencing_original(chain) -> None:
+def late_posting(chain, account: str, centre: str, amount: float) -> None:
+    """A late posting as syspro-looker would load it: a copy of one of the line's rows, new id and amount
+    (written straight into the warehouse: the full SYSPRO -> warehouse step is exercised by `make demo`)."""
+    sql = f"""
+        insert into syspro.fct_gl_posting
+        select * replace ('LATE-' || posting_id as posting_id, {amount} as amount)
+        from syspro.fct_gl_posting p
+        where p.cost_center = '{centre}' and p.gl_code like '%-{account}-%'
+          and p.gl_year = {int(months_back(0)[:4])} and p.gl_period = {int(months_back(0)[5:])}
+        limit 1
+    """
+    with duckdb.connect(str(chain.app.settings.warehouse_path)) as db:
+        assert db.execute(sql).fetchall()[0][0] == 1
+    looker = looker_client(chain.app, "looker")
+    try:
+        looker.reset_datagroup(("syspro", "syspro_etl"))  # what syspro-looker does after each load
+    finally:
+        looker.close()
+
+
+def test_changed_figure_posts_difference_then_review_rule_flags_it(chain) -> None:
     app = chain.app
-    run_integration(app, "syspro-looker")
     run_integration(app, "looker-qad")
     entries_before = len(chain.tenant.journals)
-    # Late postings in SYSPRO (dated today) move the current period's figure.
-    state = chain.syspro.app.state.emulator
     now = months_back(0).replace("-", "/")
     touched = sorted(k for k in warehouse_sums(app, [months_back(0)]) if k[2] == now)[:2]
-    late = [
-        {"GlCode": f"10-{account}-{centre}", "EntryValue": v}
-        for (account, centre, _), v in zip(touched, (1234.56, -100.0), strict=True)
-    ]
-    state.insert("GenTransaction", late)
-    assert run_integration(app, "syspro-looker").status == "succeeded"
+    for (account, centre, _), value in zip(touched, (1234.56, -100.0), strict=True):
+        late_posting(chain, account, centre, value)
     report = run_integration(app, "looker-qad")
     assert report.status == "succeeded", report.error
     new = chain.tenant.journals[entries_before:]
     adjusted = [e for e in new if " ADJ of RECON/" in e.second_text]
     assert len(adjusted) == len(new) == 2, [e.second_text for e in new]
-    sums = qad_sums(chain)
-    expected = warehouse_sums(app, [months_back(n) for n in range(3)])
-    assert {k: v for k, v in sums.items() if k[2] == now} == {k: v for k, v in expected.items() if k[2] == now}
-    # A second run with nothing changed posts nothing.
+    assert {e.lines[0]["postingLineDebitTC"] - e.lines[0]["postingLineCreditTC"] for e in new} == {1234.56, -100.0}
+    chain.tenant.set_period_closed(int(months_back(3)[:4]), int(months_back(3)[5:]), False)
+    chain.tenant.accounts["6400"]["GLIsActive"] = True
+    run_integration(app, "looker-qad")
+    periods = [months_back(n) for n in range(4)]
+    assert qad_sums(chain) == warehouse_sums(app, periods)  # QAD sums to the current figure
     count = len(chain.tenant.journals)
     run_integration(app, "looker-qad")
+    assert len(chain.tenant.journals) == count  # nothing changed: nothing posted
+
+    app.settings.section("looker-qad")["on_change"] = "review"
+    late_posting(chain, touched[0][0], touched[0][1], 99.0)
+    report = run_integration(app, "looker-qad")
     assert len(chain.tenant.journals) == count
-
-
-def test_review_rule_flags_changed_figure_instead_of_posting(tmp_path) -> None:
-    chain = build_chain(tmp_path, on_change="review")
-    try:
-        app = chain.app
-        run_integration(app, "syspro-looker")
-        run_integration(app, "looker-qad")
-        count = len(chain.tenant.journals)
-        (account, centre, _), *_ = sorted(warehouse_sums(app, [months_back(0)]))
-        chain.syspro.app.state.emulator.insert(
-            "GenTransaction", [{"GlCode": f"10-{account}-{centre}", "EntryValue": 99.0}]
-        )
-        run_integration(app, "syspro-looker")
-        report = run_integration(app, "looker-qad")
-        assert len(chain.tenant.journals) == count
-        assert sum(t.changed_after_post for t in report.streams) == 1
-    finally:
-        chain.stop()
+    assert sum(t.changed_after_post for t in report.streams) == 1
 
 
 def test_check_proves_each_step(chain) -> None:
-    run_integration(chain.app, "syspro-looker")
     results = check_integration(chain.app, "looker-qad")
     by_what = {r.what: r for r in results}
     assert all(r.ok for r in results if "periods" not in r.what), [r for r in results if not r.ok]
@@ -156,7 +159,6 @@ def test_lost_response_is_adopted_not_posted_twice(tmp_path, monkeypatch, lookup
         if not lookup:
             monkeypatch.setattr(QadFigureTarget, "lookup", lambda self, d: None)
         app = chain.app
-        run_integration(app, "syspro-looker")
         first = run_integration(app, "looker-qad")
         assert first.status != "succeeded" and len(chain.tenant.journals) == 3
         second = run_integration(app, "looker-qad")

@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from looker_qad_fixtures import build_chain, figure, months_back, qad_sums, warehouse_sums
 
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.engine.service import run_integration
 from ml_connector.integrations.looker_qad.webhook import webhook_router
 
 with warnings.catch_warnings():  # starlette 1.x warns at import that it would prefer `httpx2`
@@ -129,7 +128,6 @@ def test_csv_attachment_rotation_and_refusals(chain) -> None:
 
 
 def test_looker_emulator_scheduled_plan_delivers_through_the_hook(chain) -> None:
-    assert run_integration(chain.app, "syspro-looker").status == "succeeded"
     chain.app.settings.section("looker-qad")["webhook_max_bytes"] = 5_000_000  # a month of plant spend
     web = FastAPI()
     web.include_router(webhook_router(chain.app, background=False), prefix="/hooks/looker-qad")
