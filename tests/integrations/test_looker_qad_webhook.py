@@ -155,3 +155,16 @@ def test_looker_emulator_scheduled_plan_delivers_through_the_hook(chain) -> None
         assert qad_sums(chain) == warehouse_sums(chain.app, [PERIOD])
     finally:
         served.stop()
+
+
+def test_pushes_that_drop_and_restore_a_line_keep_qad_at_the_current_figure(chain) -> None:
+    hook, url = client(chain), f"/hooks/looker-qad/{SECRET}"
+    key = f"{Y}/{P:02d}"
+    both, one = [row("6100", "200", 10), row("6100", "300", 20)], [row("6100", "200", 10)]
+    assert hook.post(url, json=payload(both)).json()["status"] == "succeeded"
+    assert hook.post(url, json=payload(one)).json()["status"] == "succeeded"
+    assert qad_sums(chain) == {("6100", "200", key): 10}  # the dropped line was brought to zero
+    assert hook.post(url, json=payload(both)).json()["status"] == "succeeded"  # not a repeat of the latest
+    assert qad_sums(chain) == {("6100", "200", key): 10, ("6100", "300", key): 20}
+    assert hook.post(url, json=payload(both)).json()["status"] == "duplicate delivery ignored"
+    assert len(chain.tenant.journals) == 4  # 2 originals, the zeroing, the restoring

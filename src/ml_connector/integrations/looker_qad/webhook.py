@@ -102,7 +102,7 @@ def webhook_router(app: Any, *, background: bool = True, **run_options: Any) -> 
             with app.store.engine.begin() as db:
                 DeliveryLedger.settle(
                     db, NAME, WEBHOOK_STREAM, figure.name, digest, state="delivered", now=app.clock.now(),
-                    run_id=report.run_id, target_ref=f"{len(rows)} rows",
+                    run_id=report.run_id, target_ref=digest,
                 )  # fmt: skip
             log.info("webhook.posted", figure=figure.name, rows=len(rows), status=report.status)
             return report.status
@@ -120,8 +120,8 @@ def webhook_router(app: Any, *, background: bool = True, **run_options: Any) -> 
         except DeliveryRefused as exc:
             log.warning("webhook.refused", integration=NAME, status=exc.status, reason=str(exc))
             return JSONResponse({"error": f"Looker delivery refused: {exc}."}, status_code=exc.status)
-        state = app.store.deliveries.state(NAME, WEBHOOK_STREAM, figure.name, digest)
-        if state is not None and state.state == "delivered":
+        last = app.store.deliveries.last_delivered(NAME, WEBHOOK_STREAM, figure.name)
+        if last is not None and last.target_ref == digest:  # the same as the figure's latest delivery
             log.info("webhook.repeat_ignored", figure=figure.name)
             return JSONResponse({"status": "duplicate delivery ignored", "figure": figure.name})
         if background:
