@@ -54,10 +54,11 @@ def measure(figures: int = FIGURES) -> list[tuple[str, str, str]]:
                 posted = sum(t.loaded for t in report.streams)
                 lines = sum(t.read for t in report.streams)
                 # Minimum: Looker login + one run per figure (the results fit one page). QAD: one token,
-                # four master-data browses, one create per new line; a changed line also needs what QAD
-                # holds under its reference (one browse) before its difference can be posted.
+                # four master-data browses, one create per figure and period with something to post; a
+                # changed line also needs what QAD holds under its reference (one browse) first.
                 adjusted = posted if label.startswith("second") else 0
-                qad_min = 1 + 4 + posted + adjusted
+                entries = figures * (len(periods) if not adjusted else 1)
+                qad_min = 1 + 4 + entries + adjusted
                 rows += [
                     (label, "Looker calls per run", f"{looker.calls} (minimum {1 + figures})"),
                     (label, "QAD calls per figure", f"{qad.calls / figures:.1f} (minimum {qad_min / figures:.1f})"),

@@ -29,6 +29,7 @@ EXE = [sys.executable, "-m", "ml_connector.cli.main"]
 FIGURES, PLANTS, PERIODS = 40, ("200", "300", "400"), 12
 ACCOUNTS = ("5000", "5100", "5200", "6000", "6100", "6200", "6300", "6400")
 KILLS = 20
+CHANGED = ("F01", "F07", "F22", "F39")
 
 
 def months(today: time.struct_time) -> list[tuple[int, int]]:
@@ -107,8 +108,9 @@ def test_sigkill_20_times_then_qad_sums_to_every_current_figure(tmp_path) -> Non
         for kill in range(KILLS):
             if kill == KILLS // 2:  # late postings: some lines change while runs keep being killed
                 with duckdb.connect(str(wh)) as db:
-                    db.execute("update chaos.fct_figure set amount = amount + 111.11 where gl_period % 3 = 0 "
-                               "and figure in ('F01', 'F07', 'F22', 'F39')")  # fmt: skip
+                    listed = ", ".join(f"'{f}'" for f in CHANGED)
+                    db.execute(f"update chaos.fct_figure set amount = amount + 111.11 where gl_period % 3 = 0 "
+                               f"and figure in ({listed})")  # fmt: skip
             proc = subprocess.Popen([*EXE, "run", "looker-qad"], env=env, cwd=tmp_path,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
             time.sleep(rng.uniform(2.5, 6.0))
@@ -122,18 +124,23 @@ def test_sigkill_20_times_then_qad_sums_to_every_current_figure(tmp_path) -> Non
         figures = current(wh)
         assert len(figures) == FIGURES * len(PLANTS) * PERIODS
         held: dict[str, Decimal] = defaultdict(Decimal)
-        originals: dict[str, int] = defaultdict(int)
+        entries: dict[str, int] = defaultdict(int)
         for entry in qad.app.state.emulator.tenant.journals:
-            line = entry.lines[0]
-            ref = line["postingLineText"]
-            held[ref] += Decimal(str(line["postingLineDebitTC"])) - Decimal(str(line["postingLineCreditTC"]))
-            originals[ref] += " ADJ of " not in entry.second_text
+            assert entry.text.startswith(("F", "ADJ")) and len(entry.text) <= 40
+            for line in entry.lines:
+                if line["glCode"] == "9990":
+                    continue  # the contra line
+                ref = line["postingLineText"]
+                held[ref] += Decimal(str(line["postingLineDebitTC"])) - Decimal(str(line["postingLineCreditTC"]))
+                entries[ref] += 1
         wrong = []
         for (figure, account, centre, period), value in figures.items():
             keys = {"account": account, "cost_centre": centre, "sub_account": "", "project": ""}
             ref = reference("LQ-", line_id(figure, period, keys))
-            if held[ref].quantize(Decimal("0.01")) != value or originals[ref] != 1:
-                wrong.append((figure, account, centre, period, value, held[ref], originals[ref]))
+            # a line is posted once, plus once more if its figure changed after it was posted
+            most = 2 if figure in CHANGED and int(period[5:]) % 3 == 0 else 1
+            if held[ref].quantize(Decimal("0.01")) != value or not 1 <= entries[ref] <= most:
+                wrong.append((figure, account, centre, period, value, held[ref], entries[ref]))
         assert wrong == [], wrong[:10]
         assert len(held) == len(figures)
     finally:

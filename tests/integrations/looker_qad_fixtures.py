@@ -184,3 +184,21 @@ def warehouse_sums(app: App, periods: list[str], centres: tuple[str, ...] = ("20
 def qad_sums(chain: Chain) -> dict:
     """What QAD holds per (account, cost centre, period), the contra lines left out, zeros dropped."""
     return {k: v.quantize(Decimal("0.01")) for k, v in chain.tenant.sums(exclude_accounts=(CONTRA,)).items() if v}
+
+
+def posted_lines(chain: Chain) -> list[tuple[str, Decimal, Any]]:
+    """(line reference, debit - credit, entry) of every figure line in QAD (contra lines left out)."""
+    return [
+        (
+            line["postingLineText"],
+            Decimal(str(line["postingLineDebitTC"])) - Decimal(str(line["postingLineCreditTC"])),
+            e,
+        )
+        for e in chain.tenant.journals
+        for line in e.lines
+        if line["glCode"] != CONTRA
+    ]
+
+
+def _net(line: dict[str, Any]) -> Decimal:
+    return Decimal(str(line["postingLineDebitTC"])) - Decimal(str(line["postingLineCreditTC"]))

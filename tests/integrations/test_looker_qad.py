@@ -5,12 +5,13 @@ rule, reconcile, check, and the Looker-side fault plans."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import orjson
 import pytest
-from looker_qad_fixtures import build_chain, figure, months_back, qad_sums, warehouse_sums
+from looker_qad_fixtures import build_chain, figure, months_back, posted_lines, qad_sums, warehouse_sums
 from typer.testing import CliRunner
 
 from ml_connector.cli import main
@@ -118,10 +119,10 @@ def test_changed_figure_posts_difference_then_review_rule_flags_it(chain) -> Non
         late_posting(chain, account, centre, value)
     report = run_integration(app, "looker-qad")
     assert report.status == "succeeded", report.error
-    new = chain.tenant.journals[entries_before:]
-    adjusted = [e for e in new if " ADJ of RECON/" in e.second_text]
-    assert len(adjusted) == len(new) == 2, [e.second_text for e in new]
-    assert {e.lines[0]["postingLineDebitTC"] - e.lines[0]["postingLineCreditTC"] for e in new} == {1234.56, -100.0}
+    [new] = chain.tenant.journals[entries_before:]  # one entry for the figure's period, both differences
+    assert " ADJ of RECON/" in new.second_text and new.text.startswith("GL spend by plant ")
+    nets = {net for _, net, entry in posted_lines(chain) if entry is new}
+    assert nets == {Decimal("1234.56"), Decimal("-100.00")}
     chain.tenant.set_period_closed(int(months_back(3)[:4]), int(months_back(3)[5:]), False)
     chain.tenant.accounts["6400"]["GLIsActive"] = True
     run_integration(app, "looker-qad")
@@ -151,24 +152,25 @@ def test_check_proves_each_step(chain) -> None:
 
 @pytest.mark.parametrize("lookup", [True, False])
 def test_lost_response_is_adopted_not_posted_twice(tmp_path, monkeypatch, lookup) -> None:
-    """QAD saves the 3rd entry but its answer is lost (502) and the run stops there; the next run finds
-    the entry by its reference and adopts it. With the look-up disabled the same scenario double-posts,
-    which the assertions catch (so this test can fail)."""
-    chain = build_chain(tmp_path, qad_options={"faults": FaultPlan([FaultRule("lost_response", start=3, count=1)])})
+    """QAD saves the 2nd entry (a figure's period) but its answer is lost (502) and the run stops there;
+    the next run finds each of its lines by reference and adopts it. With the look-up disabled the same
+    scenario double-posts, which the assertions catch (so this test can fail)."""
+    chain = build_chain(tmp_path, qad_options={"faults": FaultPlan([FaultRule("lost_response", start=2, count=1)])})
     try:
         if not lookup:
             monkeypatch.setattr(QadFigureTarget, "lookup", lambda self, d: None)
         app = chain.app
         first = run_integration(app, "looker-qad")
-        assert first.status != "succeeded" and len(chain.tenant.journals) == 3
+        assert first.status != "succeeded" and len(chain.tenant.journals) == 2
+        in_doubt = len(chain.tenant.journals[1].lines) - 1  # its lines, the contra line left out
         second = run_integration(app, "looker-qad")
         assert second.status == "succeeded", second.error
-        refs = [line["postingLineText"] for e in chain.tenant.journals for line in e.lines[:1]]
+        refs = [ref for ref, _, _ in posted_lines(chain)]
         if lookup:
-            assert sum(t.recovered for t in second.streams) == 1
+            assert sum(t.recovered for t in second.streams) == in_doubt
             assert len(refs) == len(set(refs))  # one entry per line reference: nothing posted twice
             assert qad_sums(chain) == warehouse_sums(app, [months_back(1), months_back(0)])
         else:
-            assert len(refs) == len(set(refs)) + 1  # without the look-up the lost entry is posted again
+            assert len(refs) == len(set(refs)) + in_doubt  # without the look-up the lost lines are posted again
     finally:
         chain.stop()

@@ -89,8 +89,9 @@ def test_qad_token_expiry_5xx_burst_and_403(tmp_path) -> None:
             FaultRule("status", path="browses", status=503, start=2, count=3),
             FaultRule("forbidden", path="journalEntries", method="POST", start=4, count=1),
         ]
-    )
-    chain = build_chain(tmp_path, qad_options={"faults": faults})
+    )  # POST 2 dies with its token and is retried as POST 3; POST 4 (the third entry) is refused with 403
+    periods = [months_back(n) for n in (0, 1, 2, 4)]  # four open periods: four entries
+    chain = build_chain(tmp_path, qad_options={"faults": faults}, figures=[figure(periods=periods)])
     try:
         qad_http = {"retry": RetryPolicy(max_attempts=5, base_delay_s=0.01), "sleep": lambda s: None}
         report = run(chain, qad_http=qad_http)
@@ -98,11 +99,12 @@ def test_qad_token_expiry_5xx_burst_and_403(tmp_path) -> None:
         assert "failed in QAD" in (report.error or "")
         tokens = chain.qad.app.state.emulator.tokens
         assert tokens.refreshes >= 1 and tokens.logins == 1  # the dead token was refreshed, not re-entered
-        [failed] = chain.app.store.parked.open("looker-qad")
-        assert failed["status"] == "failed" and "HTTP 403 Access is denied" in failed["reason"]
+        failed = chain.app.store.parked.open("looker-qad")
+        assert failed and all(p["status"] == "failed" and "HTTP 403 Access is denied" in p["reason"] for p in failed)
+        assert len({p["payload"]["period"] for p in failed}) == 1  # the lines of one entry
         replayed = replay_parked(chain.app, "looker-qad", qad_http=qad_http)
         assert replayed.status == "succeeded", replayed.error
         assert chain.app.store.parked.open("looker-qad") == []
-        assert qad_sums(chain) == warehouse_sums(chain.app, PERIODS)
+        assert qad_sums(chain) == warehouse_sums(chain.app, periods)
     finally:
         chain.stop()

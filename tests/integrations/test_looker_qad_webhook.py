@@ -96,7 +96,8 @@ def test_push_posts_good_rows_parks_bad_ones_and_ignores_a_repeat(chain) -> None
     assert any("200 characters" in r for r in reasons)
     again = hook.post(f"/hooks/looker-qad/{SECRET}", json=payload(rows))
     assert again.json()["status"] == "duplicate delivery ignored"
-    assert len(chain.tenant.journals) == 2
+    [entry] = chain.tenant.journals  # one entry for the figure's period: two lines and the contra line
+    assert len(entry.lines) == 3 and entry.text == f"GL spend by plant {Y}/{P:02d}"
 
 
 def test_csv_attachment_rotation_and_refusals(chain) -> None:
@@ -167,4 +168,4 @@ def test_pushes_that_drop_and_restore_a_line_keep_qad_at_the_current_figure(chai
     assert hook.post(url, json=payload(both)).json()["status"] == "succeeded"  # not a repeat of the latest
     assert qad_sums(chain) == {("6100", "200", key): 10, ("6100", "300", key): 20}
     assert hook.post(url, json=payload(both)).json()["status"] == "duplicate delivery ignored"
-    assert len(chain.tenant.journals) == 4  # 2 originals, the zeroing, the restoring
+    assert len(chain.tenant.journals) == 3  # the original entry, the zeroing, the restoring

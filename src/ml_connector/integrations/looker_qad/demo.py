@@ -48,10 +48,12 @@ def change_source(served: dict[str, ServedEmulator]) -> str:
 
     tenant = served["qad"].app.state.emulator.tenant
     _state["first_entries"] = len(tenant.journals)
-    posted = sorted({(e.lines[0]["glCode"], e.lines[0]["costCentreCode"]) for e in tenant.journals})
+    posted = sorted(
+        {(x["glCode"], x["costCentreCode"]) for e in tenant.journals for x in e.lines if x["costCentreCode"]}
+    )
     rows = []
     for centre, amount in LATE_POSTINGS:  # on lines already in QAD, so their figures change
-        account = next((a for a, c in posted if c == str(centre)), None)
+        account = next((a for a, c in posted if c == str(centre)), None)  # contra lines have no centre
         if account is not None:
             rows.append({"GlCode": f"10-{account}-{centre}", "EntryValue": amount})
     syspro = served["syspro-odata"].app.state.emulator
@@ -68,13 +70,12 @@ def show_result(settings: Settings) -> str:
     later = tenant.journals[_state.get("first_entries") or 0 :]
     lines = [f"QAD (entity {tenant.entity}): {len(tenant.journals)} journal entries in daybook RECON"]
     for entry in later:
-        line = entry.lines[0]
-        amount = line["postingLineDebitTC"] - line["postingLineCreditTC"]
-        kind = "adjustment" if " ADJ of " in entry.second_text else "new line"
-        lines.append(
-            f"  {kind} {entry.daybook}/{entry.voucher} {entry.text!r} {entry.second_text!r}: "
-            f"{line['glCode']}/{line['costCentreCode']} {amount:+.2f}"
-        )
+        kind = "adjustment" if " ADJ of " in entry.second_text else "entry"
+        lines.append(f"  {kind} {entry.daybook}/{entry.voucher} {entry.text!r} {entry.second_text!r}:")
+        for line in entry.lines:
+            amount = line["postingLineDebitTC"] - line["postingLineCreditTC"]
+            where = f"{line['glCode']}/{line['costCentreCode'] or '-'}"
+            lines.append(f"    {where:<10} {amount:>+12.2f}  {line['postingLineText']}")
     lines.append(
         "Looker vs QAD: `ml-connector reconcile looker-qad` (against live systems; the demo's emulators stop "
         "here), `ml-connector audit --integration looker-qad --limit 10`"

@@ -18,7 +18,7 @@ from ml_connector.connectors.looker.client import LookerClient
 from ml_connector.connectors.qad.client import QadClient, QadPaths
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
-from ml_connector.engine.record_runner import RecordStreamRunner
+from ml_connector.engine.grouped_runner import GroupedRecordRunner
 from ml_connector.http.ratelimit import SlidingWindowBudget
 from ml_connector.integrations.looker_qad import settings as config
 from ml_connector.integrations.looker_qad.mappings import QadCatalog
@@ -79,11 +79,11 @@ def build_plan(
     target = QadFigureTarget(qad, catalog, on_change=cfg.on_change)
 
     def handle(ctx: RunContext, stream: StreamSpec, all_streams: dict[str, StreamSpec], full: bool) -> None:
-        RecordStreamRunner(ctx, source, target).run_stream(stream, all_streams, full_refresh=full)
+        GroupedRecordRunner(ctx, source, target).run_stream(stream, all_streams, full_refresh=full)
         _report(ctx, stream, source)
 
     def replay(ctx: RunContext, stream: StreamSpec, rows: list[dict[str, Any]]) -> None:
-        RecordStreamRunner(ctx, source, target).replay(stream, rows)
+        GroupedRecordRunner(ctx, source, target).replay(stream, rows)
         _report(ctx, stream, source)
 
     def checks() -> list[CheckResult]:
