@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from ml_connector.core.streams import StreamKind, StreamSpec
@@ -107,7 +107,7 @@ def figure_lines(
         if problems:
             line["problem"] = "; ".join(sorted({*line["problem"].split("; "), *problems} - {""}))
     for line in lines.values():
-        line["amount"] = str(Decimal(line["amount"]).quantize(Decimal("0.01")))
+        line["amount"] = str(Decimal(line["amount"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
     return list(lines.values())
 
 
