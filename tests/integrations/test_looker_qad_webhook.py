@@ -169,3 +169,32 @@ def test_pushes_that_drop_and_restore_a_line_keep_qad_at_the_current_figure(chai
     assert qad_sums(chain) == {("6100", "200", key): 10, ("6100", "300", key): 20}
     assert hook.post(url, json=payload(both)).json()["status"] == "duplicate delivery ignored"
     assert len(chain.tenant.journals) == 3  # the original entry, the zeroing, the restoring
+
+
+def test_served_by_the_web_app_and_secret_rotation_from_the_cli(tmp_path) -> None:
+    """`ml-connector serve` mounts the hook (no sign-in: the URL secret is its credential); the
+    webhook-secret command creates, rotates and finishes rotating the secret."""
+    from typer.testing import CliRunner
+
+    from ml_connector.bootstrap import bootstrap
+    from ml_connector.cli import main
+    from ml_connector.settings import load_settings
+    from ml_connector.web.app import create_web_app
+
+    config = tmp_path / "ml-connector.toml"
+    config.write_text('data_dir = "data"\n')
+    cli = CliRunner()
+    first = cli.invoke(main.app, ["webhook-secret", "looker-qad", "-c", str(config), "--base-url", "https://h"])
+    assert first.exit_code == 0, first.output
+    old = first.output.split("https://h/hooks/looker-qad/")[1].split()[0]
+    rotated = cli.invoke(
+        main.app, ["webhook-secret", "looker-qad", "-c", str(config), "--rotate", "--base-url", "https://h"]
+    )
+    new = rotated.output.split("https://h/hooks/looker-qad/")[1].split()[0]
+    assert new != old and "keeps working" in rotated.output
+    web = TestClient(create_web_app(bootstrap(load_settings(config))))
+    for secret in (old, new):  # both during the rotation
+        assert web.post(f"/hooks/looker-qad/{secret}", json={}).status_code == 400  # reached: no attachment
+    assert cli.invoke(main.app, ["webhook-secret", "looker-qad", "-c", str(config), "--finish"]).exit_code == 0
+    assert web.post(f"/hooks/looker-qad/{old}", json={}).status_code == 404
+    assert web.post(f"/hooks/looker-qad/{new}", json={}).status_code == 400
