@@ -88,10 +88,10 @@ def _change_two_lines(chain: Any) -> None:
 
 
 def print_rows(figures: int = FIGURES) -> None:
-    print(f"\n{'looker-qad':>12} | {'run':<30} | {'measure':<32} | value (minimum the APIs allow)")
+    print(f"\n{'looker-qad':>12} | {'run':<32} | {'measure':<32} | value (minimum the APIs allow)")
     print("-" * 110)
     for label, what, value in measure(figures):
-        print(f"{'':>12} | {label:<30} | {what:<32} | {value}")
+        print(f"{'':>12} | {label:<32} | {what:<32} | {value}")
 
 
 if __name__ == "__main__":
