@@ -23,6 +23,9 @@ from ml_connector.engine.record_runner import RecordStreamRunner, _Record
 from ml_connector.engine.targets import ChangePolicy, Delivery, RecordTarget
 from ml_connector.errors import IntegrityError, MlConnectorError, ReferenceMissingError, RemoteError
 from ml_connector.secrets.secret import REDACTOR
+from ml_connector.store.deliveries import DeliveryLedger
+from ml_connector.store.ledger import RecordLedger
+from ml_connector.store.parking import ParkedStore
 
 
 class GroupTarget(RecordTarget, Protocol):
@@ -71,6 +74,7 @@ class GroupedRecordRunner(RecordStreamRunner):
             return
         results = self.target.send_group([p.delivery for p in pending])  # unknown outcome: raises, stays sending
         retriable: RemoteError | None = None
+        self._finish_delivered([(p.record, r) for p, r in zip(pending, results, strict=True) if isinstance(r, str)])
         for item, result in zip(pending, results, strict=True):
             if isinstance(result, ReferenceMissingError):
                 self._park(item.record, dict(item.delivery.row), "parked", REDACTOR.scrub(str(result)),
@@ -79,10 +83,21 @@ class GroupedRecordRunner(RecordStreamRunner):
                 retriable = retriable or result  # not sent: stays sending, looked up and sent next run
             elif isinstance(result, MlConnectorError):
                 self._park(item.record, dict(item.delivery.row), "failed", REDACTOR.scrub(str(result)), None, None)
-            else:
-                self._finish(item.record, Outcome.DELIVERED, result)
         if retriable is not None:
             raise retriable
+
+    def _finish_delivered(self, done: list[tuple[_Record, str]]) -> None:
+        """What ``_finish`` does for each delivered record, in one transaction for the group."""
+        ctx, now = self.ctx, self.ctx.clock.now()
+        if not done:
+            return
+        with ctx.store.engine.begin() as db:
+            for record, ref in done:
+                DeliveryLedger.settle(db, ctx.integration, record.stream, record.sid, record.digest,
+                                      state="delivered", now=now, run_id=ctx.run_id, target_ref=ref)  # fmt: skip
+                ParkedStore.close_for(db, ctx.integration, record.stream, record.sid, ctx.run_id, now)
+            RecordLedger.append(db, [r.ledger_row(ctx, Outcome.DELIVERED, now, ref, None) for r, ref in done])
+        ctx.tally(done[0][0].stream).count(Outcome.DELIVERED, len(done))
 
     def _prepare(
         self, stream: StreamSpec, sid: str, digest: str, mapped: dict[str, Any], extracted_at: datetime
