@@ -174,3 +174,20 @@ def test_lost_response_is_adopted_not_posted_twice(tmp_path, monkeypatch, lookup
             assert len(refs) == len(set(refs)) + in_doubt  # without the look-up the lost lines are posted again
     finally:
         chain.stop()
+
+
+def test_a_saved_look_as_figure_source(tmp_path) -> None:
+    """A figure declared by Look id: run_look, periods picked from the rows (a Look takes no extra filter)."""
+    query = figure()["query"]
+    look = {"title": "Plant spend", "model": query["model"], "view": query["explore"], "fields": query["fields"],
+            "filters": query["filters"], "limit": "5000"}  # fmt: skip
+    periods = [months_back(1), months_back(0)]
+    by_look = {k: v for k, v in figure(periods=periods).items() if k != "query"} | {"look_id": "1"}
+    chain = build_chain(tmp_path, figures=[by_look], looker_options={"looks": [look]})
+    try:
+        report = run_integration(chain.app, "looker-qad")
+        assert report.status == "succeeded", report.error
+        assert qad_sums(chain) == warehouse_sums(chain.app, periods)
+        assert len(chain.tenant.journals) == 2  # one entry per period
+    finally:
+        chain.stop()

@@ -66,7 +66,7 @@ def reconcile(app: App, period: str | None = None, **http: Any) -> list[Reconcil
                 figure = figure.model_copy(update={"periods": [period]})
             periods, lines = source.lines(figure)
             known = {line["line_id"] for line in lines}
-            for sid in source._delivered(FIGURE_LINES, figure.name):  # lines QAD got that Looker no longer has
+            for sid in source.delivered(FIGURE_LINES, figure.name):  # lines QAD got that Looker no longer has
                 parts = split_line_id(sid)
                 if sid not in known and parts is not None and parts[1] in periods:
                     lines.append(new_line(figure, parts[1], parts[2], cfg.reference_prefix) | {"amount": "0"})

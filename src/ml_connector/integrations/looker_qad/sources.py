@@ -115,7 +115,7 @@ class FigureSource:
         return None
 
     def _settle_history(self, stream: StreamSpec, figure: FigureSettings, periods: list[str], lines: Rows) -> Rows:
-        history = self._delivered(stream.name, figure.name)
+        history = self.delivered(stream.name, figure.name)
         present = {line["line_id"] for line in lines}
         for sid in history:
             parts = split_line_id(sid)
@@ -134,7 +134,7 @@ class FigureSource:
                 digest = content_hash(line, ignore=stream.hash_ignore)
         return lines
 
-    def _delivered(self, stream: str, figure: str) -> dict[str, list[str]]:
+    def delivered(self, stream: str, figure: str) -> dict[str, list[str]]:
         """Delivered content hashes per line of this figure, oldest first."""
         query = (
             select(deliveries.c.source_id, deliveries.c.content_hash)
