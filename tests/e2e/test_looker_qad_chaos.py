@@ -105,6 +105,7 @@ def test_sigkill_20_times_then_qad_sums_to_every_current_figure(tmp_path) -> Non
         add_qad(app, qad)
         env = {**os.environ, "ML_CONNECTOR_CONFIG": str(config)}
         rng = random.Random(20)
+        killed_running = 0
         for kill in range(KILLS):
             if kill == KILLS // 2:  # late postings: some lines change while runs keep being killed
                 with duckdb.connect(str(wh)) as db:
@@ -116,7 +117,9 @@ def test_sigkill_20_times_then_qad_sums_to_every_current_figure(tmp_path) -> Non
             time.sleep(rng.uniform(2.5, 6.0))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
+                killed_running += 1
             proc.wait()
+        assert killed_running == KILLS  # every kill hit a run in progress
         final = subprocess.run([*EXE, "run", "looker-qad", "--json"], env=env, cwd=tmp_path,
                                capture_output=True, timeout=600)  # fmt: skip
         assert final.returncode == 0, final.stderr.decode()[-2000:]
