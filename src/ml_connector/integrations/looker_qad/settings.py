@@ -104,7 +104,7 @@ class LookerQadSettings(BaseModel):
     task_poll_s: float = Field(2.0, gt=0)
     task_timeout_s: float = Field(600.0, gt=0)
     max_code_length: int = Field(20, ge=1)  # QAD codes longer than this are refused before posting [I]
-    webhook_max_bytes: int = Field(5_000_000, ge=1024)
+    webhook_max_bytes: int = Field(1_048_576, ge=1024)  # the web guard reads the same key
     figures: list[FigureSettings] = Field(default_factory=lambda: [DEMO_FIGURE])
 
     @model_validator(mode="after")
