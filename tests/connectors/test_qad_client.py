@@ -169,3 +169,14 @@ def test_403_and_5xx_burst(clock: Clock) -> None:
     client = make(create_app(clock=clock, faults=faults))
     with pytest.raises(RemoteUnavailableError):
         client.create_journal_entry(entry("5"))  # a POST is never retried blindly
+
+
+def test_refused_refresh_falls_back_to_one_password_login(clock: Clock) -> None:
+    app = create_app(clock=clock, token_ttl_s=600)
+    client = make(app)
+    client.daybooks()
+    tokens = app.state.emulator.tokens
+    tokens.refresh.clear()  # QAD forgot the refresh token (restart, revoked session)
+    clock.now += 3600
+    assert "RECON" in client.daybooks()
+    assert (tokens.logins, tokens.refreshes) == (2, 0)
