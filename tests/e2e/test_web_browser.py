@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright import sync_api
 
 from ml_connector.bootstrap import App, bootstrap
 from ml_connector.emulators.registry import create_emulator
@@ -33,7 +34,6 @@ if not CHROMIUM.exists():
         "browser test needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)",
         allow_module_level=True,
     )
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (in the dev extra)")
 
 
 def make_app(tmp_path: Path, syspro) -> App:

@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import httpx
+import psycopg
 import pytest
 
 from ml_connector.emulators.faults import FaultPlan, FaultRule
@@ -23,7 +24,7 @@ with warnings.catch_warnings():  # starlette 1.x warns at import that it would p
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-SPEC_PATH = Path("/work/shared/reference/specs/looker.4.0.oas.json")
+SPEC_PATH = Path(__file__).parents[1] / "data" / "specs" / "looker.4.0.oas.json"
 T0 = 1_790_000_000.0
 
 
@@ -531,13 +532,9 @@ def test_default_looks_follow_a_custom_lookml_dir(tmp_path: Path, clock: FakeClo
 
 
 @pytest.mark.postgres
-def test_postgres_warehouse(clock: FakeClock) -> None:
-    psycopg = pytest.importorskip("psycopg")
-    dsn = "host=/var/run/postgresql dbname=postgres"
-    try:
-        conn = psycopg.connect(dsn, autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no local PostgreSQL: {exc}")
+def test_postgres_warehouse(clock: FakeClock, pg_database: str) -> None:
+    dsn = pg_database.replace("postgresql+psycopg://", "postgresql://")
+    conn = psycopg.connect(dsn, autocommit=True)
     with conn:
         conn.execute("DROP SCHEMA IF EXISTS syspro CASCADE")
         conn.execute("CREATE SCHEMA syspro")
@@ -558,7 +555,7 @@ def test_postgres_warehouse(clock: FakeClock) -> None:
                 ]
                 conn_json = client.get("/api/4.0/connections/ml_warehouse", headers=auth).json()
                 assert conn_json["dialect_name"] == "postgres"
-                assert conn_json["database"] == "postgres"
+                assert conn_json["database"] == dsn.rsplit("/", 1)[1]
         finally:
             conn.execute("DROP SCHEMA syspro CASCADE")
 

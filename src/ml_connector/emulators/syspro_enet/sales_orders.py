@@ -1,6 +1,6 @@
 """SORTOI (sales order import, ``/Transaction/Post``) in the emulator: validates customer, PO number,
 stock codes, warehouses, quantities and prices; writes SorMaster + SorDetail; answers the shape
-rectella saw from a live SYSPRO 8 (reference syspro-qad.md 3.5, 2.4 #3)."""
+rectella saw from a live SYSPRO 8 (docs/PROTOCOLS.md, SYSPRO e.net)."""
 
 from __future__ import annotations
 
