@@ -74,7 +74,7 @@ def _header(
     elif customer is not None and customer.get("CustomerOnHold") == "Y":
         warnings.append(f"Customer '{customer['Customer']}' is on hold")
     po = checker.text(header, "CustomerPoNumber", "SorMaster", "CustomerPoNumber") or ""
-    if po and customer is not None and not allow_duplicates:
+    if po and customer is not None and state.options.refuse_duplicate_po and not allow_duplicates:
         clash = [
             r["SalesOrder"]
             for r in state.rows("SorMaster")

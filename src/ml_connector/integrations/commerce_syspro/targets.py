@@ -18,6 +18,7 @@ from ml_connector.connectors.commerce.client import CommerceClient
 from ml_connector.connectors.commerce.models import CustomerDraft
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.connectors.syspro.enet.models import ArCustomer, GlJournal, GlJournalLine, SalesOrder, SalesOrderLine
+from ml_connector.connectors.syspro.enet.text import to_cp1252
 from ml_connector.core.clock import Clock
 from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError, RemoteRejectedError
@@ -191,12 +192,8 @@ class SysproCustomerTarget:
                 key=str(d.row.get("commerce_id")),
             )
 
-    def lookup(self, d: Delivery) -> str | None:
-        return None  # an upsert repeated is harmless: always send again
-
-    def send(self, d: Delivery) -> str:
-        row = dict(d.row)
-        customer = ArCustomer(
+    def _customer(self, row: dict[str, Any]) -> ArCustomer:
+        return ArCustomer(
             customer=row["code"],
             name=row["name"],
             short_name=row["name"][:20],
@@ -206,9 +203,28 @@ class SysproCustomerTarget:
             sold_to=tuple((row.get("sold_to") or [])[:5]),
             sold_postal_code=row.get("sold_postal_code") or "",
         )
-        code = self.enet.upsert_customer(customer, exists=True if d.previous_target_ref else None)
+
+    def lookup(self, d: Delivery) -> str | None:
+        """After an unknown outcome: SYSPRO already holds the customer exactly as we would write it, so the
+        write landed: adopt it (and link it, as send does). Anything else is sent again (an update)."""
+        row = dict(d.row)
+        wanted = self._customer(row)
+        held = self.enet.get_customer(wanted.customer)
+        if held is None or _card(held) != _card(wanted):
+            return None
+        self.mappings.link_customer(row["commerce_id"], held.customer, self.clock.now())
+        return held.customer
+
+    def send(self, d: Delivery) -> str:
+        row = dict(d.row)
+        code = self.enet.upsert_customer(self._customer(row), exists=True if d.previous_target_ref else None)
         self.mappings.link_customer(row["commerce_id"], code, self.clock.now())
         return code
+
+
+def _card(c: ArCustomer) -> tuple[str, ...]:
+    """Name and email as SYSPRO holds them (Windows-1252, unpadded): what identifies our write."""
+    return to_cp1252(c.name), to_cp1252(c.email)
 
 
 class CommerceCustomerTarget:
