@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from commerce_syspro_fixtures import assert_exactly_once, make_app, serve_pair
 
+from ml_connector.connectors.commerce.client import CommerceClient
 from ml_connector.connectors.sterling.client import SterlingB2BClient
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.emulators.registry import create_emulator
@@ -115,6 +116,47 @@ def test_customer_setup_is_adopted_after_a_lost_answer(tmp_path, commerce_pair) 
     codes = [r["Customer"] for r in enet.rows("ArCustomer")]
     assert len(codes) == len(set(codes))
     assert tally(again, "customer_to_syspro").recovered == 1
+
+
+def test_commerce_customer_create_is_adopted_after_a_lost_answer(tmp_path, commerce_pair) -> None:
+    """SYSPRO -> Commerce: the customer carrying the SYSPRO code is found and adopted, not written again."""
+    store = commerce_pair["commerce"].app.state.emulator.store
+    app = make_app(tmp_path, commerce_pair, section={"customers_to_syspro": False})
+    with dies_after(CommerceClient, "create_customer", lambda *a, **k: True) as fired, pytest.raises(ProcessDied):
+        run_integration(app, COMMERCE)
+    [(draft,)] = fired
+    code = draft.syspro_customer_code
+    holders = [c for c in store.customers.values() if _syspro_code(store, c) == code]
+    assert len(holders) == 1  # created in Commerce; the answer never arrived
+    writes: list[str] = []
+    for method in ("create_customer", "update_customer"):
+        _count_calls(CommerceClient, method, writes)
+    try:
+        again = run_integration(app, COMMERCE)
+    finally:
+        for method in ("create_customer", "update_customer"):
+            setattr(CommerceClient, method, getattr(CommerceClient, method).__wrapped__)
+    assert again.status == "succeeded", again.error
+    assert [c for c in store.customers.values() if _syspro_code(store, c) == code] == holders
+    assert code not in writes  # adopted: neither created nor updated again
+    assert tally(again, "customer_to_commerce").recovered == 1
+
+
+def _syspro_code(store: Any, customer: dict) -> str | None:
+    attrs = {a["attribute_code"]: a["value"] for a in customer.get("custom_attributes") or []}
+    return attrs.get(store.syspro_code_attribute)
+
+
+def _count_calls(cls: type, method: str, seen: list[str]) -> None:
+    original = getattr(cls, method)
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        draft = args[-1]
+        seen.append(draft.syspro_customer_code)
+        return original(self, *args, **kwargs)
+
+    counting.__wrapped__ = original  # type: ignore[attr-defined]
+    setattr(cls, method, counting)
 
 
 @pytest.fixture
