@@ -32,8 +32,9 @@ class BasicAuth:
     """HTTP Basic (SYSPRO OData operator + OData password, Sterling B2B user)."""
 
     def __init__(self, username: str, password: Secret) -> None:
-        raw = f"{username}:{password.reveal()}".encode()
-        self._header = Secret("Basic " + base64.b64encode(raw).decode())
+        token = base64.b64encode(f"{username}:{password.reveal()}".encode()).decode()
+        Secret(token)  # the bare token is masked too, wherever it turns up without its "Basic " prefix
+        self._header = Secret("Basic " + token)
 
     def apply(self, method: str, url: str, headers: dict[str, str], body: bytes) -> str:
         headers["Authorization"] = self._header.reveal()

@@ -6,9 +6,11 @@ even when it reached them by a path nobody foresaw (an exception text, a URL, a 
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 _MIN_SECRET_LEN = 4
@@ -28,11 +30,14 @@ class Redactor:
         self._compiled: re.Pattern[str] | None = None
 
     def register(self, value: str) -> None:
+        """Mask ``value`` from now on, and the forms it travels in: URL-encoded (query strings, form bodies)
+        and base64 (tokens, Basic credentials whose user part is a multiple of 3 bytes)."""
         if len(value) < _MIN_SECRET_LEN:
             return
+        forms = {value, quote(value, safe=""), quote_plus(value), base64.b64encode(value.encode()).decode()}
         with self._lock:
-            if value not in self._values:
-                self._values.add(value)
+            if not forms <= self._values:
+                self._values |= forms
                 self._compiled = None
 
     def _pattern(self) -> re.Pattern[str] | None:
