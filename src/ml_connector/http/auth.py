@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ml_connector.secrets.secret import Secret
+from ml_connector.secrets.secret import REDACTOR, Secret
 
 
 class AuthFlow(Protocol):
@@ -32,9 +32,9 @@ class BasicAuth:
     """HTTP Basic (SYSPRO OData operator + OData password, Sterling B2B user)."""
 
     def __init__(self, username: str, password: Secret) -> None:
-        token = base64.b64encode(f"{username}:{password.reveal()}".encode()).decode()
-        Secret(token)  # the bare token is masked too, wherever it turns up without its "Basic " prefix
-        self._header = Secret("Basic " + token)
+        raw = f"{username}:{password.reveal()}".encode()
+        REDACTOR.register_basic(username, password.reveal())  # the bare token too, without "Basic "
+        self._header = Secret("Basic " + base64.b64encode(raw).decode())
 
     def apply(self, method: str, url: str, headers: dict[str, str], body: bytes) -> str:
         headers["Authorization"] = self._header.reveal()

@@ -30,14 +30,23 @@ class Redactor:
         self._compiled: re.Pattern[str] | None = None
 
     def register(self, value: str) -> None:
-        """Mask ``value`` from now on, and the forms it travels in: URL-encoded (query strings, form bodies)
-        and base64 (tokens, Basic credentials whose user part is a multiple of 3 bytes)."""
+        """Mask ``value`` from now on, and its common encodings: URL-encoded (``quote``/``quote_plus``, as in
+        a query string or form body) and base64 (as in a token or header)."""
         if len(value) < _MIN_SECRET_LEN:
             return
-        forms = {value, quote(value, safe=""), quote_plus(value), base64.b64encode(value.encode()).decode()}
+        self._add({value, quote(value, safe=""), quote_plus(value), _b64(value), _b64(value).rstrip("=")})
+
+    def register_basic(self, user: str, password: str) -> None:
+        """Mask the ``Authorization: Basic`` form of ``user``:``password`` (base64 of the pair)."""
+        if len(password) >= _MIN_SECRET_LEN:
+            pair = _b64(f"{user}:{password}")
+            self._add({pair, pair.rstrip("=")})
+
+    def _add(self, values: set[str]) -> None:
         with self._lock:
-            if not forms <= self._values:
-                self._values |= forms
+            new = {v for v in values if len(v) >= _MIN_SECRET_LEN} - self._values
+            if new:
+                self._values |= new
                 self._compiled = None
 
     def _pattern(self) -> re.Pattern[str] | None:
@@ -65,6 +74,10 @@ class Redactor:
         if isinstance(value, list | tuple):
             return type(value)(self.scrub_any(v) for v in value)
         return value
+
+
+def _b64(value: str) -> str:
+    return base64.b64encode(value.encode()).decode()
 
 
 REDACTOR = Redactor()
