@@ -35,7 +35,7 @@ def measure(orders: int) -> dict[str, float]:
             settings = Settings.model_validate(
                 {
                     "data_dir": str(Path(workdir) / "data"),
-                    NAME: {"lag_s": 0},  # customers both ways too, as a user runs it
+                    NAME: {"lag_s": 0},  # customers both ways and refunds too, as a user runs it
                 }
             )
             app = bootstrap(settings, create_keys=True)
