@@ -36,8 +36,10 @@ INCREMENTAL = ("dlt_incr", "mlc_incr")
 
 def start_emulator(rows: int) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     exe = [sys.executable, "-m", "ml_connector.cli.main"]
-    creds = orjson.loads(subprocess.check_output([*exe, "emulate", "syspro-odata", "--print-credentials"]))
     port = free_port()
+    creds = orjson.loads(
+        subprocess.check_output([*exe, "emulate", "syspro-odata", "--port", str(port), "--print-credentials"])
+    )
     proc = subprocess.Popen(
         [*exe, "emulate", "syspro-odata", "--port", str(port), "--scale", f"GenTransaction={rows}"],
         stdout=subprocess.DEVNULL,
