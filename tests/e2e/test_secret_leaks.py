@@ -48,19 +48,22 @@ def leaks(text: str | bytes, secret: str) -> list[str]:
     return [name for name, form in forms(secret).items() if form.encode() in data]
 
 
-def _cli(workdir: Path, *args: str, secret: str | None = None, config: Path | None = None):
+def _cli(workdir: Path, *args: str, secret: str | None = None, config: Path | None = None, stdin: str = ""):
     env = {**os.environ, "ML_CONNECTOR_CONFIG": str(config or workdir / "ml-connector.toml"), "COLUMNS": "200"}
     if secret is not None:
         env["ML_CONNECTOR_SECRET_PASSWORD"] = secret
-    return subprocess.run([*EXE, *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run([*EXE, *args], cwd=workdir, env=env, input=stdin, capture_output=True, text=True, timeout=600)
 
 
-def _add(workdir: Path, syspro, secret: str, config: Path | None = None):
+def _add(workdir: Path, syspro, secret: str, config: Path | None = None, *, via_stdin: bool = False):
+    """`connections add` with the secret in the environment, or (replacing the stored one) on stdin."""
     cred = syspro.app.state.credentials
+    how = ["--replace", "--secret-stdin", "password"] if via_stdin else []
     return _cli(
         workdir, "connections", "add", "syspro-odata", "--system", "syspro-odata",
         "--set", f"base_url={syspro.url}/SYSPRO8OData/SYSPROOData", "--set", f"company={cred['company']}",
-        "--set", f"operator={OPERATOR}", secret=secret, config=config,
+        "--set", f"operator={OPERATOR}", *how, secret=None if via_stdin else secret, config=config,
+        stdin=secret if via_stdin else "",
     )  # fmt: skip
 
 
@@ -75,7 +78,8 @@ def test_no_command_and_no_file_carries_a_secret(tmp_path, syspro) -> None:
     outputs["parked"] = _cli(tmp_path, "parked", "--json")
 
     # the same connection with a wrong password: add, run and check fail, and must not echo it either
-    outputs["connections add (wrong)"] = _add(tmp_path, syspro, WRONG)
+    outputs["connections add (wrong)"] = _add(tmp_path, syspro, WRONG, via_stdin=True)
+    assert outputs["connections add (wrong)"].returncode == 0, outputs["connections add (wrong)"].stderr[-2000:]
     outputs["run (wrong password)"] = _cli(tmp_path, "-v", "run", "syspro-looker", "--json")
     outputs["check (wrong password)"] = _cli(tmp_path, "-v", "check", "syspro-looker", "--json")
     assert outputs["run (wrong password)"].returncode != 0
