@@ -78,6 +78,7 @@ def test_page_hashes_change_with_content_and_ignore_key_order(page) -> None:
 # Every integration's streams, built as its wiring builds them (arguments here only where it has no defaults).
 STREAM_ARGS: dict[str, dict] = {
     "syspro-looker": {},
+    "looker-qad": {},
     "commerce-syspro": {"lookback_s": 300, "lag_s": 5},
     "syspro-sterling": {
         "suppliers": ["000021"],

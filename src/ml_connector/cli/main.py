@@ -6,7 +6,19 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli import actions, audit, connections, edi, emulate, mappings, records, serve, tokens, users
+from ml_connector.cli import (
+    actions,
+    audit,
+    connections,
+    edi,
+    emulate,
+    looker_qad,
+    mappings,
+    records,
+    serve,
+    tokens,
+    users,
+)
 from ml_connector.cli.common import EXIT_CODES, VERBOSE, ConfigOption, handle_errors, load_app
 from ml_connector.cli.output import configure_logging, console
 from ml_connector.errors import ConfigError
@@ -46,6 +58,8 @@ app.command("replay")(records.replay)
 app.command("serve")(serve.serve)
 app.command("emulate")(emulate.emulate)
 app.command("actions")(actions.actions)
+app.command("reconcile")(looker_qad.reconcile)
+app.command("webhook-secret")(looker_qad.webhook_secret)
 
 CONFIG_TEMPLATE = """\
 # ml-connector configuration. Secrets are NOT kept here: store them with
@@ -95,6 +109,17 @@ sender_id = "MLCONNECT"              # ISA06
 # documents = ["850", "810", "856"]
 # ack_window_minutes = 1440          # flag a document with no 997 after this long
 # po_changes = "change"              # change: 850 with BEG01=04 | review: park for a person
+
+[looker-qad]
+looker_connection = "looker"
+qad_connection = "qad"               # connections add qad --system qad --set base_url=https://<tenant>/clouderp ...
+on_change = "adjust"                 # adjust: post the difference | review: flag a changed figure
+# [[looker-qad.figures]]             # see README "looker-qad" for a full figure
+# name = "GL spend by plant"
+# look_id = "42"                     # or query = { model = "...", explore = "...", fields = [...], filters = {...} }
+# columns = { account = "...", cost_centre = "...", period = "...", amount = "..." }
+# daybook = "RECON"
+# periods = "current_open"           # current_open | last_closed | ["2026-10", "2026-11"]
 """
 
 
