@@ -16,6 +16,7 @@ from ml_connector.emulators.commerce.catalog import PRODUCTS, STORES, STORES_BY_
 from ml_connector.emulators.commerce.creditmemos import COLUMNS as MEMO_COLUMNS
 from ml_connector.emulators.commerce.customers import Entity, build_customer, merge_customer, no_such_customer, stamp
 from ml_connector.emulators.commerce.errors import NO_ENTITY, WebapiError
+from ml_connector.emulators.commerce.invoices import COLUMNS as INVOICE_COLUMNS
 from ml_connector.emulators.commerce.invoices import build_invoice
 from ml_connector.emulators.commerce.orders import build_order
 from ml_connector.emulators.commerce.search import SearchCriteria, matches, page_of, sort_entities
@@ -53,6 +54,7 @@ class CommerceStore:
         # Columns exist before the first row does (an empty store must still filter on updated_at).
         self._columns: dict[str, set[str]] = {name: {"entity_id", "created_at", "updated_at"} for name in COLLECTIONS}
         self._columns["creditmemos"].update(MEMO_COLUMNS)
+        self._columns["invoices"].update(INVOICE_COLUMNS)
         self._by_website: dict[int, dict[int, Entity]] = {}
         self._rng = random.Random(seed)
         self._ids: dict[str, int] = defaultdict(int)
