@@ -23,7 +23,7 @@ from ml_connector.emulators.commerce.search import SearchCriteria, matches, page
 
 Listener = Callable[[str, dict[str, Any]], None]
 COLLECTIONS = ("orders", "invoices", "customers", "creditmemos")
-# Nested objects are not columns: searchCriteria filters only top-level attributes (reference 1.3).
+# Nested objects are not columns: searchCriteria filters only top-level attributes (docs/PROTOCOLS.md).
 NESTED = frozenset(("items", "billing_address", "payment", "extension_attributes", "status_histories",
                     "addresses", "custom_attributes", "comments"))  # fmt: skip
 
@@ -51,7 +51,8 @@ class CommerceStore:
         self.orders: dict[int, Entity] = {}
         self.invoices: dict[int, Entity] = {}
         self.creditmemos: dict[int, Entity] = {}  # credit memos (refunds): see creditmemos.py
-        self._columns: dict[str, set[str]] = {name: set() for name in COLLECTIONS}
+        # Columns exist before the first row does (an empty store must still filter on updated_at).
+        self._columns: dict[str, set[str]] = {name: {"entity_id", "created_at", "updated_at"} for name in COLLECTIONS}
         self._columns["creditmemos"].update(MEMO_COLUMNS)
         self._columns["invoices"].update(INVOICE_COLUMNS)
         self._by_website: dict[int, dict[int, Entity]] = {}
