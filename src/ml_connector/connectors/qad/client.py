@@ -1,7 +1,7 @@
 """QadClient: the QAD Adaptive ERP REST calls ml-connector makes. Reads go through browses
 (``page`` + ``pageAction`` always sent: without them QAD silently returns nothing), writes through the
 business-entity API (``submitResult`` errors and 403 turned into clear messages, ``concurrencyHash``
-on updates). Paths that are not public are :class:`QadPaths` fields (syspro-qad.md 7.3-7.5).
+on updates). Paths that are not public are :class:`QadPaths` fields (docs/PROTOCOLS.md (QAD)).
 """
 
 from __future__ import annotations
