@@ -26,6 +26,6 @@ def test_every_bench_case_runs_at_small_volume() -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
-    for label in ("bare fetch (httpx + JSON)", "plain dlt rest_api", "ml-connector syspro-looker"):
-        assert label in out
+    for label in ("bare fetch (httpx + JSON)", "plain dlt, full (replace)", "ml-connector, full (replace)"):
+        assert label in out, f"no bench row {label!r}"
     assert "commerce-syspro" in out and "syspro-sterling" in out and "end to end into Sterling emu" in out
