@@ -59,7 +59,7 @@ def generate(count: int, *, validate: bool) -> tuple[int, float]:
 def end_to_end(count: int) -> tuple[int, float]:
     from ml_connector.emulators.registry import create_emulator
     from ml_connector.emulators.serving import serve_in_thread
-    from ml_connector.engine.service import run_integration
+    from ml_connector.runtime.service import run_integration
 
     sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "integrations"))
     from sterling_fixtures import make_app

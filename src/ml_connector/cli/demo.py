@@ -16,7 +16,7 @@ from ml_connector.bootstrap import bootstrap
 from ml_connector.cli.output import RichProgress, console, run_summary
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import ServedEmulator, serve_in_thread
-from ml_connector.engine.service import run_integration
+from ml_connector.runtime.service import run_integration
 from ml_connector.settings import load_settings
 
 DEMO_SEED = 42

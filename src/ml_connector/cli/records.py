@@ -8,8 +8,8 @@ import typer
 
 from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app
 from ml_connector.cli.output import RichProgress, emit_json, run_summary, table
-from ml_connector.engine.service import check_integration, replay_parked, run_integration
 from ml_connector.errors import ConfigError
+from ml_connector.runtime.service import check_integration, replay_parked, run_integration
 
 
 @handle_errors

@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ml_connector.bootstrap import App
-from ml_connector.engine.service import run_integration
 from ml_connector.errors import MlConnectorError
+from ml_connector.runtime.service import run_integration
 from ml_connector.secrets.secret import REDACTOR
 from ml_connector.web import api, pages
 from ml_connector.web.hooks import mount_webhooks

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ml_connector.engine.service import check_integration, replay_parked
 from ml_connector.errors import LeaseHeldError, MlConnectorError
 from ml_connector.integrations.registry import INTEGRATIONS
+from ml_connector.runtime.service import check_integration, replay_parked
 from ml_connector.web.jobs import Notice
 from ml_connector.web.state import Web, WebState
 from ml_connector.web.views import AUDIT_FILTERS, audit_rows, connection_rows, parked_rows, runs_overview
