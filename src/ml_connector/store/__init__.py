@@ -1,4 +1,5 @@
-"""Persistence: connections, cursors, runs, the record ledger, deliveries, parked records, mappings."""
+"""Persistence: connections, cursors, runs, the record ledger, deliveries, parked records, mappings,
+schedule state and run requests."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ml_connector.store.ledger import RecordLedger
 from ml_connector.store.mappings import MappingStore
 from ml_connector.store.parking import ParkedStore
 from ml_connector.store.runs import LeaseStore, RunStore
+from ml_connector.store.schedules import RunRequestStore, ScheduleStateStore
 from ml_connector.store.sequences import SequenceStore
 
 
@@ -31,6 +33,8 @@ class Store:
     parked: ParkedStore
     mappings: MappingStore
     sequences: SequenceStore
+    schedule: ScheduleStateStore
+    requests: RunRequestStore
     connections: ConnectionStore | None = None
 
     @classmethod
@@ -46,5 +50,7 @@ class Store:
             parked=ParkedStore(engine),
             mappings=MappingStore(engine),
             sequences=SequenceStore(engine),
+            schedule=ScheduleStateStore(engine),
+            requests=RunRequestStore(engine),
             connections=ConnectionStore(engine, keys) if keys else None,
         )

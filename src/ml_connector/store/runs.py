@@ -151,6 +151,19 @@ class LeaseStore:
             )
         return bool(result.rowcount)
 
+    def revoke(self, integration: str) -> None:
+        """Drop the lease whoever holds it: its holder's next heartbeat finds it gone and the run stops
+        before its next stream (a run past its timeout; a scheduler shutting down)."""
+        with self._engine.begin() as db:
+            db.execute(delete(leases).where(leases.c.integration == integration))
+
+    def release_mine(self, holder_prefix: str) -> list[str]:
+        """Release every lease held by this process (``host:pid:``); return the integrations freed."""
+        with self._engine.begin() as db:
+            rows = db.execute(select(leases.c.integration).where(leases.c.holder.startswith(holder_prefix))).all()
+            db.execute(delete(leases).where(leases.c.holder.startswith(holder_prefix)))
+        return [r.integration for r in rows]
+
     def holder(self, integration: str, now: datetime) -> str | None:
         """Who holds the lease now (None when free or expired)."""
         with self._engine.connect() as db:
