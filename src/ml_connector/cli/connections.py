@@ -22,6 +22,8 @@ SECRET_FIELDS = {
     "commerce": ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
     "sterling": ("password",),
     "warehouse": ("password",),
+    "alert-webhook": ("url",),  # a Slack / Teams incoming-webhook URL is itself the secret
+    "smtp": ("password",),  # --set host=... port=587 sender=... user=... starttls=true
 }
 
 

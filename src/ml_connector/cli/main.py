@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli import connections, edi, mappings, records, serve
+from ml_connector.cli import connections, edi, mappings, records, runs, schedule, serve, worker
 from ml_connector.cli.common import EXIT_CODES, ConfigOption, handle_errors, load_app
 from ml_connector.cli.output import configure_logging, console, emit_json
 from ml_connector.errors import ConfigError
@@ -41,6 +41,10 @@ app.command("audit")(records.audit)
 app.command("parked")(records.parked)
 app.command("replay")(records.replay)
 app.command("serve")(serve.serve)
+app.command("schedule")(schedule.schedule)
+app.command("worker")(worker.worker)
+app.command("runs")(runs.runs)
+app.command("status")(runs.status)
 
 CONFIG_TEMPLATE = """\
 # ml-connector configuration. Secrets are NOT kept here: store them with

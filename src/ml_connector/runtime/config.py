@@ -81,10 +81,13 @@ class RuntimeConfig(BaseModel):
     lease_expiry: timedelta = timedelta(minutes=3)
     broker_url: str | None = None  # redis://... or amqp://...; only for `worker` and `schedule --celery`
     queue: str = "ml-connector"
+    # Redis only: an unacknowledged task goes back to the queue after this (a worker that died mid-run).
+    # Longer than a run may last; the lease and the per-slot check make an early redelivery harmless.
+    visibility_timeout: timedelta = timedelta(hours=1)
     tick: timedelta = timedelta(seconds=1)  # how often the embedded scheduler looks at the clock
     stop_grace: timedelta = timedelta(seconds=30)  # SIGTERM: how long the current run may finish
 
-    _d = field_validator("lease_expiry", "tick", "stop_grace", mode="before")(duration)
+    _d = field_validator("lease_expiry", "tick", "stop_grace", "visibility_timeout", mode="before")(duration)
 
 
 def _load(model: type[BaseModel], data: dict[str, Any], where: str) -> Any:

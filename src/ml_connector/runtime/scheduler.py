@@ -103,9 +103,13 @@ class Scheduler:
                 due.append(later)
             if len(due) > 1:
                 log.warning("scheduler.catch_up", instance=name, missed=len(due) - 1, slot=due[-1].isoformat())
+            try:  # handed out first, then remembered: a broker that is down keeps the slot due
+                self.executor.submit(Job(name, due[-1], "schedule" if len(due) == 1 else "catch-up"))
+            except Exception as exc:
+                log.error("scheduler.submit_failed", instance=name, error=type(exc).__name__, detail=str(exc)[:200])
+                return
             store.save(name, now, last_slot=due[-1], retry_at=None, attempts=1)
             self._next[name] = schedule.next_slot(due[-1])
-            self.executor.submit(Job(name, due[-1], "schedule" if len(due) == 1 else "catch-up"))
             return
         state = store.get(name)
         if state is not None and state["retry_at"] is not None and state["retry_at"] <= now:
@@ -138,12 +142,21 @@ class Scheduler:
             self.executor.submit(Job(name, None, "webhook"))
 
     # --- the loop ---------------------------------------------------------------------------------------
-    def run(self, stop: threading.Event, sleep: Callable[[float], object] | None = None, tick: float = 1.0) -> None:
-        """Tick until ``stop`` is set. ``sleep`` defaults to waiting on ``stop`` (tests pass a clock's advance)."""
+    def run(
+        self,
+        stop: threading.Event,
+        sleep: Callable[[float], object] | None = None,
+        tick: float = 1.0,
+        every_tick: Callable[[], None] | None = None,
+    ) -> None:
+        """Tick until ``stop`` is set. ``sleep`` defaults to waiting on ``stop`` (tests pass a clock's advance);
+        ``every_tick`` runs after each tick of the active scheduler (the overdue check)."""
         wait = sleep or stop.wait
         try:
             while not stop.is_set():
                 self.tick()
+                if every_tick is not None and self.active:
+                    every_tick()
                 wait(tick)
         finally:
             if self.active:

@@ -1,9 +1,11 @@
 """Targeted runs requested from outside a schedule (a webhook, the web UI): one function the hook calls.
 
-A webhook handler never runs an integration inside the web request: it calls :func:`trigger_run`, which
-starts the run in the background (or, with ``wait=True``, before answering; tests use that). A run
-already going holds the lease; then the trigger is acknowledged and that run or the next poll picks the
-change up.
+A webhook handler never runs an integration inside the web request: it calls :func:`trigger_run`. When a
+scheduler is active on this store (`ml-connector schedule`, embedded or ``--celery``), the request is
+queued in the store and the scheduler starts one run for it (several requests collapse into one run)
+on its next tick, on a worker if it publishes to Celery. With no scheduler (`serve` alone) the run starts
+in a background thread of this process. ``wait=True`` runs it before answering (tests). A run already
+going holds the lease; then the trigger is acknowledged and that run or the next poll takes the change.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import structlog
 
 from ml_connector.bootstrap import App
 from ml_connector.errors import MlConnectorError
+from ml_connector.runtime.instances import parse_instance
+from ml_connector.runtime.scheduler import SCHEDULER_LEASE
 from ml_connector.runtime.service import run_integration
 
 log = structlog.get_logger("ml_connector.runtime.triggers")
@@ -32,6 +36,10 @@ def _lock_for(integration: str) -> threading.Lock:
 
 def trigger_run(app: App, integration: str, *, reason: str = "", wait: bool = False, **run_options: Any) -> str:
     """Request a targeted run of ``integration`` (``name`` or ``name@instance``); return what happened."""
+    integration = parse_instance(integration).key
+    if not wait and app.store.leases.holder(SCHEDULER_LEASE, app.clock.now()) is not None:
+        app.store.requests.add(integration, "webhook", reason, app.clock.now())
+        return "queued"
     lock = _lock_for(integration)
 
     def go() -> str:
