@@ -64,9 +64,10 @@ def instance_settings(settings: Settings, inst: Instance) -> Settings:
         return settings
     own = dict(settings.section(inst.key))
     dataset = str(own.pop("warehouse_dataset", f"{settings.warehouse.dataset}_{inst.instance.replace('-', '_')}"))
-    merged: dict[str, Any] = {**settings.section(inst.integration), **own}
     data = settings.model_dump(by_alias=True)
     data.update(settings.model_extra or {})
+    base = data.get(inst.integration) or {}  # a typed section (syspro-looker) or a raw table
+    merged: dict[str, Any] = {**base, **own}
     data[inst.integration] = merged
     data["warehouse"] = {**data["warehouse"], "dataset": dataset, "path": settings.warehouse_path}
     data["data_dir"] = settings.data_dir / "instances" / inst.instance
