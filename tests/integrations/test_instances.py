@@ -13,12 +13,14 @@ from ml_connector.emulators.serving import serve_in_thread
 from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
 
+SMALL = {"GenTransaction": 300, "ApInvoice": 40}
+
 
 @pytest.fixture
 def companies():
     served = {
-        "a": serve_in_thread(create_emulator("syspro-odata", seed=5, company="PLANTA")),
-        "b": serve_in_thread(create_emulator("syspro-odata", seed=9, company="PLANTB")),
+        "a": serve_in_thread(create_emulator("syspro-odata", seed=5, company="PLANTA", scale=SMALL)),
+        "b": serve_in_thread(create_emulator("syspro-odata", seed=9, company="PLANTB", scale=SMALL)),
     }
     yield served
     for s in served.values():

@@ -41,9 +41,9 @@ class Alerter:
         """Called by the scheduler as each run ends."""
         recent = self.app.store.runs.recent(job.instance, 1)
         run = recent[0] if recent else None
-        if status in ("failed", "crashed") or (run is not None and run["status"] in ("failed", "crashed")):
-            error = (run or {}).get("error") or status
-            self.open(job.instance, "failed", f"Run of {job.instance} failed ({job.trigger}): {error}")
+        error = (run or {}).get("error")
+        if status in ("failed", "crashed") or (status == "partial" and error):  # partial: a stream failed
+            self.open(job.instance, "failed", f"Run of {job.instance} {status} ({job.trigger}): {error or status}")
         elif status in ("succeeded", "partial"):
             self.close(job.instance, "failed", f"{job.instance} runs again: last run {status}.")
         parked_now = sum(int(s.get("parked", 0)) for s in ((run or {}).get("summary") or {}).get("streams", []))
