@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ml_connector.errors import LeaseHeldError, MlConnectorError
 from ml_connector.integrations.registry import INTEGRATIONS
 from ml_connector.runtime.service import check_integration, replay_parked
+from ml_connector.runtime.status import instance_status
 from ml_connector.web.jobs import Notice
 from ml_connector.web.state import Web, WebState
 from ml_connector.web.views import AUDIT_FILTERS, audit_rows, connection_rows, parked_rows, runs_overview
@@ -41,7 +42,9 @@ def _known(integration: str) -> None:
 @router.get("/", response_class=HTMLResponse)
 def runs_page(web: Web, notice: int | None = None) -> HTMLResponse:
     overview = runs_overview(web.app)
+    schedules = {row["integration"]: row for row in instance_status(web.app)}
     for card in overview:
+        card["schedule"] = schedules.get(card["name"])
         card["busy"] = web.launcher.running(card["name"])
         card["outcome"] = web.launcher.last_outcome.get(card["name"])
     return web.page("runs.html", "runs", integrations=overview, notice=web.notices.get(notice))
