@@ -32,6 +32,10 @@ class WarehouseSettings(BaseModel):
     # How a full read replaces a table: "truncate-and-insert" (fastest; readers see the table empty, then
     # filling, while it loads) or "insert-from-staging" (loads beside it, then swaps in one transaction).
     replace_strategy: Literal["truncate-and-insert", "insert-from-staging"] = "truncate-and-insert"
+    # Integration instances (name@instance) into this warehouse: a "dataset" each (<dataset>_<instance>),
+    # or one dataset with a "column" (``company``, the instance name) leading every table's key.
+    instances: Literal["dataset", "column"] = "dataset"
+    company: str | None = None  # set per instance by the runtime in "column" layout
 
 
 class SysproLookerSettings(BaseModel):

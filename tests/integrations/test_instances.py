@@ -76,3 +76,36 @@ def test_two_companies_side_by_side(tmp_path, companies) -> None:
     assert parked["stream"] == "ap_invoice"
     assert {r["integration"] for r in app.store.runs.recent()} == {"syspro-looker@plant-a", "syspro-looker@plant-b"}
     assert app.store.ledger.count(stream="supplier", status="loaded") == len(a_sup) + len(b_sup)
+
+
+def test_company_column_layout_shares_one_dataset(tmp_path, companies) -> None:
+    settings = Settings.model_validate(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "warehouse": {"instances": "column"},
+            "syspro-looker": {"looker_connection": None},
+            "syspro-looker@plant-a": {"syspro_connection": "syspro-a"},
+            "syspro-looker@plant-b": {"syspro_connection": "syspro-b"},
+        }
+    )
+    app = bootstrap(settings, create_keys=True)
+    connect(app, "syspro-a", companies["a"])
+    connect(app, "syspro-b", companies["b"])
+    a_state, b_state = companies["a"].app.state.emulator, companies["b"].app.state.emulator
+    b_state.orphan_fact("ApInvoice")
+    # a, b, then a again: a full read of one company must not remove the other's rows
+    for name in ("syspro-looker@plant-a", "syspro-looker@plant-b", "syspro-looker@plant-a"):
+        report = run_integration(app, name)
+        assert report.status in ("succeeded", "partial"), report.error
+        assert "gl_posting" not in (report.error or ""), report.error
+    for company, state in (("plant-a", a_state), ("plant-b", b_state)):
+        suppliers = set(
+            rows(app, "syspro", f"select supplier, name from {{ds}}.dim_supplier where company = '{company}'")
+        )
+        assert suppliers == {(r["Supplier"], r["SupplierName"]) for r in state.rows("ApSupplier")}
+        postings = rows(app, "syspro", f"select count(*) from {{ds}}.fct_gl_posting where company = '{company}'")
+        assert postings[0][0] == len(state.rows("GenTransaction"))
+    assert rows(app, "syspro", "select count(*) from {ds}.dim_supplier where company is null")[0][0] == 0
+    # plant-b's orphan is parked for plant-b only (its key check sees only its own company's suppliers)
+    assert app.store.parked.open("syspro-looker@plant-a") == []
+    assert len(app.store.parked.open("syspro-looker@plant-b")) == 1

@@ -5,7 +5,8 @@ The instance's full name keys everything it owns in the store (cursors, ledger, 
 records, runs, its lease and schedule), so two instances never share state; a name without ``@`` is the
 default instance, exactly today's behaviour. In the warehouse each instance loads a dataset of its own
 (``warehouse_dataset`` in its section, default ``<dataset>_<instance>``), and its loader keeps its own
-pipeline state under ``<data_dir>/instances/<instance>``.
+pipeline state under ``<data_dir>/instances/<instance>``. With ``[warehouse] instances = "column"`` they
+share the dataset instead and every table gets a ``company`` column (the instance name) leading its key.
 """
 
 from __future__ import annotations
@@ -61,15 +62,28 @@ def parse_instance(text: str) -> Instance:
 def instance_settings(settings: Settings, inst: Instance) -> Settings:
     """The settings ``inst`` runs with: its section over the integration's, its own warehouse dataset."""
     if inst.instance is None:
-        return settings
+        if settings.warehouse.instances != "column":
+            return settings  # exactly today's behaviour
+        copy = settings.model_copy(deep=True)
+        copy.warehouse.company = "default"
+        return copy
     own = dict(settings.section(inst.key))
-    dataset = str(own.pop("warehouse_dataset", f"{settings.warehouse.dataset}_{inst.instance.replace('-', '_')}"))
+    column = settings.warehouse.instances == "column"
+    default = (
+        settings.warehouse.dataset if column else f"{settings.warehouse.dataset}_{inst.instance.replace('-', '_')}"
+    )
+    dataset = str(own.pop("warehouse_dataset", default))
     data = settings.model_dump(by_alias=True)
     data.update(settings.model_extra or {})
     base = data.get(inst.integration) or {}  # a typed section (syspro-looker) or a raw table
     merged: dict[str, Any] = {**base, **own}
     data[inst.integration] = merged
-    data["warehouse"] = {**data["warehouse"], "dataset": dataset, "path": settings.warehouse_path}
+    data["warehouse"] = {
+        **data["warehouse"],
+        "dataset": dataset,
+        "path": settings.warehouse_path,
+        "company": inst.instance if column else None,
+    }
     data["data_dir"] = settings.data_dir / "instances" / inst.instance
     copy = Settings.model_validate(data)
     copy.keys_env, copy.config_path = settings.keys_env, settings.config_path
