@@ -73,7 +73,9 @@ class ThreadExecutor:
         out = []
         while not self._done.empty():
             job, status = self._done.get()
-            self._threads.pop(job.instance, None)
+            entry = self._threads.get(job.instance)
+            if entry is not None and entry[1] is job:  # not a newer run of the instance started since
+                self._threads.pop(job.instance)
             self._timed_out.discard(job.instance)
             out.append((job, status))
         return out
