@@ -4,11 +4,12 @@ integration instance: schedule, next run, last success, open parked records, ove
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app
-from ml_connector.cli.output import emit_json, table
+from ml_connector.cli.output import console, emit_json, table
 from ml_connector.runtime.status import instance_status, recent_runs
 
 
@@ -32,25 +33,28 @@ def runs(
     if as_json:
         emit_json(rows)
         return
-    table(
-        "runs",
-        ("run", "integration", "trigger", "status", "started (UTC)", "secs", "read", "loaded", "parked", "failed"),
-        [
-            (
-                r["run_id"],
-                r["integration"],
-                r["trigger"],
-                r["status"],
-                r["started_at"][:19].replace("T", " "),
-                "" if r["duration_s"] is None else f"{r['duration_s']:.1f}",
-                r["read"],
-                r["loaded"],
-                r["parked"],
-                r["failed"],
-            )
-            for r in rows
-        ],
-    )
+    by_instance: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_instance.setdefault(r["integration"], []).append(r)
+    for name, runs_of in by_instance.items():  # one table per instance: fits an 80-column terminal
+        table(
+            name,
+            ("run (started UTC)", "status\ntrigger", "secs", "loaded", "parked", "failed"),
+            [
+                (
+                    r["run_id"],
+                    f"{r['status']}\n{r['trigger']}",
+                    "" if r["duration_s"] is None else f"{r['duration_s']:.1f}",
+                    r["loaded"],
+                    r["parked"],
+                    r["failed"],
+                )
+                for r in runs_of
+            ],
+            numbers_from=2,
+        )
+    if not rows:
+        console.print("No runs yet.")
 
 
 @handle_errors
@@ -63,17 +67,15 @@ def status(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> No
         emit_json(rows)
     else:
         table(
-            "status",
-            ("integration", "next run", "last success (UTC)", "parked", "running", "overdue", "schedule"),
+            "status (schedules: ml-connector schedule --explain)",
+            ("integration", "next run (local)", "last success UTC", "parked", "state"),
             [
                 (
                     r["integration"],
-                    r["next_run_local"] or "not scheduled",
-                    (r["last_success"] or "never")[:19].replace("T", " "),
+                    r["next_run_local"][4:] if r["next_run_local"] else "not scheduled",
+                    (r["last_success"] or "never")[5:16].replace("T", " ") if r["last_success"] else "never",
                     r["open_parked"],
-                    "yes" if r["running"] else "",
-                    "OVERDUE" if r["overdue"] else "",
-                    r["schedule"] or "",
+                    "OVERDUE" if r["overdue"] else ("running" if r["running"] else "ok"),
                 )
                 for r in rows
             ],

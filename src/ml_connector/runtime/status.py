@@ -112,7 +112,7 @@ def instance_status(app: App) -> list[dict[str, Any]]:
 def describe(schedule: Schedule) -> str:
     parts = []
     for w in schedule.windows:
-        days = ",".join(sorted({("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[d] for d in w.days}))
+        days = _days(w.days)
         span = f"{w.start:%H:%M}-{w.end:%H:%M}" if w.end else f"{w.start:%H:%M}-24:00"
         parts.append(f"{days} {span}: {w.rhythm.describe() if w.rhythm else 'off'}")
     parts.append(f"otherwise: {schedule.default.describe() if schedule.default else 'off'}")
@@ -123,3 +123,15 @@ def _local(at: datetime | None, schedule: Schedule | None) -> str | None:
     if at is None or schedule is None:
         return None
     return at.astimezone(schedule.tz).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+def _days(days: frozenset[int]) -> str:
+    """{0, 1, 2, 3, 4} -> "Mon-Fri"; {5, 6} -> "Sat-Sun"; {0, 2} -> "Mon,Wed"."""
+    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    runs: list[list[int]] = []
+    for d in sorted(days):
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return ",".join(names[r[0]] if len(r) == 1 else f"{names[r[0]]}-{names[r[-1]]}" for r in runs)
