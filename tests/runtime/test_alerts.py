@@ -124,3 +124,30 @@ def test_teams_and_slack_formats() -> None:
     assert teams["@type"] == "MessageCard" and teams["title"] == "ml-connector: x failed" and teams["text"] == "why"
     slack = webhook_body("slack", "ml-connector: x recovered", "fine", ok=True)
     assert set(slack) == {"text"} and "*ml-connector: x recovered*" in slack["text"]
+
+
+def test_budget_condition_alerts_once_and_recovers(tmp_path, receiver) -> None:
+    from ml_connector.core.streams import StreamKind, StreamSpec
+    from ml_connector.engine.runner import Runner
+
+    hook, posted = receiver
+    settings = Settings.model_validate({"data_dir": str(tmp_path / "data"), "alerts": {"webhook_connection": "hook"}})
+    app = bootstrap(settings, create_keys=True)
+    app.connections.put("hook", "alert-webhook", {}, {"url": f"{hook.url}/services/{HOOK_TOKEN}"}, app.clock.now())
+    alerter = Alerter(app)
+    streams = [StreamSpec("deals", "SorMaster", ("id",), "deals", ("id",), dict, kind=StreamKind.DIMENSION)]
+    low = {"left": True}
+
+    def handler(ctx, stream, _all, _full) -> None:
+        if low["left"]:  # what an integration with a daily token budget reports (Pipedrive)
+            ctx.condition("budget", "Pipedrive token budget 92% used today (resets 00:00 UTC)")
+
+    for _ in range(3):
+        report = Runner(app.store, app.clock).run("syspro-pipedrive", streams, handler, trigger="schedule")
+        assert report.conditions == {"budget": "Pipedrive token budget 92% used today (resets 00:00 UTC)"}
+        alerter.after_run(Job("syspro-pipedrive", None, "schedule"), report.status)
+    low["left"] = False
+    report = Runner(app.store, app.clock).run("syspro-pipedrive", streams, handler)
+    alerter.after_run(Job("syspro-pipedrive", None, "schedule"), report.status)
+    texts = [p["body"]["text"] for p in posted]
+    assert len(texts) == 2 and "92% used" in texts[0] and "budget recovered" in texts[1]

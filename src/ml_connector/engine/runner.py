@@ -121,6 +121,7 @@ class Runner:
                 self.clock.now(),
                 list(ctx.tallies.values()),
                 "; ".join(errors) or None,
+                {k: REDACTOR.scrub(v) for k, v in ctx.conditions.items()},
             )
             store.runs.finish(run_id, status, report.as_dict(), report.finished_at, report.error)
             return report

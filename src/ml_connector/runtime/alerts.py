@@ -1,5 +1,7 @@
-"""Alerts: one message per incident (a run failed, a run parked new records, an instance overdue) and one
-when it recovers, to an incoming webhook (Slack or Microsoft Teams format) and/or by e-mail over SMTP.
+"""Alerts: one message per incident (a run failed, a run parked new records, an instance overdue, a rate
+budget running low or an account near lockout as reported by the integration through
+``RunContext.condition``) and one when it recovers, to an incoming webhook (Slack or Microsoft Teams
+format) and/or by e-mail over SMTP.
 
 Incidents live in the store (``alert_incidents``): while one is open for (instance, kind), further failed
 retries send nothing. Every text passes the secret redactor; the webhook URL and SMTP password come from
@@ -28,6 +30,7 @@ from ml_connector.store.schema import alert_incidents
 
 log = structlog.get_logger("ml_connector.runtime.alerts")
 OVERDUE_EVERY = timedelta(seconds=60)
+CONDITIONS = ("budget", "lockout")
 
 
 class Alerter:
@@ -55,6 +58,12 @@ class Alerter:
             )
         elif open_parked(self.app).get(job.instance, 0) == 0:
             self.close(job.instance, "parked", f"{job.instance} has no parked records any more.")
+        conditions = ((run or {}).get("summary") or {}).get("conditions") or {}
+        for kind in CONDITIONS:  # reported by the integration through RunContext.condition
+            if kind in conditions:
+                self.open(job.instance, kind, f"{job.instance}: {conditions[kind]}")
+            elif status in ("succeeded", "partial"):
+                self.close(job.instance, kind, f"{job.instance}: no longer reported ({kind}).")
 
     def check_overdue(self) -> None:
         now = self.app.clock.now()
