@@ -133,15 +133,21 @@ class CeleryExecutor:
     """What `schedule --celery` hands slots to: a published task per slot; the workers retry and alert."""
 
     def __init__(self, app: App, celery: Celery | None = None) -> None:
+        from ml_connector.runtime.schedules import load_schedules
+
         self.app = app
         self.celery = celery or make_celery(app.settings)
         self.queue = runtime_config(app.settings).queue
+        self.timeouts = {name: s.config.timeout.total_seconds() for name, s in load_schedules(app.settings).items()}
 
     def submit(self, job: Job) -> None:
-        self.celery.send_task(
+        timeout = self.timeouts.get(job.instance)
+        limits = {"soft_time_limit": timeout, "time_limit": timeout + 60} if timeout else {}
+        self.celery.send_task(  # a run past its schedule's timeout is interrupted in the worker (soft limit)
             TASK,
             args=(job.instance, job.slot.isoformat() if job.slot else None, job.trigger, job.attempt),
             queue=self.queue,
+            **limits,
             retry=True,
             retry_policy={"max_retries": 3, "interval_start": 0.5, "interval_step": 1, "interval_max": 3},
         )
