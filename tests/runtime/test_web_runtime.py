@@ -3,16 +3,12 @@ last-success timestamps, run-duration histograms and parked gauges per integrati
 
 from __future__ import annotations
 
-import warnings
 from datetime import UTC, datetime, timedelta
 
 from ml_connector.bootstrap import bootstrap
 from ml_connector.settings import Settings
 from ml_connector.web.app import create_web_app
-
-with warnings.catch_warnings():  # starlette warns at import that it would prefer `httpx2`
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
+from web_session import signed_in
 
 
 def make(tmp_path):
@@ -39,7 +35,7 @@ def make(tmp_path):
 
 def test_runs_page_shows_schedule_next_run_and_overdue(tmp_path) -> None:
     app, _now = make(tmp_path)
-    page = TestClient(create_web_app(app)).get("/").text
+    page = signed_in(create_web_app(app), app).get("/").text
     b = page[page.index('id="integration-syspro-looker@plant-b"') :]
     b = b[: b.index("</section>")]
     assert "every 15m (Europe/London)" in b and 'data-overdue="yes"' in b and "overdue</span>" in b
@@ -50,7 +46,7 @@ def test_runs_page_shows_schedule_next_run_and_overdue(tmp_path) -> None:
 
 def test_metrics_per_instance(tmp_path) -> None:
     app, now = make(tmp_path)
-    metrics = TestClient(create_web_app(app)).get("/metrics").text
+    metrics = signed_in(create_web_app(app), app).get("/metrics").text
     last = [line for line in metrics.splitlines() if line.startswith("ml_connector_last_success_timestamp_seconds{")]
     values = {line.split('"')[1]: float(line.split()[-1]) for line in last}
     assert abs(values["syspro-looker@plant-b"] - (now - timedelta(hours=2, seconds=-12)).timestamp()) < 1

@@ -1,5 +1,5 @@
 """Persistence: connections, cursors, runs, the record ledger, deliveries, parked records, mappings,
-schedule state and run requests."""
+schedule state and run requests, and the console's users, sessions, API tokens and action log."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from ml_connector.secrets.keys import KeyRing
+from ml_connector.store.actions import ActionLog
 from ml_connector.store.connections import ConnectionStore
 from ml_connector.store.cursors import CursorStore
 from ml_connector.store.database import open_store
@@ -18,6 +19,8 @@ from ml_connector.store.parking import ParkedStore
 from ml_connector.store.runs import LeaseStore, RunStore
 from ml_connector.store.schedules import RunRequestStore, ScheduleStateStore
 from ml_connector.store.sequences import SequenceStore
+from ml_connector.store.tokens import TokenStore
+from ml_connector.store.users import LoginAttemptStore, SessionStore, UserStore
 
 
 @dataclass
@@ -35,6 +38,11 @@ class Store:
     sequences: SequenceStore
     schedule: ScheduleStateStore
     requests: RunRequestStore
+    users: UserStore
+    sessions: SessionStore
+    tokens: TokenStore
+    attempts: LoginAttemptStore
+    actions: ActionLog
     connections: ConnectionStore | None = None
 
     @classmethod
@@ -52,5 +60,10 @@ class Store:
             sequences=SequenceStore(engine),
             schedule=ScheduleStateStore(engine),
             requests=RunRequestStore(engine),
+            users=UserStore(engine),
+            sessions=SessionStore(engine),
+            tokens=TokenStore(engine),
+            attempts=LoginAttemptStore(engine),
+            actions=ActionLog(engine),
             connections=ConnectionStore(engine, keys) if keys else None,
         )

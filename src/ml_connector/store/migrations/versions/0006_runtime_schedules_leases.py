@@ -5,7 +5,7 @@ Existing stores move forward unchanged in meaning: runs before this revision hav
 ``name@x`` keys its own rows as ``name@x``, so nothing needs rewriting).
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
