@@ -97,6 +97,18 @@ sender_id = "MLCONNECT"              # ISA06
 # documents = ["850", "810", "856"]
 # ack_window_minutes = 1440          # flag a document with no 997 after this long
 # po_changes = "change"              # change: 850 with BEG01=04 | review: park for a person
+
+# When `ml-connector schedule` runs each integration (instance); `schedule --explain` shows the next runs.
+# [schedule."syspro-looker"]
+# every = "1h"                       # outside the windows (or cron = "0 * * * *")
+# timezone = "Europe/London"
+# windows = [ { days = "Mon-Fri", start = "06:00", end = "19:00", every = "15m" }, { days = "Sun", off = true } ]
+# [runtime]
+# lease_expiry = "3m"                # a dead run's lease is taken over after this
+# broker_url = "redis://127.0.0.1:6379/0"   # only for `ml-connector worker` and `schedule --celery`
+# [alerts]
+# webhook_connection = "alerts-slack"   # connections add alerts-slack --system alert-webhook
+# email_to = ["ops@example.com"]        # with smtp_connection = "mail" (--system smtp)
 """
 
 
