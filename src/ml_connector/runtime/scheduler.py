@@ -121,6 +121,9 @@ class Scheduler:
         if self.on_outcome is not None:
             self.on_outcome(job, status)
         schedule = self.schedules.get(job.instance)
+        if status == "partial":  # a stream failed (not only parked records): worth a retry too
+            recent = self.app.store.runs.recent(job.instance, 1)
+            status = "failed" if recent and recent[0]["status"] == "partial" and recent[0]["error"] else status
         if schedule is None or job.slot is None or status not in RETRIED:
             return
         state = self.app.store.schedule.get(job.instance)
