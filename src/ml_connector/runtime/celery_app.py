@@ -83,7 +83,8 @@ def run_task(task: Task, instance: str, slot: str | None, trigger: str, attempt:
     except LeaseHeldError:
         raise task.retry(countdown=LEASE_WAIT_S) from None
     _after_run(app, Job(instance, at, trigger, attempt), report.status)
-    if report.status == "failed" and at is not None:
+    stream_failed = report.status == "failed" or (report.status == "partial" and bool(report.error))
+    if stream_failed and at is not None:
         countdown = _retry_in(app, instance, at, attempt)
         if countdown is not None:
             task.apply_async(args=(instance, slot, "retry", attempt + 1), countdown=countdown)
