@@ -35,14 +35,14 @@ looker_connection = ""
 [runtime]
 tick = "0.2s"
 stop_grace = "1s"
-lease_expiry = "5s"
+lease_expiry = "30s"   # long: a busy machine must not hand the scheduler lease over early
 [schedule.syspro-looker]
 cron = "0 3 1 1 *"     # once a year: this test drives runs by request
 """
 
 
 def test_schedule_process_standby_request_and_sigterm(tmp_path) -> None:
-    slow = FaultPlan([FaultRule(kind="slow", delay_s=1.0)])
+    slow = FaultPlan([FaultRule(kind="slow", delay_s=2.0)])
     syspro = serve_in_thread(
         create_emulator("syspro-odata", seed=2, faults=slow, scale={"GenTransaction": 300, "ApInvoice": 40})
     )
