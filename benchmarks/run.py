@@ -25,8 +25,10 @@ LABELS = {"bare": "bare fetch (httpx + JSON)", "dlt": "plain dlt rest_api", "mlc
 
 def start_emulator(rows: int) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     exe = [sys.executable, "-m", "ml_connector.cli.main"]
-    creds = orjson.loads(subprocess.check_output([*exe, "emulate", "syspro-odata", "--print-credentials"]))
     port = free_port()
+    creds = orjson.loads(
+        subprocess.check_output([*exe, "emulate", "syspro-odata", "--port", str(port), "--print-credentials"])
+    )
     proc = subprocess.Popen(
         [*exe, "emulate", "syspro-odata", "--port", str(port), "--scale", f"GenTransaction={rows}"],
         stdout=subprocess.DEVNULL,

@@ -93,6 +93,12 @@ def test_bad_schedules_say_what_to_write(tmp_path) -> None:
         path.write_text(body)
         with pytest.raises(ConfigError, match=message):
             load_schedules(load_settings(path))
+    path.write_text('["syspro-looker@plant-a"]\nsyspro_conection = "x"\n[runtime]\nlease_expiry = "3m"\n')
+    with pytest.raises(ConfigError, match="unknown key 'syspro_conection'"):  # an instance's typo is refused too
+        load_settings(path)
+    path.write_text('[runtime]\nlease_expiri = "3m"\n')
+    with pytest.raises(ConfigError, match="unknown key 'lease_expiri'"):
+        load_settings(path)
 
 
 def test_status_and_runs(config, monkeypatch) -> None:

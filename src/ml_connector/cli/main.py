@@ -6,9 +6,23 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli import actions, connections, edi, mappings, records, runs, schedule, serve, tokens, users, worker
-from ml_connector.cli.common import EXIT_CODES, ConfigOption, handle_errors, load_app
-from ml_connector.cli.output import configure_logging, console, emit_json
+from ml_connector.cli import (
+    actions,
+    audit,
+    connections,
+    edi,
+    emulate,
+    mappings,
+    records,
+    runs,
+    schedule,
+    serve,
+    tokens,
+    users,
+    worker,
+)
+from ml_connector.cli.common import EXIT_CODES, VERBOSE, ConfigOption, handle_errors, load_app
+from ml_connector.cli.output import configure_logging, console
 from ml_connector.errors import ConfigError
 
 app = typer.Typer(
@@ -35,11 +49,12 @@ app.add_typer(tokens.app, name="tokens")
 @app.callback()
 def _global(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each step (stderr).")) -> None:
     configure_logging(verbose)
+    VERBOSE["on"] = verbose
 
 
 app.command("run")(records.run)
 app.command("check")(records.check)
-app.command("audit")(records.audit)
+app.command("audit")(audit.audit)
 app.command("parked")(records.parked)
 app.command("replay")(records.replay)
 app.command("serve")(serve.serve)
@@ -47,6 +62,7 @@ app.command("schedule")(schedule.schedule)
 app.command("worker")(worker.worker)
 app.command("runs")(runs.runs)
 app.command("status")(runs.status)
+app.command("emulate")(emulate.emulate)
 app.command("actions")(actions.actions)
 
 CONFIG_TEMPLATE = """\
@@ -129,43 +145,6 @@ def init(
     console.print(
         "Next: ml-connector connections add syspro-odata --system syspro-odata --set base_url=... --set operator=..."
     )
-
-
-@app.command()
-@handle_errors
-def emulate(
-    system: str = typer.Argument(
-        ..., help="syspro (OData + e.net over one database) | syspro-odata | syspro-enet | looker | commerce | sterling"
-    ),
-    port: int = typer.Option(8800, "--port"),
-    seed: int = typer.Option(0, "--seed"),
-    print_credentials: bool = typer.Option(
-        False, "--print-credentials", help="Print the credentials the emulator accepts as JSON and exit."
-    ),
-    scale: list[str] = typer.Option([], "--scale", help="syspro, syspro-odata: TABLE=ROWS, e.g. ArCustomer=2000"),
-) -> None:
-    """Serve one emulator on 127.0.0.1:PORT (for trying clients, the official SDKs, or a demo).
-
-    Example: ml-connector emulate syspro-odata --port 8801 --scale GenTransaction=100000
-    """
-    from ml_connector.emulators.registry import create_emulator
-    from ml_connector.emulators.serving import serve_forever
-
-    options: dict[str, object] = {"seed": seed}
-    if scale:
-        try:
-            options["scale"] = {k: int(v) for k, _, v in (item.partition("=") for item in scale)}
-        except ValueError:
-            raise ConfigError("--scale takes TABLE=ROWS with a whole number, e.g. GenTransaction=100000.") from None
-    try:
-        emulator = create_emulator(system, **options)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    if print_credentials:
-        emit_json(dict(emulator.state.credentials))
-        return
-    console.print(f"{system} emulator on http://127.0.0.1:{port} (Ctrl-C to stop)")
-    serve_forever(emulator, port)
 
 
 @app.command()

@@ -3,6 +3,7 @@ integration instance (``name`` or ``name@instance``; see ``runtime.instances``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -10,9 +11,11 @@ from ml_connector.bootstrap import App
 from ml_connector.engine.batch_parking import missing_reference
 from ml_connector.engine.batch_runner import BatchStreamRunner
 from ml_connector.engine.context import RunContext, RunReport
+from ml_connector.engine.dry_run import DryRun, DryRunItem
 from ml_connector.engine.runner import Runner
 from ml_connector.errors import ConfigError, ReferenceMissingError
 from ml_connector.integrations.plan import CheckResult, IntegrationPlan
+from ml_connector.integrations.reachability import reachability, require_reachable
 from ml_connector.integrations.registry import builder
 from ml_connector.runtime.config import apply_lease_expiry
 from ml_connector.runtime.instances import instance_app, parse_instance
@@ -31,15 +34,19 @@ def run_integration(
     integration: str,
     *,
     full_refresh: bool = False,
+    preflight: bool = False,
     trigger: str = "manual",
     slot: datetime | None = None,
     **options: Any,
 ) -> RunReport:
-    """Run one integration instance now. ``trigger`` (manual, schedule, retry, webhook) and ``slot`` (the
-    schedule slot served) are recorded on the run."""
+    """Run one integration instance now. ``preflight``: first open a TCP connection to every remote system
+    and stop at once (exit 3) when one cannot be reached, instead of retrying each request with backoff.
+    ``trigger`` (manual, schedule, retry, webhook) and ``slot`` (the schedule slot served) are recorded."""
     apply_lease_expiry(app)
     plan = build(app, integration, **options)
     try:
+        if preflight:
+            require_reachable(app, plan)
         return Runner(app.store, app.clock, app.progress).run(
             plan.name,
             plan.streams,
@@ -49,15 +56,42 @@ def run_integration(
             group_handler=plan.group_handler,
             trigger=trigger,
             slot=slot,
+            connections=plan.connections,
         )
     finally:
         plan.close()
 
 
-def check_integration(app: App, integration: str, **options: Any) -> list[CheckResult]:
+def dry_run_integration(
+    app: App, integration: str, out: Callable[[DryRunItem], None], *, full_refresh: bool = False, **options: Any
+) -> RunReport:
+    """Read, map and check like a run; hand each would-be delivery to ``out``; write nothing anywhere."""
     plan = build(app, integration, **options)
     try:
-        return plan.checks()
+        if plan.dry_run_parts is None:
+            raise ConfigError(f"Integration {integration} does not support --dry-run yet.")
+        require_reachable(app, plan)
+        return DryRun(app.store, app.clock, out).run(plan.name, plan.streams, plan.dry_run_parts,
+                                                     full_refresh=full_refresh)  # fmt: skip
+    finally:
+        plan.close()
+
+
+def check_integration(app: App, integration: str, **options: Any) -> list[CheckResult]:
+    """Reachability of every system first (one line each, seconds); only when all answer, the plan's own
+    checks (permissions, mappings, partners). Each connection used is stamped with the outcome."""
+    plan = build(app, integration, **options)
+    try:
+        results = reachability(app, plan)
+        if all(r.ok for r in results):
+            results += plan.checks()
+        now = app.clock.now()
+        for system, name in plan.connections.items():
+            failed = [r for r in results if r.system == system and not r.ok]
+            outcome = "ok" if not failed else f"failed: {failed[0].what}: {failed[0].detail}"
+            if app.connections.exists(name):
+                app.connections.mark_checked(name, outcome, now)
+        return results
     finally:
         plan.close()
 
@@ -116,4 +150,4 @@ def _batch_runner_of(plan: IntegrationPlan, ctx: RunContext) -> BatchStreamRunne
     return plan.batch_runner(ctx)  # type: ignore[no-any-return]
 
 
-__all__ = ["build", "check_integration", "replay_parked", "run_integration"]
+__all__ = ["build", "check_integration", "dry_run_integration", "replay_parked", "run_integration"]

@@ -4,8 +4,8 @@ Existing stores move forward unchanged in meaning: runs before this revision hav
 ``manual``), and every existing row belongs to the default instance of its integration (an instance
 ``name@x`` keys its own rows as ``name@x``, so nothing needs rewriting).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
