@@ -22,6 +22,7 @@ SERVICE_PATHS = {
     "syspro-enet": "/SYSPROWCFService/Rest",
     "commerce": "/rest/default",
     "sterling": "/B2BAPIs/svc/",
+    "qad": "/clouderp",
 }
 EXTRA_SETTINGS = {"sterling": {"allow_insecure_http": "true"}}  # the emulator speaks plain http
 
@@ -63,7 +64,8 @@ def connection_for(system: str, port: int, credentials: dict[str, Any]) -> dict[
 @handle_errors
 def emulate(
     system: str = typer.Argument(
-        ..., help="syspro (OData + e.net over one database) | syspro-odata | syspro-enet | looker | commerce | sterling"
+        ...,
+        help="syspro (OData + e.net on one database), syspro-odata, syspro-enet, looker, commerce, sterling, qad",
     ),
     port: int = typer.Option(8800, "--port"),
     seed: int = typer.Option(0, "--seed"),

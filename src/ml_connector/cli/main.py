@@ -12,6 +12,7 @@ from ml_connector.cli import (
     connections,
     edi,
     emulate,
+    looker_qad,
     mappings,
     records,
     runs,
@@ -64,6 +65,8 @@ app.command("runs")(runs.runs)
 app.command("status")(runs.status)
 app.command("emulate")(emulate.emulate)
 app.command("actions")(actions.actions)
+app.command("reconcile")(looker_qad.reconcile)
+app.command("webhook-secret")(looker_qad.webhook_secret)
 
 CONFIG_TEMPLATE = """\
 # ml-connector configuration. Secrets are NOT kept here: store them with
@@ -113,6 +116,17 @@ sender_id = "MLCONNECT"              # ISA06
 # documents = ["850", "810", "856"]
 # ack_window_minutes = 1440          # flag a document with no 997 after this long
 # po_changes = "change"              # change: 850 with BEG01=04 | review: park for a person
+
+[looker-qad]
+looker_connection = "looker"
+qad_connection = "qad"               # connections add qad --system qad --set base_url=https://<tenant>/clouderp ...
+on_change = "adjust"                 # adjust: post the difference | review: flag a changed figure
+# [[looker-qad.figures]]             # see README "looker-qad" for a full figure
+# name = "GL spend by plant"
+# look_id = "42"                     # or query = { model = "...", explore = "...", fields = [...], filters = {...} }
+# columns = { account = "...", cost_centre = "...", period = "...", amount = "..." }
+# daybook = "RECON"
+# periods = "current_open"           # current_open | last_closed | ["2026-10", "2026-11"]
 
 # When `ml-connector schedule` runs each integration (instance); `schedule --explain` shows the next runs.
 # [schedule."syspro-looker"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ml_connector.errors import ConfigError
 
@@ -118,3 +119,13 @@ def suggest(word: str, candidates: Iterable[str]) -> str:
     """``" (did you mean 'base_url'?)"`` for the closest candidate, or ``""``."""
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def flag(settings: Mapping[str, Any], key: str, default: bool = True) -> bool:
+    """A true/false setting as stored (text): "false", "no", "0" and "off" are False; missing is ``default``."""
+    value = settings.get(key)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() not in ("false", "no", "0", "off")

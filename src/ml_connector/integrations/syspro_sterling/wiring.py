@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from ml_connector.bootstrap import App
+from ml_connector.connectors.schema import flag
 from ml_connector.connectors.sterling import SterlingB2BClient
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.connectors.syspro.enet.session import EnetCredentials
@@ -33,7 +34,7 @@ def sterling_client(app: App, connection: str, **http: Any) -> SterlingB2BClient
     stored = app.connections.get(connection)
     s = stored.settings
     return SterlingB2BClient(
-        s["base_url"], s["username"], stored.secret("password"), verify=bool(s.get("verify_tls", True)),
+        s["base_url"], s["username"], stored.secret("password"), verify=flag(s, "verify_tls"),
         allow_insecure_http=str(s.get("allow_insecure_http", "false")).lower() in ("1", "true", "yes"), **http,
     )  # fmt: skip
 
