@@ -83,7 +83,7 @@ def ml_connector(url: str, user: str, password: str, workdir: Path, expected: in
 
     from ml_connector.bootstrap import bootstrap
     from ml_connector.connectors.systems import store_connection
-    from ml_connector.engine.service import run_integration
+    from ml_connector.runtime.service import run_integration
     from ml_connector.settings import Settings
 
     settings = Settings.model_validate({"data_dir": str(workdir / "mlc"), "syspro-looker": {"looker_connection": None}})

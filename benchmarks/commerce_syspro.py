@@ -16,8 +16,8 @@ import structlog
 from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.engine.service import run_integration
 from ml_connector.integrations.commerce_syspro.demo import NAME, connect, seed_mappings
+from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
 
 ORDERS = int(os.environ.get("BENCH_COMMERCE_ORDERS", "1000"))

@@ -32,7 +32,7 @@ class _Stages:
 
 def startup_seconds() -> tuple[float, float]:
     """Wall and CPU of a process that only imports what a run imports before its first request."""
-    code = "import ml_connector.engine.service, ml_connector.integrations.syspro_looker.wiring, dlt, duckdb"
+    code = "import ml_connector.runtime.service, ml_connector.integrations.syspro_looker.wiring, dlt, duckdb"
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code])
     _, status, usage = os.wait4(proc.pid, 0)

@@ -31,7 +31,7 @@ class CountingTransport(httpx.HTTPTransport):
 
 
 def measure(figures: int = FIGURES) -> list[tuple[str, str, str]]:
-    from ml_connector.engine.service import run_integration
+    from ml_connector.runtime.service import run_integration
 
     sys.path[:0] = [str(Path(__file__).parents[1] / "tests" / p) for p in ("", "integrations")]
     from looker_qad_fixtures import build_chain, figure, months_back

@@ -67,7 +67,7 @@ def generate(count: int, *, validate: bool) -> tuple[int, float]:
 def end_to_end(count: int) -> tuple[int, float]:
     from ml_connector.emulators.registry import create_emulator
     from ml_connector.emulators.serving import serve_in_thread
-    from ml_connector.engine.service import run_integration
+    from ml_connector.runtime.service import run_integration
 
     syspro = serve_in_thread(create_emulator("syspro-odata", seed=3))
     sterling = serve_in_thread(create_emulator("sterling", seed=3))

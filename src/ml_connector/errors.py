@@ -12,6 +12,7 @@
     ├── ReferenceMissingError             a record points at a key the target does not have: park
     ├── IntegrityError                    an invariant would break (cursor, ledger, control numbers)
     └── LeaseHeldError                    another run of the same integration holds the lease
+        └── LeaseLostError                the lease expired and another holder took it mid-run
 
 Messages say what happened, to which object, and what to do. Only ``http/`` turns httpx exceptions
 into these (``raise ... from``); nothing here ever holds a secret in clear.
@@ -114,3 +115,7 @@ class LeaseHeldError(MlConnectorError):
     """Another run of this integration is in progress."""
 
     exit_code = 5
+
+
+class LeaseLostError(LeaseHeldError):
+    """This run stopped renewing its lease for longer than the expiry, and another holder took it over."""

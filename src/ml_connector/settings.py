@@ -32,6 +32,10 @@ class WarehouseSettings(BaseModel):
     # How a full read replaces a table: "truncate-and-insert" (fastest; readers see the table empty, then
     # filling, while it loads) or "insert-from-staging" (loads beside it, then swaps in one transaction).
     replace_strategy: Literal["truncate-and-insert", "insert-from-staging"] = "truncate-and-insert"
+    # Integration instances (name@instance) into this warehouse: a "dataset" each (<dataset>_<instance>),
+    # or one dataset with a "column" (``company``, the instance name) leading every table's key.
+    instances: Literal["dataset", "column"] = "dataset"
+    company: str | None = None  # set per instance by the runtime in "column" layout
 
 
 class SysproLookerSettings(BaseModel):
@@ -112,9 +116,12 @@ _INTERNAL = {"keys_env", "config_path"}
 # (e.g. a scheduler's): name -> "module:Model" whose fields are the valid keys, or None (any keys). One line each.
 OTHER_SECTIONS: dict[str, str | None] = {
     "web": "ml_connector.web.config:WebConfig",
+    "runtime": "ml_connector.runtime.config:RuntimeConfig",
+    "alerts": "ml_connector.runtime.config:AlertsConfig",
+    "schedule": None,  # [schedule."<instance>"] tables: checked by ml_connector.runtime.config
 }
 # Keys every [<integration>] section may hold besides its own model's (read by shared code).
-INTEGRATION_KEYS = frozenset({"webhook_max_bytes"})
+INTEGRATION_KEYS = frozenset({"webhook_max_bytes", "warehouse_dataset"})
 
 
 def check_keys(data: dict[str, Any], model: type[BaseModel], where: str, section: str = "") -> None:
@@ -131,6 +138,13 @@ def check_keys(data: dict[str, Any], model: type[BaseModel], where: str, section
     integration_section = bool(section) and "." not in section and section in _integration_models()
     for key, value in data.items():
         if integration_section and key in INTEGRATION_KEYS:
+            continue
+        base = key.partition("@")[0]
+        if model is Settings and not section and "@" in key and base in _integration_models():
+            # ["syspro-looker@plant-a"]: an instance, checked like its integration's section
+            sub_model = known.get(base)
+            if isinstance(value, dict) and isinstance(sub_model, type) and issubclass(sub_model, BaseModel):
+                check_keys(value, sub_model, where, base)
             continue
         if key not in known:
             what = f"section [{key}]" if isinstance(value, dict) and not section else f"key {key!r}"

@@ -21,7 +21,7 @@ from ml_connector.cli.demo import DEMO_SEED, DEMOS
 from ml_connector.cli.main import app
 from ml_connector.emulators.registry import create_emulators
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.engine.service import run_integration
+from ml_connector.runtime.service import run_integration
 from ml_connector.settings import load_settings
 
 # Read-side bookkeeping an emulator keeps (request counters, logon sessions, clocks): not data.

@@ -16,8 +16,8 @@ from ml_connector.cli.main import app
 from ml_connector.connectors.systems import store_connection
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import free_port, serve_in_thread
-from ml_connector.engine.service import run_integration
 from ml_connector.integrations.syspro_looker import demo as syspro_looker_demo
+from ml_connector.runtime.service import run_integration
 from ml_connector.settings import load_settings
 
 runner = CliRunner()

@@ -18,7 +18,7 @@ import pytest
 from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.engine.service import run_integration
+from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
 from syspro_connection import add_syspro_odata
 
@@ -30,7 +30,7 @@ NAME = "syspro-looker"
 DRIVER = r"""
 import json, os, signal, sys
 from ml_connector.bootstrap import bootstrap
-from ml_connector.engine.service import run_integration
+from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
 
 def die():

@@ -16,7 +16,7 @@ from playwright import sync_api
 from ml_connector.bootstrap import App, bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.engine.service import run_integration
+from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
 from ml_connector.web.app import create_web_app
 from syspro_connection import add_syspro_odata

@@ -19,9 +19,9 @@ import duckdb
 from ml_connector.bootstrap import App, bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import ServedEmulator, serve_in_thread
-from ml_connector.engine.service import run_integration
 from ml_connector.integrations.looker_qad.settings import DEMO_FIGURE
 from ml_connector.integrations.syspro_looker.lookml import write_views
+from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
 from syspro_connection import add_syspro_odata
 

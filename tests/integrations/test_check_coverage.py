@@ -10,7 +10,7 @@ from sterling_fixtures import SEED, make_app, new_purchase_orders, outbox
 from ml_connector.connectors.systems import store_connection
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.engine.service import check_integration, run_integration
+from ml_connector.runtime.service import check_integration, run_integration
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from commerce_syspro_fixtures import assert_exactly_once, make_app, serve_pair
 
 from ml_connector.emulators.faults import FaultPlan, FaultRule
-from ml_connector.engine.service import check_integration, replay_parked, run_integration
+from ml_connector.runtime.service import check_integration, replay_parked, run_integration
 
 with warnings.catch_warnings():  # starlette 1.x warns at import that it would prefer `httpx2`
     warnings.simplefilter("ignore")

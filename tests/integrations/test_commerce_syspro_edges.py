@@ -11,8 +11,9 @@ import pytest
 from commerce_syspro_fixtures import make_app, serve_pair
 from fastapi import FastAPI
 
-from ml_connector.engine.service import run_integration
 from ml_connector.integrations.commerce_syspro.webhook import webhook_router
+from ml_connector.runtime.service import run_integration
+from ml_connector.runtime.triggers import trigger_run
 
 with warnings.catch_warnings():  # starlette 1.x warns at import that it would prefer `httpx2`
     warnings.simplefilter("ignore")
@@ -163,7 +164,7 @@ def test_customers_both_ways_settle_without_a_loop(tmp_path, served) -> None:
 def test_webhook_verifies_then_syncs_the_order_now(tmp_path, served) -> None:
     app = make_app(tmp_path, served)
     web = FastAPI()
-    web.include_router(webhook_router(app, background=False), prefix="/hooks/commerce-syspro")
+    web.include_router(webhook_router(app, trigger=trigger_run, background=False), prefix="/hooks/commerce-syspro")
     order = store_of(served).place_order(skus={"FLT-CART-10M": 2})
     served["commerce"].app.state.emulator.wait_for_webhooks()
     [delivery] = served["commerce"].app.state.emulator.webhooks.deliveries

@@ -14,8 +14,8 @@ from commerce_syspro_fixtures import NO_CUSTOMERS, make_app, serve_pair
 
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.emulators.commerce import creditmemos
-from ml_connector.engine.service import run_integration
 from ml_connector.integrations.commerce_syspro import cancellations, credit_notes, invoicing
+from ml_connector.runtime.service import run_integration
 
 NAME = "commerce-syspro"
 

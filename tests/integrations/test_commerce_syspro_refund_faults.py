@@ -14,8 +14,8 @@ from commerce_syspro_fixtures import NO_CUSTOMERS, make_app, serve_pair
 
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.emulators.commerce import creditmemos
-from ml_connector.engine.service import replay_parked, run_integration
 from ml_connector.integrations.commerce_syspro.refunds import RefundJournalTarget
+from ml_connector.runtime.service import replay_parked, run_integration
 
 NAME = "commerce-syspro"
 

@@ -13,9 +13,10 @@ from fastapi import FastAPI
 
 from ml_connector.connectors.commerce.webhooks import parse_webhook
 from ml_connector.emulators.commerce import creditmemos
-from ml_connector.engine.service import check_integration, run_integration
 from ml_connector.integrations.commerce_syspro.demo import ACCOUNTS
 from ml_connector.integrations.commerce_syspro.webhook import webhook_router
+from ml_connector.runtime.service import check_integration, run_integration
+from ml_connector.runtime.triggers import trigger_run
 
 with warnings.catch_warnings():  # starlette 1.x warns at import that it would prefer `httpx2`
     warnings.simplefilter("ignore")
@@ -176,7 +177,7 @@ def test_credit_memo_webhook_posts_the_refund_at_once(tmp_path) -> None:
             d for d in emulator.webhooks.deliveries if d.event_name == "observer.sales_order_creditmemo_save_after"
         )
         web = FastAPI()
-        web.include_router(webhook_router(app, background=False), prefix="/hooks/commerce-syspro")
+        web.include_router(webhook_router(app, trigger=trigger_run, background=False), prefix="/hooks/commerce-syspro")
         with TestClient(web) as client:
             answer = client.post("/hooks/commerce-syspro", content=delivery.body, headers=delivery.headers)
         assert answer.json() == {"op": "success", "sync": "succeeded"}

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from ml_connector.cli import main
 from ml_connector.emulators.faults import FaultPlan, FaultRule
-from ml_connector.engine.service import check_integration, run_integration
 from ml_connector.integrations.clients import looker_client
 from ml_connector.integrations.looker_qad.reconcile import reconcile
 from ml_connector.integrations.looker_qad.targets import QadFigureTarget
+from ml_connector.runtime.service import check_integration, run_integration
 
 
 @pytest.fixture

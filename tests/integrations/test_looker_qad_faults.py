@@ -8,8 +8,8 @@ from __future__ import annotations
 from looker_qad_fixtures import build_chain, figure, months_back, qad_sums, warehouse_sums
 
 from ml_connector.emulators.faults import FaultPlan, FaultRule
-from ml_connector.engine.service import replay_parked, run_integration
 from ml_connector.http.client import RetryPolicy
+from ml_connector.runtime.service import replay_parked, run_integration
 
 PERIODS = [months_back(1), months_back(0)]
 

@@ -24,7 +24,7 @@ from ml_connector.connectors.sterling.client import SterlingB2BClient
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.engine.service import run_integration
+from ml_connector.runtime.service import run_integration
 
 sys.path.insert(0, str(Path(__file__).parent))
 import sterling_fixtures

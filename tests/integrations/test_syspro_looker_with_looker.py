@@ -13,9 +13,9 @@ from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.faults import FaultPlan, FaultRule
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.engine.service import run_integration
 from ml_connector.integrations.clients import looker_client
 from ml_connector.integrations.syspro_looker.lookml import write_views
+from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
 from syspro_connection import add_syspro_odata
 

@@ -14,8 +14,8 @@ from ml_connector.edi import read_interchange
 from ml_connector.emulators.faults import FaultPlan, FaultRule
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.engine.service import replay_parked, run_integration
 from ml_connector.integrations.syspro_sterling.targets import parse_ref
+from ml_connector.runtime.service import replay_parked, run_integration
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sterling_fixtures import SEED, make_app, new_purchase_orders, outbox

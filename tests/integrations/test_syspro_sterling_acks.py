@@ -14,9 +14,9 @@ from ml_connector.core.clock import FixedClock
 from ml_connector.edi import read_interchange
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.engine.service import run_integration
 from ml_connector.integrations.syspro_sterling.targets import parse_ref
 from ml_connector.integrations.syspro_sterling.wiring import sterling_client
+from ml_connector.runtime.service import run_integration
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sterling_fixtures import INBOX, SEED, make_app, new_purchase_orders, outbox

@@ -14,8 +14,8 @@ import pytest
 from ml_connector.connectors.sterling import SterlingB2BClient
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.engine.service import run_integration
 from ml_connector.integrations.syspro_sterling.suppliers import supplier_code
+from ml_connector.runtime.service import run_integration
 from ml_connector.secrets.secret import Secret
 
 sys.path.insert(0, str(Path(__file__).parent))

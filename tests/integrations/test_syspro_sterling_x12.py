@@ -19,8 +19,8 @@ from ml_connector.cli.main import app as cli
 from ml_connector.edi import ControlNumbers, Delimiters, Envelope, read_interchange
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.engine.service import run_integration
 from ml_connector.integrations.syspro_sterling import documents, streams
+from ml_connector.runtime.service import run_integration
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sterling_fixtures import SEED, make_app

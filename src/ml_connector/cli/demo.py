@@ -18,7 +18,7 @@ from ml_connector.cli.users import show_first_admin
 from ml_connector.core.private_files import make_private_dir, private_umask
 from ml_connector.emulators.registry import create_emulators
 from ml_connector.emulators.serving import ServedEmulator, serve_in_thread
-from ml_connector.engine.service import run_integration
+from ml_connector.runtime.service import run_integration
 from ml_connector.settings import load_settings
 
 DEMO_SEED = 42

@@ -15,9 +15,12 @@ from ml_connector.cli import (
     looker_qad,
     mappings,
     records,
+    runs,
+    schedule,
     serve,
     tokens,
     users,
+    worker,
 )
 from ml_connector.cli.common import EXIT_CODES, VERBOSE, ConfigOption, handle_errors, load_app
 from ml_connector.cli.output import configure_logging, console
@@ -56,6 +59,10 @@ app.command("audit")(audit.audit)
 app.command("parked")(records.parked)
 app.command("replay")(records.replay)
 app.command("serve")(serve.serve)
+app.command("schedule")(schedule.schedule)
+app.command("worker")(worker.worker)
+app.command("runs")(runs.runs)
+app.command("status")(runs.status)
 app.command("emulate")(emulate.emulate)
 app.command("actions")(actions.actions)
 app.command("reconcile")(looker_qad.reconcile)
@@ -120,6 +127,18 @@ on_change = "adjust"                 # adjust: post the difference | review: fla
 # columns = { account = "...", cost_centre = "...", period = "...", amount = "..." }
 # daybook = "RECON"
 # periods = "current_open"           # current_open | last_closed | ["2026-10", "2026-11"]
+
+# When `ml-connector schedule` runs each integration (instance); `schedule --explain` shows the next runs.
+# [schedule."syspro-looker"]
+# every = "1h"                       # outside the windows (or cron = "0 * * * *")
+# timezone = "Europe/London"
+# windows = [ { days = "Mon-Fri", start = "06:00", end = "19:00", every = "15m" }, { days = "Sun", off = true } ]
+# [runtime]
+# lease_expiry = "3m"                # a dead run's lease is taken over after this
+# broker_url = "redis://127.0.0.1:6379/0"   # only for `ml-connector worker` and `schedule --celery`
+# [alerts]
+# webhook_connection = "alerts-slack"   # connections add alerts-slack --system alert-webhook
+# email_to = ["ops@example.com"]        # with smtp_connection = "mail" (--system smtp)
 """
 
 

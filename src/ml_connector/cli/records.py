@@ -16,8 +16,8 @@ from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, loa
 from ml_connector.cli.output import RichProgress, console, emit_json, run_summary, table
 from ml_connector.engine.context import RunReport
 from ml_connector.engine.dry_run import DryRunItem
-from ml_connector.engine.service import check_integration, dry_run_integration, replay_parked, run_integration
 from ml_connector.errors import ConfigError
+from ml_connector.runtime.service import check_integration, dry_run_integration, replay_parked, run_integration
 
 
 @handle_errors

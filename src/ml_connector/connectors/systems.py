@@ -23,17 +23,19 @@ SYSTEMS: dict[str, str] = {
     "warehouse": "ml_connector.connectors.warehouse.connection",
     "qad": "ml_connector.connectors.qad.connection",
     "oidc": "ml_connector.auth.oidc_connection",  # web console single sign-on, not a connector
+    "alert-webhook": "ml_connector.runtime.alert_connections:WEBHOOK",  # alerts, not a connector
+    "smtp": "ml_connector.runtime.alert_connections:SMTP",  # alert e-mail, not a connector
 }
 
 
 def schema_of(system: str) -> ConnectionSchema:
     try:
-        module = importlib.import_module(SYSTEMS[system])
+        path, _, attribute = SYSTEMS[system].partition(":")  # "module" (its SCHEMA) or "module:NAME"
     except KeyError:
         raise ConfigError(
             f"Unknown system {system!r}{suggest(system, SYSTEMS)}; choose one of {', '.join(SYSTEMS)}."
         ) from None
-    schema: ConnectionSchema = module.SCHEMA
+    schema: ConnectionSchema = getattr(importlib.import_module(path), attribute or "SCHEMA")
     return schema
 
 

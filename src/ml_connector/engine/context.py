@@ -45,11 +45,19 @@ class RunContext:
     progress: Progress
     started_at: datetime
     tallies: dict[str, StreamTally] = field(default_factory=dict)
+    conditions: dict[str, str] = field(default_factory=dict)
 
     def tally(self, stream: str) -> StreamTally:
         if stream not in self.tallies:
             self.tallies[stream] = StreamTally(stream)
         return self.tallies[stream]
+
+    def condition(self, kind: str, message: str) -> None:
+        """Report a condition worth an alert that is not an error: ``budget`` (a rate budget running low,
+        e.g. Pipedrive's daily tokens) or ``lockout`` (an ERP account near its failed-logon limit). It goes
+        into the run's summary; the runtime alerts once per incident and again when a run no longer
+        reports it."""
+        self.conditions[kind] = message
 
 
 @dataclass
@@ -63,6 +71,7 @@ class RunReport:
     finished_at: datetime
     streams: list[StreamTally]
     error: str | None = None
+    conditions: dict[str, str] = field(default_factory=dict)
     remote_failed: bool = False  # a remote system refused or could not be reached (exit 3)
     dry_run: bool = False
 
@@ -89,4 +98,5 @@ class RunReport:
             "exit_code": self.exit_code,
             **({"dry_run": True} if self.dry_run else {}),
             "streams": [{k: v for k, v in vars(t).items()} for t in self.streams],
+            "conditions": dict(self.conditions),
         }

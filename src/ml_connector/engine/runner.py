@@ -5,13 +5,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 
 from ml_connector.core.clock import Clock
 from ml_connector.core.streams import StreamKind, StreamSpec, dimensions_first
 from ml_connector.engine.context import Progress, RunContext, RunReport, SilentProgress, new_run_id
-from ml_connector.errors import MlConnectorError, RemoteAuthError, RemoteError
+from ml_connector.engine.heartbeat import LeaseHeartbeat
+from ml_connector.errors import LeaseLostError, MlConnectorError, RemoteAuthError, RemoteError
 from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store import Store
 from ml_connector.store.runs import this_holder
@@ -39,18 +41,24 @@ class Runner:
         full_refresh: bool = False,
         after_run: Callable[[RunContext], None] | None = None,
         group_handler: GroupHandler | None = None,
+        trigger: str = "manual",
+        slot: datetime | None = None,
         connections: dict[str, str] | None = None,
     ) -> RunReport:
         """Run every stream, dimensions first. With ``group_handler``, all dimensions are delivered in one
-        call and then all facts in one call (one warehouse load each); otherwise ``handler`` per stream."""
+        call and then all facts in one call (one warehouse load each); otherwise ``handler`` per stream.
+        ``trigger`` (schedule, webhook, manual, retry) and ``slot`` are recorded on the run."""
         store, now = self.store, self.clock.now()
         holder = this_holder(secrets.token_hex(4))
-        store.runs.mark_crashed(integration, now)
-        store.leases.acquire(integration, holder, now)
+        taken_from = store.leases.acquire(integration, holder, now)
+        store.runs.mark_crashed(integration, now, lease_holder=taken_from)
+        if taken_from is not None:
+            log.warning("lease.taken_over", integration=integration, previous=taken_from)
         run_id = new_run_id(now)
         ctx = RunContext(integration, run_id, store, self.clock, self.progress or SilentProgress(), now)
+        heartbeat = LeaseHeartbeat(store.leases, integration, holder, self.clock).__enter__()
         try:
-            store.runs.start(run_id, integration, holder, now)
+            store.runs.start(run_id, integration, holder, now, trigger=trigger, slot=slot)
             by_name = {s.name: s for s in streams}
             failed_dimensions: set[str] = set()
             errors: list[str] = []
@@ -62,6 +70,11 @@ class Runner:
             else:
                 groups = [[s] for s in ordered]
             for group in groups:
+                if heartbeat.lost:
+                    raise LeaseLostError(
+                        f"Run {run_id} of {integration} lost its lease to another holder; it stops here and "
+                        "that holder's run resumes from the ledger."
+                    )
                 runnable = []
                 for stream in group:
                     ctx.tally(stream.name)
@@ -88,7 +101,7 @@ class Runner:
                     for stream in runnable:
                         ctx.tally(stream.name).errors.append(message)
                         failed_dimensions.add(stream.name)
-                store.leases.renew(integration, holder, self.clock.now())
+                heartbeat.beat()
             if after_run is not None and not errors:
                 try:
                     after_run(ctx)
@@ -121,6 +134,7 @@ class Runner:
                 self.clock.now(),
                 list(ctx.tallies.values()),
                 "; ".join(errors) or None,
+                {k: REDACTOR.scrub(v) for k, v in ctx.conditions.items()},
                 remote_failed=remote_failed,
             )
             store.runs.finish(run_id, status, report.as_dict(), report.finished_at, report.error)
@@ -129,6 +143,7 @@ class Runner:
             store.runs.finish(run_id, "failed", {}, self.clock.now(), REDACTOR.scrub(f"{type(exc).__name__}: {exc}"))
             raise
         finally:
+            heartbeat.__exit__()
             store.leases.release(integration, holder)
 
 

@@ -1,5 +1,5 @@
-"""Persistence: connections, cursors, runs, the record ledger, deliveries, parked records, mappings, and
-the console's users, sessions, API tokens and action log."""
+"""Persistence: connections, cursors, runs, the record ledger, deliveries, parked records, mappings,
+schedule state and run requests, and the console's users, sessions, API tokens and action log."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ml_connector.store.ledger import RecordLedger
 from ml_connector.store.mappings import MappingStore
 from ml_connector.store.parking import ParkedStore
 from ml_connector.store.runs import LeaseStore, RunStore
+from ml_connector.store.schedules import RunRequestStore, ScheduleStateStore
 from ml_connector.store.sequences import SequenceStore
 from ml_connector.store.tokens import TokenStore
 from ml_connector.store.users import LoginAttemptStore, SessionStore, UserStore
@@ -35,6 +36,8 @@ class Store:
     parked: ParkedStore
     mappings: MappingStore
     sequences: SequenceStore
+    schedule: ScheduleStateStore
+    requests: RunRequestStore
     users: UserStore
     sessions: SessionStore
     tokens: TokenStore
@@ -55,6 +58,8 @@ class Store:
             parked=ParkedStore(engine),
             mappings=MappingStore(engine),
             sequences=SequenceStore(engine),
+            schedule=ScheduleStateStore(engine),
+            requests=RunRequestStore(engine),
             users=UserStore(engine),
             sessions=SessionStore(engine),
             tokens=TokenStore(engine),

@@ -13,6 +13,9 @@ from ml_connector.errors import LeaseHeldError
 from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store.schema import leases, runs
 
+# A holder renews every third of this; one that stopped renewing (its machine died) is taken over after it.
+DEFAULT_LEASE_EXPIRY = timedelta(minutes=3)
+
 
 def this_holder(token: str) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{token}"
@@ -37,11 +40,26 @@ class RunStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def start(self, run_id: str, integration: str, holder: str, now: datetime) -> None:
+    def start(
+        self,
+        run_id: str,
+        integration: str,
+        holder: str,
+        now: datetime,
+        *,
+        trigger: str = "manual",
+        slot: datetime | None = None,
+    ) -> None:
         with self._engine.begin() as db:
             db.execute(
                 insert(runs).values(
-                    run_id=run_id, integration=integration, status="running", started_at=now, holder=holder
+                    run_id=run_id,
+                    integration=integration,
+                    status="running",
+                    started_at=now,
+                    holder=holder,
+                    trigger=trigger,
+                    slot=slot,
                 )
             )
 
@@ -60,15 +78,19 @@ class RunStore:
                 )
             )
 
-    def mark_crashed(self, integration: str, now: datetime) -> list[str]:
-        """Runs left 'running' by a dead process are marked crashed; returns their ids."""
+    def mark_crashed(self, integration: str, now: datetime, *, lease_holder: str | None = None) -> list[str]:
+        """Runs left 'running' by a dead process are marked crashed; returns their ids.
+
+        ``lease_holder``: the holder whose expired lease is being taken over (a process on another machine
+        that stopped renewing); its runs are crashed too.
+        """
         with self._engine.begin() as db:
             rows = db.execute(
                 select(runs.c.run_id, runs.c.holder).where(
                     runs.c.integration == integration, runs.c.status == "running"
                 )
             ).all()
-            dead = [r.run_id for r in rows if r.holder is None or _holder_is_dead(r.holder)]
+            dead = [r.run_id for r in rows if r.holder is None or r.holder == lease_holder or _holder_is_dead(r.holder)]
             if dead:
                 db.execute(
                     update(runs)
@@ -92,11 +114,17 @@ class RunStore:
 class LeaseStore:
     """One run per integration at a time, across processes and machines (invariant 7)."""
 
-    def __init__(self, engine: Engine, ttl: timedelta = timedelta(minutes=15)) -> None:
+    def __init__(self, engine: Engine, ttl: timedelta = DEFAULT_LEASE_EXPIRY) -> None:
         self._engine = engine
         self.ttl = ttl
 
-    def acquire(self, integration: str, holder: str, now: datetime) -> None:
+    def acquire(self, integration: str, holder: str, now: datetime) -> str | None:
+        """Take the lease; return the holder it was taken over from (expired or dead), if any.
+
+        Raises:
+            LeaseHeldError: a live holder's lease has not expired.
+        """
+        taken_from = None
         with self._engine.begin() as db:
             row = db.execute(select(leases).where(leases.c.integration == integration).with_for_update()).first()
             if row is not None:
@@ -106,20 +134,47 @@ class LeaseStore:
                         f"{row.expires_at.isoformat()}). Wait for it to finish, or if that process is gone on another "
                         "machine, wait for the lease to expire."
                     )
+                taken_from = None if row.holder == holder else str(row.holder)
                 db.execute(delete(leases).where(leases.c.integration == integration))
             db.execute(
                 insert(leases).values(
-                    integration=integration, holder=holder, acquired_at=now, expires_at=now + self.ttl
+                    integration=integration,
+                    holder=holder,
+                    acquired_at=now,
+                    expires_at=now + self.ttl,
+                    heartbeat_at=now,
                 )
             )
+        return taken_from
 
-    def renew(self, integration: str, holder: str, now: datetime) -> None:
+    def renew(self, integration: str, holder: str, now: datetime) -> bool:
+        """Extend the lease (the heartbeat); False when it is no longer ours (taken over after expiry)."""
         with self._engine.begin() as db:
-            db.execute(
+            result = db.execute(
                 update(leases)
                 .where(leases.c.integration == integration, leases.c.holder == holder)
-                .values(expires_at=now + self.ttl)
+                .values(expires_at=now + self.ttl, heartbeat_at=now)
             )
+        return bool(result.rowcount)
+
+    def revoke(self, integration: str) -> None:
+        """Drop the lease whoever holds it: its holder's next heartbeat finds it gone and the run stops
+        before its next stream (a run past its timeout; a scheduler shutting down)."""
+        with self._engine.begin() as db:
+            db.execute(delete(leases).where(leases.c.integration == integration))
+
+    def release_mine(self, holder_prefix: str) -> list[str]:
+        """Release every lease held by this process (``host:pid:``); return the integrations freed."""
+        with self._engine.begin() as db:
+            rows = db.execute(select(leases.c.integration).where(leases.c.holder.startswith(holder_prefix))).all()
+            db.execute(delete(leases).where(leases.c.holder.startswith(holder_prefix)))
+        return [r.integration for r in rows]
+
+    def holder(self, integration: str, now: datetime) -> str | None:
+        """Who holds the lease now (None when free or expired)."""
+        with self._engine.connect() as db:
+            row = db.execute(select(leases).where(leases.c.integration == integration)).first()
+        return str(row.holder) if row is not None and row.expires_at > now else None
 
     def release(self, integration: str, holder: str) -> None:
         with self._engine.begin() as db:

@@ -85,6 +85,8 @@ runs = Table(
     Column("summary", JSON),
     Column("error", Text),
     Column("holder", String(200)),
+    Column("trigger", String(20)),  # schedule | webhook | manual | retry | catch-up (None: before 0006)
+    _ts("slot"),  # the schedule slot this run serves (None: not scheduled)
 )
 
 record_ledger = Table(
@@ -184,6 +186,40 @@ leases = Table(
     Column("holder", String(200), nullable=False),
     _ts("acquired_at", False),
     _ts("expires_at", False),
+    _ts("heartbeat_at"),  # the holder's last renewal; a lease not renewed past expires_at is taken over
+)
+
+schedule_state = Table(  # one row per integration instance the scheduler serves
+    "schedule_state",
+    metadata,
+    Column("integration", String(100), primary_key=True),
+    _ts("last_slot"),  # newest slot handed to a run (missed slots before it are not run again)
+    _ts("retry_at"),  # when the failed run of last_slot is tried again (None: no retry pending)
+    Column("attempts", Integer, nullable=False, default=0),
+    _ts("updated_at", False),
+)
+
+run_requests = Table(  # targeted runs asked for outside the schedule (webhooks, the web UI)
+    "run_requests",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("integration", String(100), nullable=False, index=True),
+    Column("trigger", String(20), nullable=False),
+    Column("reason", Text),
+    _ts("requested_at", False),
+    _ts("taken_at"),
+)
+
+alert_incidents = Table(  # one open incident per (integration, kind): one alert, then one recovery
+    "alert_incidents",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("integration", String(100), nullable=False),
+    Column("kind", String(30), nullable=False),  # failed | parked | overdue | budget | lockout
+    Column("message", Text, nullable=False),
+    _ts("opened_at", False),
+    _ts("closed_at"),
+    Index("ix_alert_incidents_open", "integration", "kind", "closed_at"),
 )
 
 sequences = Table(

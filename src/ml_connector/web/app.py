@@ -14,8 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ml_connector.bootstrap import App
-from ml_connector.engine.service import run_integration
 from ml_connector.errors import MlConnectorError
+from ml_connector.runtime.service import run_integration
 from ml_connector.secrets.secret import REDACTOR
 from ml_connector.web import api, pages, signin
 from ml_connector.web.config import web_config

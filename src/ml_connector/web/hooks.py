@@ -1,10 +1,13 @@
-"""Webhook ingest: each integration package that has a ``webhook`` module with ``webhook_router(app)``
-gets its router mounted at ``/hooks/<integration-name>``. Packages without one are skipped."""
+"""Webhook ingest: each integration package that has a ``webhook`` module with
+``webhook_router(app, *, trigger)`` gets its router mounted at ``/hooks/<integration-name>``. Packages
+without one are skipped. ``trigger`` is :func:`ml_connector.runtime.triggers.trigger_run`: a hook requests
+a targeted run through it and never runs the integration inside the request (nor imports ``runtime``)."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 from collections.abc import Mapping
 
 import structlog
@@ -13,6 +16,7 @@ from fastapi import APIRouter, FastAPI
 from ml_connector.bootstrap import App
 from ml_connector.errors import ConfigError
 from ml_connector.integrations.registry import INTEGRATIONS
+from ml_connector.runtime.triggers import trigger_run
 
 log = structlog.get_logger("ml_connector.web")
 
@@ -41,7 +45,8 @@ def mount_webhooks(web: FastAPI, app: App, integrations: Mapping[str, str] | Non
         factory = getattr(module, "webhook_router", None)
         if factory is None:
             continue
-        router = factory(app)
+        accepts_trigger = "trigger" in inspect.signature(factory).parameters
+        router = factory(app, trigger=trigger_run) if accepts_trigger else factory(app)
         if not isinstance(router, APIRouter):
             raise ConfigError(
                 f"{module_name}.webhook_router must return a fastapi.APIRouter, got {type(router).__name__}."

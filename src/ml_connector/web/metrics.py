@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
@@ -39,17 +39,19 @@ class StoreCollector(Collector):
             "ml_connector_parked_open", "Parked or failed records waiting for replay.", labels=["integration"]
         )
         with self._store.engine.connect() as db:
+            ran = set()
             for row in db.execute(
                 select(runs.c.integration, runs.c.status, func.count()).group_by(runs.c.integration, runs.c.status)
             ):
                 run_family.add_metric([row[0], row[1]], row[2])
+                ran.add(row[0])
             for row in db.execute(
                 select(
                     record_ledger.c.integration, record_ledger.c.stream, record_ledger.c.status, func.count()
                 ).group_by(record_ledger.c.integration, record_ledger.c.stream, record_ledger.c.status)
             ):
                 record_family.add_metric([row[0], row[1], row[2]], row[3])
-            waiting = dict.fromkeys(INTEGRATIONS, 0)
+            waiting = dict.fromkeys([*INTEGRATIONS, *sorted(ran)], 0)  # every instance that has run, too
             for row in db.execute(
                 select(parked.c.integration, func.count())
                 .where(parked.c.status.in_(OPEN))
@@ -63,9 +65,53 @@ class StoreCollector(Collector):
         yield parked_family
 
 
+DURATION_BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0)
+
+
+class RunTimingCollector(Collector):
+    """Per integration instance: the last successful run's end (a timestamp to alert on in Prometheus)
+    and a histogram of finished runs' durations."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())
+
+    def collect(self) -> Iterator[Metric]:
+        last = GaugeMetricFamily(
+            "ml_connector_last_success_timestamp_seconds",
+            "When the newest succeeded or partial run of the instance finished (Unix time).",
+            labels=["integration"],
+        )
+        durations = HistogramMetricFamily(
+            "ml_connector_run_duration_seconds", "Durations of finished runs, per instance.", labels=["integration"]
+        )
+        finished: dict[str, list[float]] = {}
+        with self._store.engine.connect() as db:
+            for row in db.execute(
+                select(runs.c.integration, func.max(runs.c.finished_at))
+                .where(runs.c.status.in_(("succeeded", "partial")))
+                .group_by(runs.c.integration)
+            ):
+                if row[1] is not None:
+                    last.add_metric([row[0]], row[1].timestamp())
+            for timing in db.execute(
+                select(runs.c.integration, runs.c.started_at, runs.c.finished_at).where(runs.c.finished_at.is_not(None))
+            ):
+                finished.setdefault(timing[0], []).append((timing[2] - timing[1]).total_seconds())
+        for integration, values in finished.items():
+            buckets = [(str(b), sum(1 for v in values if v <= b)) for b in DURATION_BUCKETS]
+            buckets.append(("+Inf", len(values)))
+            durations.add_metric([integration], buckets, sum(values))
+        yield last
+        yield durations
+
+
 def metrics_registry(store: Store) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(StoreCollector(store))
+    registry.register(RunTimingCollector(store))
     return registry
 
 

@@ -16,9 +16,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ml_connector.cli.audit import parse_time
-from ml_connector.engine.service import check_integration, replay_parked
 from ml_connector.errors import ConfigError, LeaseHeldError, MlConnectorError
 from ml_connector.integrations.registry import INTEGRATIONS
+from ml_connector.runtime.service import check_integration, replay_parked
+from ml_connector.runtime.status import instance_status
 from ml_connector.store.ledger_search import STATUSES
 from ml_connector.web.jobs import Notice
 from ml_connector.web.principal import CURRENT, client_address, requires
@@ -70,7 +71,9 @@ def _known(integration: str) -> None:
 @requires("viewer")
 def runs_page(web: Web, notice: int | None = None) -> HTMLResponse:
     overview = runs_overview(web.app)
+    schedules = {row["integration"]: row for row in instance_status(web.app)}
     for card in overview:
+        card["schedule"] = schedules.get(card["name"])
         card["busy"] = web.launcher.running(card["name"])
         card["outcome"] = web.launcher.last_outcome.get(card["name"])
     return web.page("runs.html", "runs", integrations=overview, notice=web.notices.get(notice, _me()))

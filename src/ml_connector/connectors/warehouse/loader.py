@@ -67,6 +67,9 @@ def make_destination(kind: str, settings: Mapping[str, Any]) -> Any:
     raise ConfigError(f"Unknown warehouse type {kind!r}; choose one of {', '.join(SUPPORTED)}.")
 
 
+COMPANY = "company"  # the column naming the integration instance, when several share one dataset
+
+
 class WarehouseTarget:
     """A :class:`~ml_connector.engine.targets.BatchTarget` over a dlt pipeline."""
 
@@ -78,8 +81,12 @@ class WarehouseTarget:
         tables: Mapping[str, WarehouseTable],
         pipelines_dir: Path,
         pipeline_name: str,
+        company: str | None = None,
     ) -> None:
+        """``company``: several integration instances share this dataset; every row carries it in a
+        ``company`` column that leads the key, and a full read replaces only this company's rows."""
         self.dataset = dataset
+        self.company = company
         self.tables = dict(tables)
         self.pipeline = dlt.pipeline(
             pipeline_name=pipeline_name,
@@ -94,7 +101,12 @@ class WarehouseTarget:
         try:
             with self.pipeline.sql_client() as client:
                 qualified = client.make_qualified_table_name(table.name)
-                rows = client.execute_sql(f"SELECT DISTINCT {key} FROM {qualified}")
+                if self.company is None:
+                    rows = client.execute_sql(f"SELECT DISTINCT {key} FROM {qualified}")
+                else:
+                    rows = client.execute_sql(
+                        f"SELECT DISTINCT {key} FROM {qualified} WHERE {COMPANY} = %s", self.company
+                    )
         except Exception as exc:  # dlt raises destination-specific errors for a missing table
             if _is_missing_table(exc):
                 return set()
@@ -115,11 +127,10 @@ class WarehouseTarget:
             written[stream.name] = 0
             resources.append(
                 dlt.resource(
-                    self._arrow(table, stream.name, stream_batches, written),
+                    self._arrow(table, stream.name, stream_batches, written, self.company),
                     name=table.name,
                     table_name=table.name,
-                    write_disposition="replace" if stream.name in replace else "merge",
-                    primary_key=list(table.primary_key),
+                    **self._disposition(table, stream.name in replace),
                 )
             )
         try:
@@ -135,12 +146,31 @@ class WarehouseTarget:
             ) from exc
         return written
 
+    def _disposition(self, table: WarehouseTable, replace: bool) -> dict[str, Any]:
+        if self.company is None:
+            return {"write_disposition": "replace" if replace else "merge", "primary_key": list(table.primary_key)}
+        key = [COMPANY, *table.primary_key]
+        if not replace:
+            return {"write_disposition": "merge", "primary_key": key}
+        # dlt's delete-insert merge deletes every row whose merge key (the company) is in the load, then
+        # inserts the load, in one transaction: this company's slice is replaced, the others stay.
+        return {
+            "write_disposition": {"disposition": "merge", "strategy": "delete-insert"},
+            "primary_key": key,
+            "merge_key": COMPANY,
+        }
+
     @staticmethod
-    def _arrow(table: WarehouseTable, name: str, batches: Iterable[Any], written: dict[str, int]) -> Iterator[Any]:
+    def _arrow(
+        table: WarehouseTable, name: str, batches: Iterable[Any], written: dict[str, int], company: str | None = None
+    ) -> Iterator[Any]:
         for batch in batches:
             arrow = table.conform(batch) if isinstance(batch, pa.Table) else table.to_arrow(batch)
             written[name] += arrow.num_rows
             if arrow.num_rows:
+                if company is not None:
+                    column = pa.array([company] * arrow.num_rows, pa.string())
+                    arrow = arrow.append_column(pa.field(COMPANY, pa.string(), nullable=False), column)
                 yield arrow
 
     def check_write(self) -> None:

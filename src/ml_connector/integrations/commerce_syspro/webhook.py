@@ -1,14 +1,12 @@
 """The Commerce webhook endpoint (mounted by the web UI at ``/hooks/commerce-syspro``): verify the
-delivery with the store's public key and/or shared secret, then run the integration at once (a
-targeted sync: the new order is inside the next window; polling stays the safety net).
-
-A run already in progress holds the lease; then the hook is acknowledged and the running or next
-poll picks the order up.
+delivery with the store's public key and/or shared secret, then request a targeted run (the new order is
+inside the next window; polling stays the safety net). The run is never made inside the request: the
+``trigger`` the web layer hands in (``ml_connector.runtime.triggers.trigger_run``) starts or enqueues it.
 """
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -17,34 +15,20 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ml_connector.connectors.commerce.webhooks import SUCCESS_RESPONSE, CommerceWebhookError, verify_webhook
-from ml_connector.engine.service import run_integration
-from ml_connector.errors import MlConnectorError, SecretError
+from ml_connector.errors import SecretError
 from ml_connector.integrations.commerce_syspro import settings as config
 from ml_connector.integrations.commerce_syspro.streams import NAME
 
 log = structlog.get_logger("ml_connector.commerce_syspro.webhook")
 
 
-def webhook_router(app: Any, *, background: bool = True, **run_options: Any) -> APIRouter:
-    """``app``: the ml-connector App. ``background=True`` (default) answers Commerce at once and syncs in a
-    thread, since Commerce waits for synchronous hooks; ``background=False`` syncs before answering (tests)."""
+def webhook_router(
+    app: Any, *, trigger: Callable[..., str], background: bool = True, instance: str = NAME, **run_options: Any
+) -> APIRouter:
+    """``app``: the ml-connector App; ``trigger(app, integration, reason=, wait=, **run_options)`` requests the
+    run. ``background=True`` (default) answers Commerce at once, since Commerce waits for synchronous hooks;
+    ``background=False`` has the trigger finish the run before answering (tests)."""
     router = APIRouter()
-    lock = threading.Lock()
-
-    def sync(event: Any) -> str:
-        if not lock.acquire(blocking=False):
-            return "a sync is already running; it or the next poll takes this order"
-        try:
-            report = run_integration(app, NAME, **run_options)
-            log.info(
-                "webhook.sync", kind=event.kind, order=event.order_increment_id or event.order_id, status=report.status
-            )
-            return report.status
-        except MlConnectorError as exc:
-            log.warning("webhook.sync_failed", error=str(exc))
-            return "sync failed; polling will retry"
-        finally:
-            lock.release()
 
     @router.post("")
     @router.post("/")
@@ -65,10 +49,12 @@ def webhook_router(app: Any, *, background: bool = True, **run_options: Any) -> 
             event = verify_webhook(dict(request.headers), body, public_key=public_key, shared_secret=secret)
         except CommerceWebhookError as exc:
             return JSONResponse({"op": "exception", "message": str(exc)}, status_code=exc.status or 400)
+        reason = f"commerce {event.kind} {event.order_increment_id or event.order_id}"
+        log.info("webhook.received", kind=event.kind, order=event.order_increment_id or event.order_id)
         if background:
-            threading.Thread(target=sync, args=(event,), daemon=True).start()
-            return JSONResponse({**SUCCESS_RESPONSE, "sync": "started"})
-        return JSONResponse({**SUCCESS_RESPONSE, "sync": await run_in_threadpool(sync, event)})
+            return JSONResponse({**SUCCESS_RESPONSE, "sync": trigger(app, instance, reason=reason, **run_options)})
+        outcome = await run_in_threadpool(lambda: trigger(app, instance, reason=reason, wait=True, **run_options))
+        return JSONResponse({**SUCCESS_RESPONSE, "sync": outcome})
 
     return router
 

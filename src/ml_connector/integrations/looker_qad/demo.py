@@ -46,7 +46,7 @@ def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
 
 def change_source(served: dict[str, ServedEmulator]) -> str:
     """Late postings in SYSPRO on plant cost centres, then syspro-looker loads them (and resets Looker's cache)."""
-    from ml_connector.engine.service import run_integration
+    from ml_connector.runtime.service import run_integration
 
     tenant = served["qad"].app.state.emulator.tenant
     _state["first_entries"] = len(tenant.journals)

@@ -22,10 +22,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ml_connector.engine.service import run_integration
 from ml_connector.errors import MlConnectorError
 from ml_connector.integrations.looker_qad import settings as config
 from ml_connector.integrations.looker_qad.streams import NAME
+from ml_connector.runtime.service import run_integration
 from ml_connector.store.deliveries import DeliveryLedger
 
 log = structlog.get_logger("ml_connector.looker_qad.webhook")

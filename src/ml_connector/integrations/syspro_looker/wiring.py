@@ -34,6 +34,7 @@ def warehouse_target(app: App, pipeline_name: str) -> WarehouseTarget:
         tables=TABLES,
         pipelines_dir=app.settings.data_dir / "pipelines",
         pipeline_name=pipeline_name,
+        company=wh.company,
     )
 
 

@@ -1,8 +1,10 @@
-"""Entry points the CLI, the scheduler and the web UI share: run, check and replay an integration."""
+"""Entry points the CLI, the scheduler, the Celery tasks and the web UI share: run, check and replay an
+integration instance (``name`` or ``name@instance``; see ``runtime.instances``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from ml_connector.bootstrap import App
@@ -15,17 +17,32 @@ from ml_connector.errors import ConfigError, ReferenceMissingError
 from ml_connector.integrations.plan import CheckResult, IntegrationPlan
 from ml_connector.integrations.reachability import reachability, require_reachable
 from ml_connector.integrations.registry import builder
+from ml_connector.runtime.config import apply_lease_expiry
+from ml_connector.runtime.instances import instance_app, parse_instance
 
 
 def build(app: App, integration: str, **options: Any) -> IntegrationPlan:
-    return builder(integration)(app, **options)  # type: ignore[no-any-return]
+    """The plan of ``integration`` (``name`` or ``name@instance``), named by the instance."""
+    inst = parse_instance(integration)
+    plan: IntegrationPlan = builder(inst.integration)(instance_app(app, inst), **options)
+    plan.name = inst.key
+    return plan
 
 
 def run_integration(
-    app: App, integration: str, *, full_refresh: bool = False, preflight: bool = False, **options: Any
+    app: App,
+    integration: str,
+    *,
+    full_refresh: bool = False,
+    preflight: bool = False,
+    trigger: str = "manual",
+    slot: datetime | None = None,
+    **options: Any,
 ) -> RunReport:
-    """Run now. ``preflight``: first open a TCP connection to every remote system and stop at once (exit 3)
-    when one cannot be reached, instead of retrying each request with backoff."""
+    """Run one integration instance now. ``preflight``: first open a TCP connection to every remote system
+    and stop at once (exit 3) when one cannot be reached, instead of retrying each request with backoff.
+    ``trigger`` (manual, schedule, retry, webhook) and ``slot`` (the schedule slot served) are recorded."""
+    apply_lease_expiry(app)
     plan = build(app, integration, **options)
     try:
         if preflight:
@@ -37,6 +54,8 @@ def run_integration(
             full_refresh=full_refresh,
             after_run=plan.after_run,
             group_handler=plan.group_handler,
+            trigger=trigger,
+            slot=slot,
             connections=plan.connections,
         )
     finally:
@@ -83,6 +102,7 @@ def replay_parked(app: App, integration: str, parked_ids: list[int] | None = Non
     A record whose reference is still missing stays parked; the report says so per stream.
     """
     plan = build(app, integration, **options)
+    integration = plan.name
     wanted = set(parked_ids or [])
     waiting = [p for p in app.store.parked.open(integration) if not wanted or p["id"] in wanted]
     if wanted and len(waiting) != len(wanted):

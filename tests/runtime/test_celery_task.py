@@ -1,0 +1,76 @@
+"""The Celery task without a broker: a slot that already has a finished run is not run again (a
+redelivery after the run ended, before its ack); a run of the instance going elsewhere makes the task
+wait (retry shortly) instead of running beside it; a redelivered slot whose run died runs as the retry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ml_connector.bootstrap import App
+from ml_connector.runtime import celery_app
+from ml_connector.settings import Settings
+
+SLOT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+class Retry(Exception):
+    pass
+
+
+class FakeTask:
+    def __init__(self) -> None:
+        self.retries: list[float] = []
+
+    def retry(self, countdown: float) -> Retry:
+        self.retries.append(countdown)
+        return Retry()
+
+
+@pytest.fixture
+def app(store, keys, clock, monkeypatch, tmp_path):
+    settings = Settings.model_validate({"data_dir": str(tmp_path), "syspro-looker": {"looker_connection": None}})
+    app = App(settings=settings, store=store, keys=keys, clock=clock)
+    store.connections.put(  # never reached: the lease is checked before any call
+        "syspro-odata",
+        "syspro-odata",
+        {"base_url": "http://127.0.0.1:9/x", "company": "A", "operator": "O"},
+        {"password": "pw-not-used-123"},
+        clock.now(),
+    )
+    monkeypatch.setattr(celery_app, "worker_app", lambda: app)
+    return app
+
+
+def test_a_served_slot_is_not_run_again(app, clock) -> None:
+    app.store.runs.start("r1", "syspro-looker", "h:1:x", clock.now(), trigger="schedule", slot=SLOT)
+    app.store.runs.finish("r1", "succeeded", {}, clock.now())
+    assert celery_app.run_task(FakeTask(), "syspro-looker", SLOT.isoformat(), "schedule") == "already served"
+
+
+def test_a_held_lease_makes_the_task_wait_not_run_beside(app, clock) -> None:
+    app.store.leases.acquire("syspro-looker", "other-machine:1:x", clock.now())
+    task = FakeTask()
+    with pytest.raises(Retry):
+        celery_app.run_task(task, "syspro-looker", SLOT.isoformat(), "schedule")
+    assert task.retries == [celery_app.LEASE_WAIT_S]
+    assert app.store.runs.recent("syspro-looker") == []
+
+
+def test_a_slot_whose_run_died_runs_as_the_retry(app, clock, monkeypatch) -> None:
+    app.store.runs.start("r1", "syspro-looker", "other-machine:1:x", clock.now(), trigger="schedule", slot=SLOT)
+    seen = {}
+
+    class Report:
+        status = "succeeded"
+
+    def fake_run(_app, instance, *, trigger, slot):
+        seen.update(instance=instance, trigger=trigger, slot=slot)
+        return Report()
+
+    monkeypatch.setattr(celery_app, "run_integration", fake_run)
+    monkeypatch.setattr(celery_app, "_after_run", lambda *a: None)
+    clock.advance(timedelta(minutes=5))
+    assert celery_app.run_task(FakeTask(), "syspro-looker", SLOT.isoformat(), "schedule") == "succeeded"
+    assert seen == {"instance": "syspro-looker", "trigger": "retry", "slot": SLOT}
