@@ -109,7 +109,14 @@ def create_app(
     hub = WebhookHub(emulator_clock.now, webhook_retry_delays)
     store.listeners.append(hub.notify)
     emulator = PipedriveEmulator(
-        store, limits, accounts, hub, emulator_clock, faults, {"v2": v2_routes(), "v1": v1_routes(hub)}, {},
+        store,
+        limits,
+        accounts,
+        hub,
+        emulator_clock,
+        faults,
+        {"v2": v2_routes(), "v1": v1_routes(hub)},
+        {},
         threading.Lock(),
     )
     app = FastAPI(title="Pipedrive emulator", openapi_url=None, docs_url=None, redoc_url=None)
