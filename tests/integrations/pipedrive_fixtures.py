@@ -4,6 +4,7 @@ an app with both connections stored, and helpers that read what the Pipedrive em
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +18,37 @@ NAME = "syspro-pipedrive"
 SEED = 11
 
 
+SMALL = {"ArCustomer": 40, "SorMaster": 60, "InvMaster": 120, "InvWarehouse": 400, "GenTransaction": 100}
+
+
+def serve_syspro(**options: Any) -> ServedEmulator:
+    return serve_in_thread(create_emulator("syspro-odata", seed=SEED, scale=SMALL, **options))
+
+
 def serve_pipedrive(**options: Any) -> ServedEmulator:
     return serve_in_thread(create_emulator("pipedrive", seed=SEED, **options))
 
 
+class OffsetClock:
+    """Real UTC time plus an offset a test moves (the next budget day), like the emulator's clock."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
 def make_app(
-    tmp_path: Path, syspro: ServedEmulator, pipedrive: ServedEmulator, *, section: dict[str, Any] | None = None
+    tmp_path: Path,
+    syspro: ServedEmulator,
+    pipedrive: ServedEmulator,
+    *,
+    section: dict[str, Any] | None = None,
+    clock: Any = None,
 ):
     data: dict[str, Any] = {"data_dir": str(tmp_path / "data"), NAME: {"cloudflare_wait_s": 0.2, **(section or {})}}
-    app = bootstrap(Settings.model_validate(data), create_keys=True)
+    app = bootstrap(Settings.model_validate(data), create_keys=True, clock=clock)
     connect_syspro(app, syspro)
     connect_pipedrive(app, pipedrive)
     return app
@@ -49,7 +72,11 @@ def by_custom(pipedrive: ServedEmulator, kind: str, key: str) -> Counter[str]:
 
 def expected_orders(syspro: ServedEmulator) -> set[str]:
     state = syspro.app.state.emulator
-    return {o["SalesOrder"] for o in state.rows("SorMaster") if o["OrderStatus"].strip() not in ("9", "\\\\", "*")}
+    return {
+        o["SalesOrder"]
+        for o in state.rows("SorMaster")
+        if o["OrderStatus"].strip() not in ("9", "\\", "*") and o["CancelledFlag"].strip() != "Y"
+    }
 
 
 def tokens_spent(pipedrive: ServedEmulator) -> int:

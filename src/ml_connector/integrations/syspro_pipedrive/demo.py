@@ -15,7 +15,7 @@ _state: dict[str, Any] = {}
 
 
 def emulator_options(settings: Settings, seed: int, scale: int) -> dict[str, dict[str, Any]]:
-    return {"syspro-odata": {"seed": seed}, "pipedrive": {"seed": seed}}
+    return {"syspro-odata": {"seed": seed}, "pipedrive": {"seed": seed, "plan": "ultimate"}}
 
 
 def prepare(settings: Settings) -> None:
