@@ -18,7 +18,7 @@ NAME = "syspro-pipedrive"
 SEED = 11
 
 
-SMALL = {"ArCustomer": 40, "SorMaster": 60, "InvMaster": 120, "InvWarehouse": 400, "GenTransaction": 100}
+SMALL = {"ArCustomer": 20, "SorMaster": 30, "InvMaster": 60, "InvWarehouse": 200, "GenTransaction": 100}
 
 
 def serve_syspro(**options: Any) -> ServedEmulator:

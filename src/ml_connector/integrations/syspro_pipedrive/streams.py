@@ -17,12 +17,13 @@ from ml_connector.core.streams import Row, StreamKind, StreamSpec
 NAME = "syspro-pipedrive"
 PRODUCT, ORGANIZATION, DEAL = "product", "organization", "deal"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+BREAKS = re.compile(r"[\t\r\n]+")
 STOCK_LINE = "1"  # SorDetail.LineType: 1 = stocked line (reference 6.15)
 
 
 def text(value: Any) -> str:
     """SYSPRO text as Pipedrive should show it: control characters dropped, padding trimmed."""
-    return CONTROL.sub("", str(value or "")).strip()
+    return BREAKS.sub(" ", CONTROL.sub("", str(value or ""))).strip()
 
 
 def number(value: Any) -> float:

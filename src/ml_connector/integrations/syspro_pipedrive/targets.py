@@ -188,7 +188,7 @@ class OrganizationTarget(PipedriveTarget):
 
     def fields_of(self, d: Delivery) -> dict[str, Any]:
         row, keys = d.row, self.fields.keys(self.kind)
-        fields: dict[str, Any] = {"name": fit(row["name"], 10_000), "address": {"value": fit(row["address"])}}
+        fields: dict[str, Any] = {"name": fit(row["name"]), "address": {"value": fit(row["address"])}}
         values = {
             "customer_code": row["code"],
             "branch": row["branch"],
