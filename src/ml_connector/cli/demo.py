@@ -14,7 +14,7 @@ from typing import Any
 
 from ml_connector.bootstrap import bootstrap
 from ml_connector.cli.output import RichProgress, console, run_summary
-from ml_connector.emulators.registry import create_emulator
+from ml_connector.emulators.registry import create_emulators
 from ml_connector.emulators.serving import ServedEmulator, serve_in_thread
 from ml_connector.engine.service import run_integration
 from ml_connector.settings import load_settings
@@ -42,7 +42,7 @@ def run_demo(data_dir: Path, *, scale: int = 1) -> int:
         demo.prepare(settings)
         for system, opts in demo.emulator_options(settings, DEMO_SEED, scale).items():
             options.setdefault(system, {}).update(opts)
-    served = {name: serve_in_thread(create_emulator(name, **opts)) for name, opts in options.items()}
+    served = {name: serve_in_thread(app) for name, app in create_emulators(options).items()}
     try:
         for demo in demos:
             demo.store_connections(app, served)

@@ -113,13 +113,15 @@ def init(
 @app.command()
 @handle_errors
 def emulate(
-    system: str = typer.Argument(..., help="syspro-odata | looker | syspro-enet | commerce | sterling"),
+    system: str = typer.Argument(
+        ..., help="syspro (OData + e.net over one database) | syspro-odata | syspro-enet | looker | commerce | sterling"
+    ),
     port: int = typer.Option(8800, "--port"),
     seed: int = typer.Option(0, "--seed"),
     print_credentials: bool = typer.Option(
         False, "--print-credentials", help="Print the credentials the emulator accepts as JSON and exit."
     ),
-    scale: list[str] = typer.Option([], "--scale", help="syspro-odata only: TABLE=ROWS, e.g. GenTransaction=1000000"),
+    scale: list[str] = typer.Option([], "--scale", help="syspro, syspro-odata: TABLE=ROWS, e.g. ArCustomer=2000"),
 ) -> None:
     """Serve one emulator on 127.0.0.1:PORT (for trying clients, the official SDKs, or a demo).
 

@@ -13,7 +13,10 @@ EMULATORS: dict[str, str] = {
     "commerce": "ml_connector.emulators.commerce.app",
     "pipedrive": "ml_connector.emulators.pipedrive.app",
     "sterling": "ml_connector.emulators.sterling.app",
+    "syspro": "ml_connector.emulators.syspro_enet.company",  # both SYSPRO faces on one port, one database
 }
+# A face built over another's database when both are started together: (face, database owner).
+SHARED_DATABASES = (("syspro-enet", "syspro-odata"),)
 
 
 def create_emulator(system: str, **options: Any) -> Any:
@@ -24,3 +27,17 @@ def create_emulator(system: str, **options: Any) -> Any:
         known = ", ".join(sorted(EMULATORS))
         raise ValueError(f"No emulator called {system!r}. Known emulators: {known}.") from None
     return module.create_app(**options)
+
+
+def create_emulators(options: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Build several emulators; the SYSPRO e.net face shares the OData face's company database when
+    both are asked for (one SYSPRO company behind both, as in a real install)."""
+    apps: dict[str, Any] = {}
+    for owner in {owner for _, owner in SHARED_DATABASES} & set(options):
+        apps[owner] = create_emulator(owner, **options[owner])
+    for name, opts in options.items():
+        if name not in apps:
+            shared = next((o for face, o in SHARED_DATABASES if face == name and o in apps), None)
+            extra = {"database": apps[shared].state.emulator} if shared else {}
+            apps[name] = create_emulator(name, **opts, **extra)
+    return {name: apps[name] for name in options}

@@ -23,6 +23,7 @@ from ml_connector.emulators.syspro_enet.seed import seed_company
 from ml_connector.emulators.syspro_enet.sessions import Clock
 from ml_connector.emulators.syspro_enet.state import EnetOptions, EnetState
 from ml_connector.emulators.syspro_enet.xmlio import XmlInError, read, serialize, sub
+from ml_connector.emulators.syspro_odata.state import EmulatorState
 
 BASE_PATH = "/sysprowcfservice/rest/"
 EXPIRED = (
@@ -65,11 +66,16 @@ def create_app(
     company_password: str = "",
     session_ttl_s: float = 1200.0,
     clock: Clock | None = None,
+    database: EmulatorState | None = None,
     **options: Any,
 ) -> FastAPI:
-    """Build the emulator. ``options`` are :class:`EnetOptions` fields (overlong, sortoi_success, ...)."""
+    """Build the emulator. ``options`` are :class:`EnetOptions` fields (overlong, sortoi_success, ...).
+
+    ``database``: the OData emulator's state (``odata_app.state.emulator``) to share customers, sales
+    orders and stock with (one SYSPRO company behind both faces; see shared.py). Without it the e.net
+    emulator keeps its own small company."""
     settings = EnetOptions(session_ttl_s=session_ttl_s, **options)
-    state = EnetState(seed=seed, clock=clock, options=settings)
+    state = EnetState(seed=seed, clock=clock, options=settings, database=database)
     seed_company(state)
     plan = faults or FaultPlan()
     app = FastAPI(title="SYSPRO e.net emulator", docs_url=None, redoc_url=None, openapi_url=None)

@@ -173,8 +173,7 @@ def _price(checker: Checker, line: Element, tag: str, allow_zero: bool) -> Decim
 
 def _write(state: EnetState, order: dict[str, Any], lines: list[dict[str, Any]], status: str, operator: str) -> str:
     with state.lock:
-        number = f"{state.next_sales_order:06d}"
-        state.next_sales_order += 1
+        number = state.new_sales_order_number()
         state.insert(
             "SorMaster",
             order

@@ -55,18 +55,31 @@ CITIES = ("Springfield", "Riverside", "Lakeside", "Fairview", "Georgetown", "Fra
 
 
 def seed_company(state: EnetState) -> None:
-    """Fill ``state`` deterministically from its random generator."""
-    rng = state.rng
+    """Fill ``state`` deterministically from its random generator. Over a shared database, warehouses,
+    stock and customers come from that database's seed; only branches, GL accounts and periods are added."""
     for branch, description in BRANCHES.items():
         state.insert("SalBranch", {"Branch": branch, "Description": description})
-    for warehouse, description in [*PLANTS.values(), ("FG", "FINISHED GOODS - MEMPHIS")]:
-        state.insert("InvWhControl", {"Warehouse": warehouse, "Description": description})
+    if state.shared is None:
+        for warehouse, description in [*PLANTS.values(), ("FG", "FINISHED GOODS - MEMPHIS")]:
+            state.insert("InvWhControl", {"Warehouse": warehouse, "Description": description})
     for account, description, kind in CORPORATE_ACCOUNTS:
         state.add_gl_account(f"{COMPANY_SEGMENT}-{account}-{CORPORATE_CENTRE}", description, kind, account[:1])
     for centre in PLANTS:
         for account, description, kind in PLANT_ACCOUNTS:
             code = f"{COMPANY_SEGMENT}-{account}-{centre}"
             state.add_gl_account(code, f"{description} - plant {centre}", kind, account[:1])
+    if state.shared is None:
+        _stock_and_customers(state)
+    year, current = state.current_period()
+    for period in range(1, 13):
+        if period <= current:
+            state.open_period(year, period)
+    for period in range(1, 13):
+        state.close_period(year - 1, period)
+
+
+def _stock_and_customers(state: EnetState) -> None:
+    rng = state.rng
     for stock_code, description, uom, product_class, cost in STOCK:
         state.insert(
             "InvMaster",
@@ -92,9 +105,3 @@ def seed_company(state: EnetState) -> None:
             SoldPostalCode=f"{rng.randint(10000, 99999)}",
         )  # fmt: skip
     state.update("ArCustomer", ("000012",), {"CustomerOnHold": "Y"})
-    year, current = state.current_period()
-    for period in range(1, 13):
-        if period <= current:
-            state.open_period(year, period)
-    for period in range(1, 13):
-        state.close_period(year - 1, period)

@@ -1,6 +1,9 @@
 """The e.net emulator's state (``app.state.emulator``): company tables keyed by primary key with a
 rowversion bumped on every write, GL posting periods, sessions, per-business-object call counts,
-and the admin methods tests and the demo use (open/close a period, add accounts, invoice an order)."""
+and the admin methods tests and the demo use (open/close a period, add accounts, invoice an order).
+
+Created over an OData emulator database (``database=``), the tables in ``shared.SHARED_TABLES`` live
+in that database (see :mod:`.shared`); the others (GL journals, branches, suppliers) stay here."""
 
 from __future__ import annotations
 
@@ -10,10 +13,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ml_connector.emulators.syspro_enet.schema import TABLES
 from ml_connector.emulators.syspro_enet.sessions import Clock, SessionStore
+from ml_connector.emulators.syspro_enet.shared import SHARED_TABLES, SharedTables
+
+if TYPE_CHECKING:
+    from ml_connector.emulators.syspro_odata.state import EmulatorState
 
 
 class SystemClock:
@@ -40,6 +47,9 @@ class EnetOptions:
     accept_post: bool = False
     version: str = "7.0.0.6"
     default_warehouse: str = "AK"
+    # SorMaster.SalesOrder width when standalone: 6 as in the recorded SORTOI answer (rectella, "000123").
+    # Over a shared database its numbering (15 digits, like the OData face) applies on both faces.
+    sales_order_digits: int = 6
 
 
 Key = tuple[Any, ...]
@@ -48,11 +58,17 @@ Key = tuple[Any, ...]
 class EnetState:
     """Everything the emulator remembers for the life of the app. Guard mutations with ``lock``."""
 
-    def __init__(self, *, seed: int, clock: Clock | None, options: EnetOptions) -> None:
+    def __init__(
+        self, *, seed: int, clock: Clock | None, options: EnetOptions, database: EmulatorState | None = None
+    ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.options = options
         self.rng = random.Random(seed)
-        self.lock = threading.RLock()
+        self.shared: SharedTables | None = None
+        self.lock: Any = threading.RLock()
+        if database is not None:
+            self.shared = SharedTables(database)
+            self.lock = database.lock  # one lock for both faces: a write is atomic on both
         self.tables: dict[str, dict[Key, dict[str, Any]]] = {name: {} for name in TABLES}
         self.periods: dict[tuple[int, int], str] = {}  # (year, period) -> "open" | "closed"
         self.sessions = SessionStore(
@@ -81,17 +97,27 @@ class EnetState:
     def key_of(self, table: str, row: dict[str, Any]) -> Key:
         return tuple(_key_part(row[c]) for c in TABLES[table][0])
 
+    def is_shared(self, table: str) -> bool:
+        return self.shared is not None and table in SHARED_TABLES
+
     def get(self, table: str, *key: Any) -> dict[str, Any] | None:
+        if self.shared is not None and self.is_shared(table):
+            with self.lock:
+                return self.shared.get(table, key)
         return self.tables[table].get(tuple(_key_part(k) for k in key))
 
     def insert(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
+            if self.shared is not None and self.is_shared(table):
+                return self.shared.insert(table, row)
             stored = dict(row, TimeStamp=self._bump())
             self.tables[table][self.key_of(table, stored)] = stored
             return stored
 
     def update(self, table: str, key: Key, changes: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
+            if self.shared is not None and self.is_shared(table):
+                return self.shared.update(table, key, changes)
             row = self.tables[table][tuple(_key_part(k) for k in key)]
             row.update(changes)
             row["TimeStamp"] = self._bump()
@@ -99,13 +125,28 @@ class EnetState:
 
     def delete(self, table: str, key: Key) -> None:
         with self.lock:
+            if self.shared is not None and self.is_shared(table):
+                self.shared.delete(table, key)
+                return
             self.tables[table].pop(tuple(_key_part(k) for k in key), None)
 
     def rows(self, table: str) -> list[dict[str, Any]]:
         with self.lock:
+            if self.shared is not None and self.is_shared(table):
+                return self.shared.rows(table)
             return [dict(r) for r in self.tables[table].values()]
 
+    def new_sales_order_number(self) -> str:
+        """The next SalesOrder, zero-filled; from the shared database's numbering when there is one."""
+        with self.lock:
+            if self.shared is not None:
+                return self.shared.next_sales_order()
+            self.next_sales_order += 1
+            return f"{self.next_sales_order - 1:0{self.options.sales_order_digits}d}"
+
     def _bump(self) -> int:
+        if self.shared is not None:
+            return self.shared.bump()
         self._rowversion += 1
         return self._rowversion
 
@@ -151,8 +192,11 @@ class EnetState:
                 ),
                 Decimal(0),
             )
-            invoice = f"{self.next_invoice:06d}"
-            self.next_invoice += 1
+            if self.shared is not None:
+                invoice = self.shared.next_invoice()
+            else:
+                invoice = f"{self.next_invoice:06d}"
+                self.next_invoice += 1
             today = self.today()
             self.insert("ArInvoice", {
                 "Customer": order["Customer"], "Invoice": invoice, "DocumentType": "I", "InvoiceDate": today,
@@ -161,7 +205,8 @@ class EnetState:
                 "InvoiceBal1": total.quantize(Decimal("0.01")), "InvoiceYear": today.year,
                 "InvoiceMonth": today.month,
             })  # fmt: skip
-            self.update("SorMaster", (sales_order,), {"OrderStatus": "9", "LastInvoice": invoice})
+            done = {"OrderStatus": "9", "LastInvoice": invoice, "DateLastInvPrt": today}
+            self.update("SorMaster", (sales_order,), done)
             return invoice
 
 

@@ -60,7 +60,12 @@ def add_control_routes(app: FastAPI, state: EmulatorState, plan: FaultPlan) -> N
         return await guarded(
             request,
             lambda b: {
-                "rows": state.insert(table, b.get("rows", []), allow_orphans=bool(b.get("allow_orphans", False)))
+                "rows": state.insert(
+                    table,
+                    b.get("rows", []),
+                    allow_orphans=bool(b.get("allow_orphans", False)),
+                    allow_overlong=bool(b.get("allow_overlong", False)),
+                )
             },
         )
 
@@ -70,7 +75,12 @@ def add_control_routes(app: FastAPI, state: EmulatorState, plan: FaultPlan) -> N
             request,
             lambda b: {
                 "rows": state.update(
-                    table, int(b.get("count", 1)), keys=b.get("keys"), changes=b.get("changes"), date=b.get("date")
+                    table,
+                    int(b.get("count", 1)),
+                    keys=b.get("keys"),
+                    changes=b.get("changes"),
+                    date=b.get("date"),
+                    allow_overlong=bool(b.get("allow_overlong", False)),
                 )
             },
         )
@@ -82,6 +92,11 @@ def add_control_routes(app: FastAPI, state: EmulatorState, plan: FaultPlan) -> N
     @app.post(PREFIX + "/tables/{table}/orphan")
     async def orphan(request: Request, table: str) -> Response:
         return await guarded(request, lambda b: state.orphan_fact(table, column=b.get("column"), **b.get("values", {})))
+
+    @app.post(PREFIX + "/activity")
+    async def activity(request: Request) -> Response:
+        counts = ("customers", "orders", "stock", "new_orders")
+        return await guarded(request, lambda b: state.simulate_activity(**{k: int(b[k]) for k in counts if k in b}))
 
     @app.post(PREFIX + "/faults")
     async def add_faults(request: Request) -> Response:

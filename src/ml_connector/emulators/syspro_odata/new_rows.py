@@ -7,6 +7,7 @@ import random
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from . import new_orders
 from . import vocabulary as v
 from .seed_dimensions import address, company_names
 
@@ -165,18 +166,9 @@ def defaults(state: CompanyDatabase, table: str, given: Values, today: date) -> 
     if table == "InvMaster":
         return {"Description": "New stock item", "StockUom": "EA", "ProductClass": "SPAR", "DateStkAdded": day(today)}
     if table == "SorMaster":
-        customer = _lookup(state, "ArCustomer", Customer=given.get("Customer"))
-        return {
-            "SalesOrder": next_number(state, "SorMaster", "SalesOrder", 15),
-            "OrderStatus": "1",
-            "DocumentType": "O",
-            "CustomerName": customer.get("Name", ""),
-            "OrderDate": day(today),
-            "EntrySystemDate": day(today),
-            "Warehouse": "FG",
-            "CancelledFlag": " ",
-            "Currency": customer.get("Currency", v.LOCAL_CURRENCY),
-        }
+        return new_orders.order_defaults(state, given, day(today))
+    if table == "SorDetail":
+        return new_orders.line_defaults(state, given)
     if table == "PorMasterHdr":
         return {
             "PurchaseOrder": next_number(state, "PorMasterHdr", "PurchaseOrder", 15),
@@ -228,7 +220,7 @@ def new_dimension_key(state: CompanyDatabase, table: str) -> Values:
         taken = {row[0] for row in state.store("InvMaster").rows}
         return {"StockCode": next(f"NEW-{n:04d}" for n in range(1, 10**6) if f"NEW-{n:04d}" not in taken)}
     if table == "SorMaster":
-        return {"SalesOrder": next_number(state, "SorMaster", "SalesOrder", 15)}
+        return {"SalesOrder": new_orders.next_sales_order(state)}
     if table == "PorMasterHdr":
         return {"PurchaseOrder": next_number(state, "PorMasterHdr", "PurchaseOrder", 15)}
     raise ValueError(f"Cannot invent a new key for {table}.")

@@ -173,6 +173,7 @@ def stock_items(ctx: SeedContext, dims: Dimensions) -> list[tuple[object, ...]]:
                 f"{description}, {rng.choice(('ANSI 150', 'PN16', 'NPT', 'BSP'))}",
                 "EA",
                 product_class,
+                "A",
                 supplier,
                 cost,
                 ctx.dates.day(added),
@@ -217,9 +218,11 @@ def customers(ctx: SeedContext, dims: Dimensions) -> None:
 
 
 def customer_rows(ctx: SeedContext, dims: Dimensions, last_sale: dict[str, date]) -> list[tuple[object, ...]]:
+    rng = ctx.rng("ArCustomerPay")
     rows: Rows = []
     for c in dims.customers:
         sale = last_sale.get(c.code)
+        paid = min(sale + timedelta(days=rng.randint(5, 45)), ctx.as_of) if sale else None
         rows.append(
             (
                 c.code,
@@ -237,8 +240,11 @@ def customer_rows(ctx: SeedContext, dims: Dimensions, last_sale: dict[str, date]
                 c.email,
                 *c.address,
                 c.postal,
+                *c.address,  # ship-to = sold-to, as most customers are set up
+                c.postal,
                 ctx.dates.day(c.added),
                 ctx.dates.day(sale) if sale else None,
+                ctx.dates.day(paid) if paid else None,
                 ctx.rowversion.next(),
             )
         )

@@ -1,5 +1,5 @@
-"""Seeded operational facts: stock balances (InvWarehouse), sales orders (SorMaster/SorDetail) and
-purchase orders (PorMasterHdr/PorMasterDetail)."""
+"""Seeded operational facts: stock balances (InvWarehouse) and purchase orders (PorMasterHdr/PorMasterDetail).
+Sales orders, which draw on the stock balances, are in :mod:`.seed_sales`."""
 
 from __future__ import annotations
 
@@ -35,67 +35,6 @@ def stock_balances(ctx: SeedContext, dims: Dimensions) -> Rows:
             )
         )
     return rows
-
-
-def sales_orders(ctx: SeedContext, dims: Dimensions) -> tuple[Rows, Rows]:
-    rng = ctx.rng("SorMaster")
-    days = sorted(rng.choices(ctx.recent_workdays(120), k=ctx.counts["SorMaster"]))
-    warehouse = "FG" if "FG" in dims.warehouses else dims.warehouses[0]
-    headers: Rows = []
-    lines: Rows = []
-    for number, day in enumerate(days, start=400001):
-        c = rng.choice(dims.customers)
-        order = f"{number:015d}"
-        age = (ctx.as_of - day).days
-        status = "9" if age > 30 and rng.random() < 0.9 else rng.choice("1248")
-        cancelled = rng.random() < 0.02
-        ship = day + timedelta(days=rng.randint(7, 21))
-        headers.append(
-            (
-                order,
-                "\\" if cancelled else status,
-                "O",
-                c.code,
-                c.name,
-                f"PO{rng.randint(10000, 99999)}",
-                ctx.dates.day(day),
-                ctx.dates.day(day),
-                ctx.dates.day(ship),
-                c.branch,
-                warehouse,
-                c.salesperson,
-                c.currency,
-                *c.address,
-                c.postal,
-                c.email,
-                "Y" if cancelled else " ",
-                ctx.rowversion.next(),
-            )
-        )
-        for line in range(1, rng.randint(1, 5) + 1):
-            code, desc, product_class, cost = rng.choice(dims.items)
-            qty = float(rng.randint(1, 120))
-            shipped = qty if status == "9" else (0.0 if status in "12" else float(rng.randint(0, int(qty))))
-            lines.append(
-                (
-                    order,
-                    line,
-                    "1",
-                    code,
-                    desc,
-                    warehouse,
-                    qty,
-                    shipped,
-                    qty - shipped,
-                    cost,
-                    round(cost * rng.uniform(1.4, 1.9), 5),
-                    "EA",
-                    ctx.dates.day(ship),
-                    product_class,
-                    ctx.rowversion.next(),
-                )
-            )
-    return headers, lines
 
 
 def purchase_orders(ctx: SeedContext, dims: Dimensions) -> tuple[Rows, Rows]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import seed_dimensions as dim
 from . import seed_ledgers as ledger
 from . import seed_operations as ops
+from . import seed_sales as sales
 from .seed_context import SeedContext
 
 
@@ -23,7 +24,8 @@ def seed_database(ctx: SeedContext) -> dict[str, list[tuple[object, ...]]]:
     rows["ApInvoice"] = ledger.ap_invoices(ctx, dims)
     rows["ArInvoice"], last_sale = ledger.ar_invoices(ctx, dims)
     rows["ArCustomer"] = dim.customer_rows(ctx, dims, last_sale)
-    rows["InvWarehouse"] = ops.stock_balances(ctx, dims)
-    rows["SorMaster"], rows["SorDetail"] = ops.sales_orders(ctx, dims)
+    stock = ops.stock_balances(ctx, dims)
+    rows["SorMaster"], rows["SorDetail"] = sales.sales_orders(ctx, dims, stock)
+    rows["InvWarehouse"] = sales.shortages(ctx, stock, rows["SorMaster"], rows["SorDetail"])
     rows["PorMasterHdr"], rows["PorMasterDetail"] = ops.purchase_orders(ctx, dims)
     return rows

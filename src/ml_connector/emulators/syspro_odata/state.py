@@ -11,7 +11,7 @@ import re
 from datetime import date as date_type
 from typing import Any
 
-from . import new_rows
+from . import activity, new_rows
 from .database import CompanyDatabase
 from .errors import DuplicateKey, InvalidRow, MissingReference, NotFound
 from .schema import Table
@@ -30,15 +30,21 @@ _TEXT_CHANGE = {
 _STATUS_NEXT = {"1": "2", "2": "4", "4": "8", "8": "9", "9": "9", "\\": "\\"}
 _ORPHAN_PREFERENCE = ("GenMaster", "ApSupplier", "InvWhControl", "ArCustomer", "InvMaster", "SorMaster", "PorMasterHdr")
 _REVISION = re.compile(r" \(rev \d+\)$")
+# Order-line columns that name InvMaster/InvWhControl only on stock lines (LineType 1): a non-stocked
+# line (7) carries a free stock code, a freight line (4) none.
+_STOCK_LINE_ONLY = {"MStockCode", "MWarehouse"}
 Values = dict[str, Any]
 
 
 class EmulatorState(CompanyDatabase):
     """What ``app.state.emulator`` holds: seeded tables, queries, and thread-safe writes."""
 
-    def insert(self, name: str, rows: list[Values], *, allow_orphans: bool = False) -> list[Values]:
+    def insert(
+        self, name: str, rows: list[Values], *, allow_orphans: bool = False, allow_overlong: bool = False
+    ) -> list[Values]:
         """Insert rows (all or none). Left-out columns get realistic defaults; keys SYSPRO numbers
-        itself (journal, invoice, order, supplier and customer codes) are allocated when absent."""
+        itself (journal, invoice, order, supplier and customer codes) are allocated when absent.
+        ``allow_overlong`` keeps strings longer than their column (hostile values for client tests)."""
         store = self.store(name)
         table = store.table
         with self.lock:
@@ -46,7 +52,7 @@ class EmulatorState(CompanyDatabase):
             journals: dict[tuple[int, int], tuple[int, int]] = {}
             self.allocations.clear()
             for given in rows:
-                values = self._complete(table, given, today, journals)
+                values = self._complete(table, given, today, journals, allow_overlong)
                 key = tuple(values[k] for k in table.key)
                 if key in seen or store.get(key) is not None:
                     raise DuplicateKey(f"{table.name} already has a row with key {key!r}.")
@@ -69,6 +75,7 @@ class EmulatorState(CompanyDatabase):
         keys: list[Values] | None = None,
         changes: Values | None = None,
         date: bool | str | date_type | None = None,
+        allow_overlong: bool = False,
     ) -> list[Values]:
         """Change ``count`` random rows (or the rows named by ``keys``) and bump their TimeStamp.
 
@@ -81,7 +88,9 @@ class EmulatorState(CompanyDatabase):
         bad = {k for k in changes or {} if k in table.key or not table.has(k) or k == "TimeStamp"}
         if bad:
             raise InvalidRow(f"{name}: cannot set {sorted(bad)} (unknown, key or rowversion column).")
-        wire = {k: coerce(table.column(k), val, self.dates) for k, val in (changes or {}).items()}
+        wire = {
+            k: coerce(table.column(k), val, self.dates, overlong=allow_overlong) for k, val in (changes or {}).items()
+        }
         if date is not None and date is not False and table.date_column is None:
             raise InvalidRow(f"{name} has no date column to set; pass date=None.")
         with self.lock:
@@ -106,6 +115,12 @@ class EmulatorState(CompanyDatabase):
                 store.replace(old, new)
                 out.append(self.row_dict(table, new))
             return out
+
+    def simulate_activity(
+        self, *, customers: int = 3, orders: int = 5, stock: int = 5, new_orders: int = 2
+    ) -> dict[str, list[str]]:
+        """A day of business: see :mod:`.activity`. Returns the keys changed per kind."""
+        return activity.simulate_activity(self, customers=customers, orders=orders, stock=stock, new_orders=new_orders)
 
     def delete(self, name: str, keys: list[Values]) -> int:
         store = self.store(name)
@@ -152,10 +167,14 @@ class EmulatorState(CompanyDatabase):
         with self.lock:
             for table in ALL_TABLES:
                 store = self.store(table.name)
+                line_type = table.index("LineType") if table.has("LineType") else None
                 for column, dim in table.references.items():
                     known = {row[0] for row in self.store(dim).rows}
                     i = table.index(column)
+                    stock_only = line_type is not None and column in _STOCK_LINE_ONLY
                     for row in store.rows:
+                        if stock_only and row[line_type] != "1":  # type: ignore[index]
+                            continue
                         if row[i] and row[i].strip() and row[i] not in known:
                             problems.append(
                                 {
@@ -182,11 +201,13 @@ class EmulatorState(CompanyDatabase):
         return problems
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _complete(self, table: Table, given: Values, today: date_type, journals: dict[Any, tuple[int, int]]) -> Values:
+    def _complete(
+        self, table: Table, given: Values, today: date_type, journals: dict[Any, tuple[int, int]], overlong: bool
+    ) -> Values:
         unknown = sorted(set(given) - set(table.names))
         if unknown:
             raise InvalidRow(f"{table.name} has no column(s) {unknown}.")
-        wire = {k: coerce(table.column(k), val, self.dates) for k, val in given.items()}
+        wire = {k: coerce(table.column(k), val, self.dates, overlong=overlong) for k, val in given.items()}
         extra = new_rows.defaults(self, table.name, wire, today)
         if table.name == "GenTransaction" and "Journal" not in wire:  # one batch = one journal per period
             period = (extra["GlYear"], extra["GlPeriod"])
@@ -215,6 +236,8 @@ class EmulatorState(CompanyDatabase):
 
     def _check_references(self, table: Table, values: Values) -> None:
         for column, dim in table.references.items():
+            if column in _STOCK_LINE_ONLY and values.get("LineType", "1") != "1":
+                continue
             value = values.get(column)
             if value and str(value).strip() and self.store(dim).get((value,)) is None:
                 raise MissingReference(

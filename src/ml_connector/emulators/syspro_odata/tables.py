@@ -90,6 +90,7 @@ INV_MASTER = table(
     LongDesc varchar(100)
     StockUom varchar(10)
     ProductClass varchar(20)
+    TaxCode char(3)
     Supplier varchar(15)
     MaterialCost decimal(15,5)
     DateStkAdded datetime
@@ -169,11 +170,19 @@ AR_CUSTOMER = table(
     SoldToAddr4 varchar(40)
     SoldToAddr5 varchar(40)
     SoldPostalCode varchar(10)
+    ShipToAddr1 varchar(40)
+    ShipToAddr2 varchar(40)
+    ShipToAddr3 varchar(40)
+    ShipToAddr4 varchar(40)
+    ShipToAddr5 varchar(40)
+    ShipPostalCode varchar(10)
     DateCustAdded datetime null
     DateLastSale datetime null
+    DateLastPay datetime null
     TimeStamp rowversion
     """,
     amount_column="CreditLimit",
+    notes="No modified-date column in SYSPRO: TimeStamp is the only reliable change marker.",
 )
 
 AR_INVOICE = table(
@@ -244,7 +253,10 @@ SOR_MASTER = table(
     ShipAddress5 varchar(40)
     ShipPostalCode varchar(10)
     Email varchar(255)
+    ShippingInstrs varchar(50)
     CancelledFlag char(1)
+    LastInvoice varchar(20)
+    DateLastInvPrt datetime null
     TimeStamp rowversion
     """,
     date_column="OrderDate",
@@ -268,10 +280,15 @@ SOR_DETAIL = table(
     MOrderUom varchar(10)
     MLineShipDate datetime null
     MProductClass varchar(20)
+    MTaxCode char(3)
+    MCusSupStkCode varchar(30)
+    NComment varchar(100)
+    NMscChargeValue decimal(14,2)
     TimeStamp rowversion
     """,
     references={"SalesOrder": "SorMaster", "MStockCode": "InvMaster", "MWarehouse": "InvWhControl"},
     amount_column="MShipQty",
+    notes="LineType 1 stock, 4 freight, 6 comment, 7 non-stocked; only stock lines must name InvMaster.",
 )
 
 POR_MASTER_HDR = table(

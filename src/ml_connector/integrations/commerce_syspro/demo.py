@@ -61,7 +61,7 @@ def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
     """The demo: connections, a day of orders in the store, the demo mappings."""
     connect(app, served)
     served["commerce"].app.state.emulator.store.generate_orders(DEMO_ORDERS, spacing_s=600)
-    seed_mappings(app)
+    seed_mappings(app, groups=_groups(served))
     _state["app"] = app
 
 
@@ -92,10 +92,18 @@ def connect(app: Any, served: dict[str, ServedEmulator]) -> None:
     )
 
 
-def seed_mappings(app: Any, *, late: bool = False) -> None:
+def _groups(served: dict[str, ServedEmulator]) -> dict[str, str]:
+    """The customer groups -> the first SYSPRO accounts of the demo's SYSPRO company (the e.net emulator's own,
+    or the company it shares with the OData emulator, whose codes have seven digits)."""
+    codes = sorted(r["Customer"] for r in served["syspro-enet"].app.state.emulator.rows("ArCustomer"))
+    return dict(zip(GROUPS, codes, strict=False)) if len(codes) >= len(GROUPS) else GROUPS
+
+
+def seed_mappings(app: Any, *, late: bool = False, groups: dict[str, str] | None = None) -> None:
     now, mappings = app.clock.now(), app.store.mappings
     rows = [("category", k, v) for k, v in REVENUE.items()] + [(k, "default", v) for k, v in ACCOUNTS.items()]
-    rows += [("customer_group", k, v) for k, v in GROUPS.items()] + [("store", k, v) for k, v in BRANCHES.items()]
+    rows += [("customer_group", k, v) for k, v in (groups or GROUPS).items()]
+    rows += [("store", k, v) for k, v in BRANCHES.items()]
     if late:
         rows.append(LATE_MAPPING)
     for kind, key, value in rows:
