@@ -218,9 +218,14 @@ def test_oauth_token_expiring_mid_run_is_refreshed_and_rotation_stored(tmp_path,
 def test_hostile_syspro_values_are_sent_cleanly_or_parked(tmp_path, syspro) -> None:
     state = syspro.app.state.emulator
     customers = state.rows("ArCustomer")
-    names = ["Ünïcødé Ωμέγα 株式会社 🚀", "Tab\tand\x07bell\x00null", "x" * 50]
+    names = ["Ünïcødé Ωμέγα 株式会社 🚀", "Tab\tand\x07bell\x00null", "x" * 10_000]
     for row, name in zip(customers[:3], names, strict=True):
-        state.update("ArCustomer", keys=[{"Customer": row["Customer"]}], changes={"Name": name, "CreditLimit": 9e11})
+        state.update(
+            "ArCustomer",
+            keys=[{"Customer": row["Customer"]}],
+            changes={"Name": name, "CreditLimit": 9e11},
+            allow_overlong=True,
+        )
     order = next(o for o in state.rows("SorMaster") if o["SalesOrder"] in expected_orders(syspro))
     line = next(ln for ln in state.rows("SorDetail") if ln["SalesOrder"] == order["SalesOrder"])
     state.update(
@@ -234,7 +239,7 @@ def test_hostile_syspro_values_are_sent_cleanly_or_parked(tmp_path, syspro) -> N
         report = run_integration(app, NAME)
         assert report.status == "succeeded", report.error
         shown = {r["name"] for r in live(pipedrive, "organization")}
-        assert "Ünïcødé Ωμέγα 株式会社 🚀" in shown and "Tab andbellnull" in shown and "x" * 50 in shown
+        assert "Ünïcødé Ωμέγα 株式会社 🚀" in shown and "Tab andbellnull" in shown and "x" * 254 + "…" in shown
         parked = app.store.parked.open(NAME, "deal")
         assert [p["source_id"] for p in parked] == [order["SalesOrder"]]
         assert "negative amount" in parked[0]["reason"]

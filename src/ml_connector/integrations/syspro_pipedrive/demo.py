@@ -10,7 +10,6 @@ from ml_connector.emulators.serving import ServedEmulator
 from ml_connector.settings import Settings
 
 NAME = "syspro-pipedrive"
-CHANGED_CUSTOMERS = 3
 _state: dict[str, Any] = {}
 
 
@@ -57,28 +56,13 @@ def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
 
 
 def change_source(served: dict[str, ServedEmulator]) -> str:
-    """A few SYSPRO edits between the runs: customers renamed, an order line's quantity, a stock level."""
-    state = served["syspro-odata"].app.state.emulator
-    return change_syspro(state, CHANGED_CUSTOMERS)
-
-
-def change_syspro(state: Any, customers: int) -> str:
-    for row in state.rows("ArCustomer")[:customers]:
-        state.update("ArCustomer", keys=[{"Customer": row["Customer"]}], changes={"Name": (row["Name"] + " Ltd")[:50]})
-    open_orders = {o["SalesOrder"] for o in state.rows("SorMaster") if o["OrderStatus"].strip() not in ("9", "\\", "*")}
-    line = next(ln for ln in state.rows("SorDetail") if ln["SalesOrder"] in open_orders and ln["LineType"] == "1")
-    state.update(
-        "SorDetail",
-        keys=[{"SalesOrder": line["SalesOrder"], "SalesOrderLine": line["SalesOrderLine"]}],
-        changes={"MOrderQty": float(line["MOrderQty"]) + 5, "MBackOrderQty": float(line["MBackOrderQty"]) + 5},
+    """A day of business in SYSPRO between the runs: a few customers, orders and stock levels change and
+    new orders come in; only the organizations, deals and products they touch are sent again."""
+    touched = served["syspro-odata"].app.state.emulator.simulate_activity(customers=3, orders=5, stock=5, new_orders=2)
+    return (
+        f"SYSPRO: {len(touched.get('customers', []))} customers, {len(touched.get('orders', []))} orders and "
+        f"{len(touched.get('stock', []))} stock positions changed, {len(touched.get('new_orders', []))} new orders"
     )
-    stock = next(iter(state.rows("InvWarehouse")))
-    state.update(
-        "InvWarehouse",
-        keys=[{"StockCode": stock["StockCode"], "Warehouse": stock["Warehouse"]}],
-        changes={"QtyOnHand": float(stock["QtyOnHand"]) + 100},
-    )
-    return f"{customers} customers renamed, one order line +5, one stock level +100 in SYSPRO"
 
 
 def show_result(settings: Settings) -> str:

@@ -45,7 +45,9 @@ def available(stock: Mapping[tuple[str, str], Mapping[str, Any]], code: str, war
 
 
 def outstanding(line: Mapping[str, Any]) -> float:
-    return number(line.get("MShipQty")) + number(line.get("MBackOrderQty"))
+    """What the line still has to ship: ``MBackOrderQty`` (= MOrderQty - MShipQty as the SYSPRO emulator
+    models it; [I] on a real SYSPRO check that your release process keeps it so)."""
+    return number(line.get("MBackOrderQty"))
 
 
 def stock_status(lines: Sequence[Mapping[str, Any]], stock: Mapping[tuple[str, str], Mapping[str, Any]]) -> str:
