@@ -188,3 +188,17 @@ def custom_value_problem(field: dict[str, Any], value: Any) -> str | None:
     elif kind == "set" and value == []:
         return "an empty array is not allowed for a set; send null to clear it"
     return None
+
+
+# Fields the v2 spec types as non-nullable: Pipedrive leaves them out rather than sending null [I].
+NOT_NULL = {
+    "organization": {"address", "owner_id"},
+    "deal": {"person_id", "org_id", "stage_change_time", "won_time", "lost_time", "expected_close_date", "origin"},
+    "product": set(),
+    "person": set(),
+}
+
+
+def shown(kind: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The record as the API answers it (a copy; null left out where the spec forbids it)."""
+    return {k: v for k, v in record.items() if not (v is None and k in NOT_NULL[kind])}

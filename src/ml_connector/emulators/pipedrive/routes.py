@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from ml_connector.emulators.pipedrive.records import FIELD_SETS, KINDS, public_field
+from ml_connector.emulators.pipedrive.records import FIELD_SETS, KINDS, public_field, shown
 from ml_connector.emulators.pipedrive.store import ApiProblem, PipedriveStore, not_found
 
 Handler = Callable[[PipedriveStore, list[str], dict[str, str], Any], tuple[int, Any]]
@@ -79,7 +79,7 @@ def entity_list(kind: str) -> Handler:
         since = _since(params)
         if since is not None:
             rows = [r for r in rows if datetime.fromisoformat(r["update_time"].replace("Z", "+00:00")) >= since]
-        return cursor_page(rows, params)
+        return cursor_page([shown(kind, r) for r in rows], params)
 
     return handle
 
@@ -88,20 +88,20 @@ def entity_create(kind: str, plural: str) -> Handler:
     def handle(store: PipedriveStore, _p: list[str], _q: dict[str, str], body: Any) -> tuple[int, Any]:
         if not isinstance(body, dict):
             raise ApiProblem(400, "The request body must be a JSON object")
-        return ok(store.create(kind, body), status=201 if plural in CREATED_201 else 200)
+        return ok(shown(kind, store.create(kind, body)), status=201 if plural in CREATED_201 else 200)
 
     return handle
 
 
 def entity_get(kind: str) -> Handler:
-    return lambda store, p, _q, _b: ok(store.get(kind, _int(p[0])))
+    return lambda store, p, _q, _b: ok(shown(kind, store.get(kind, _int(p[0]))))
 
 
 def entity_patch(kind: str) -> Handler:
     def handle(store: PipedriveStore, p: list[str], _q: dict[str, str], body: Any) -> tuple[int, Any]:
         if not isinstance(body, dict):
             raise ApiProblem(400, "The request body must be a JSON object")
-        return ok(store.update(kind, _int(p[0]), body))
+        return ok(shown(kind, store.update(kind, _int(p[0]), body)))
 
     return handle
 
