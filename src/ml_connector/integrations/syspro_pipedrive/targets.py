@@ -208,10 +208,15 @@ class OrganizationTarget(PipedriveTarget):
 
     def found_again(self, d: Delivery, gone: int, fields: dict[str, Any]) -> tuple[int, str]:
         target = merged_into(self.mappings, gone)
-        if target is not None and self.client.get(self.kind, target) is not None:
+        survivor = self.client.get(self.kind, target) if target is not None else None
+        code_key = self.fields.keys(self.kind)["customer_code"]
+        owner = str((survivor or {}).get("custom_fields", {}).get(code_key) or "")
+        if target is not None and survivor is not None and owner in ("", d.source_id):
             self.client.update(self.kind, target, body_of(fields))
             log.info("organization.merge_followed", customer=d.source_id, gone=gone, now=target)
             return target, f" (merged: {gone} into {target})"
+        if survivor is not None:  # merged into another SYSPRO customer's organization: never take it over
+            log.warning("organization.merged_into_other_customer", customer=d.source_id, into=target, owner=owner)
         return super().found_again(d, gone, fields)
 
 

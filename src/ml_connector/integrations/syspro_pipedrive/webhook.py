@@ -1,0 +1,93 @@
+"""The Pipedrive webhook endpoint (mounted by the web UI at ``/hooks/syspro-pipedrive``): organization and
+deal delete/merge events (webhooks v2), HTTP Basic as Pipedrive sends it (the only mechanism it has: no
+signature), deduplicated on ``meta.id``. A merge is remembered (old organization id -> the one it went
+into) so the next run follows it instead of searching; a delete starts a run (polling stays the safety net:
+each run's sweep finds deletions and merges too).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from ml_connector.engine.service import run_integration
+from ml_connector.errors import MlConnectorError
+from ml_connector.integrations.syspro_pipedrive import settings as config
+from ml_connector.integrations.syspro_pipedrive.mappings import remember_merge
+from ml_connector.integrations.syspro_pipedrive.streams import NAME
+
+log = structlog.get_logger("ml_connector.syspro_pipedrive.webhook")
+SEEN_KIND = "pipedrive_webhook_event"
+
+
+class Meta(BaseModel):
+    id: str
+    action: str
+    entity: str
+    entity_id: str | None = None
+    merged_to_id: str | None = None
+
+
+class Event(BaseModel):
+    meta: Meta
+    data: dict[str, Any] | None = None
+    previous: dict[str, Any] | None = None
+
+
+def _authorized(app: Any, header: str | None) -> bool:
+    stored = app.connections.get(config.load(app.settings.section(NAME)).pipedrive_connection)
+    user, password = stored.settings.get("webhook_user"), stored.secrets.get("webhook_password")
+    if not user or password is None:
+        return False
+    expected = "Basic " + base64.b64encode(f"{user}:{password.reveal()}".encode()).decode()
+    return secrets.compare_digest((header or "").encode(), expected.encode())
+
+
+def webhook_router(app: Any, *, background: bool = True, **run_options: Any) -> APIRouter:
+    """``background=False`` runs the sync before answering (tests); Pipedrive waits at most 10 s."""
+    router = APIRouter()
+    lock = threading.Lock()
+
+    def sync() -> str:
+        if not lock.acquire(blocking=False):
+            return "a sync is already running"
+        try:
+            return run_integration(app, NAME, **run_options).status
+        except MlConnectorError as exc:
+            log.warning("webhook.sync_failed", error=str(exc))
+            return "sync failed; the next poll retries"
+        finally:
+            lock.release()
+
+    @router.post("")
+    @router.post("/")
+    async def pipedrive_hook(request: Request) -> JSONResponse:
+        if not _authorized(app, request.headers.get("authorization")):
+            return JSONResponse({"error": "Basic credentials required"}, status_code=401)
+        try:
+            event = Event.model_validate_json(await request.body())
+        except ValidationError:
+            return JSONResponse({"error": "not a Pipedrive webhooks v2 payload"}, status_code=400)
+        now = app.clock.now()
+        if app.store.mappings.get(NAME, SEEN_KIND, event.meta.id):
+            return JSONResponse({"status": "duplicate"})
+        app.store.mappings.set(NAME, SEEN_KIND, event.meta.id, event.meta.action, now)
+        meta = event.meta
+        if meta.entity != "organization" or meta.action != "delete":
+            return JSONResponse({"status": "ignored"})
+        if meta.merged_to_id and meta.entity_id:
+            remember_merge(app.store.mappings, int(meta.entity_id), int(meta.merged_to_id), now)
+            log.info("webhook.organization_merged", gone=meta.entity_id, into=meta.merged_to_id)
+        if background:
+            threading.Thread(target=sync, daemon=True).start()
+            return JSONResponse({"status": "accepted", "sync": "started"})
+        return JSONResponse({"status": "accepted", "sync": sync()})
+
+    return router
