@@ -22,6 +22,8 @@ SECRET_FIELDS = {
     "commerce": ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
     "sterling": ("password",),
     "warehouse": ("password",),
+    "pipedrive": ("api_token",),
+    "pipedrive-oauth": ("client_secret", "refresh_token"),
 }
 
 

@@ -49,7 +49,7 @@ def pipedrive_client(app: App, name: str, cfg: config.SysproPipedriveSettings, *
         save=lambda day, tokens: snapshots.add_spent(system, day, tokens, app.clock.now()),
     )
     auth: AuthFlow
-    if s.get("auth", "api_token") == "oauth":
+    if s.get("auth", "oauth" if stored.system == "pipedrive-oauth" else "api_token") == "oauth":
         secrets = dict(stored.secrets)
 
         def persist(new_refresh: Secret) -> None:
