@@ -136,6 +136,7 @@ def main() -> None:
         print_table(floor, SIZES[-1], results[(SIZES[-1], "bare")]["seconds"], os.cpu_count() or 1)
     __import__("benchmarks.commerce_syspro", fromlist=["main"]).main()  # commerce-syspro rows (own table)
     __import__("benchmarks.syspro_sterling", fromlist=["print_rows"]).print_rows()  # syspro-sterling rows (own table)
+    __import__("benchmarks.syspro_pipedrive", fromlist=["main"]).main()  # syspro-pipedrive rows (own table)
 
 
 if __name__ == "__main__":
