@@ -11,12 +11,11 @@ import re
 from datetime import date as date_type
 from typing import Any
 
-from . import activity, new_rows
+from . import activity, integrity, new_rows
 from .database import CompanyDatabase
 from .errors import DuplicateKey, InvalidRow, MissingReference, NotFound
 from .schema import Table
 from .store import Row
-from .tables import ALL_TABLES
 from .values import coerce
 
 _TEXT_CHANGE = {
@@ -30,9 +29,7 @@ _TEXT_CHANGE = {
 _STATUS_NEXT = {"1": "2", "2": "4", "4": "8", "8": "9", "9": "9", "\\": "\\"}
 _ORPHAN_PREFERENCE = ("GenMaster", "ApSupplier", "InvWhControl", "ArCustomer", "InvMaster", "SorMaster", "PorMasterHdr")
 _REVISION = re.compile(r" \(rev \d+\)$")
-# Order-line columns that name InvMaster/InvWhControl only on stock lines (LineType 1): a non-stocked
-# line (7) carries a free stock code, a freight line (4) none.
-_STOCK_LINE_ONLY = {"MStockCode", "MWarehouse"}
+
 Values = dict[str, Any]
 
 
@@ -163,42 +160,8 @@ class EmulatorState(CompanyDatabase):
 
     def integrity(self) -> list[Values]:
         """Every fact value naming a dimension row that does not exist (empty when consistent)."""
-        problems: list[Values] = []
         with self.lock:
-            for table in ALL_TABLES:
-                store = self.store(table.name)
-                line_type = table.index("LineType") if table.has("LineType") else None
-                for column, dim in table.references.items():
-                    known = {row[0] for row in self.store(dim).rows}
-                    i = table.index(column)
-                    stock_only = line_type is not None and column in _STOCK_LINE_ONLY
-                    for row in store.rows:
-                        if stock_only and row[line_type] != "1":  # type: ignore[index]
-                            continue
-                        if row[i] and row[i].strip() and row[i] not in known:
-                            problems.append(
-                                {
-                                    "table": table.name,
-                                    "column": column,
-                                    "value": row[i],
-                                    "missing_in": dim,
-                                    "key": list(store.key_of(row)),
-                                }
-                            )
-            centres = {row[1] for row in self.store("GenAnalysisCode").rows if row[0] == "CC"}
-            for row in self.store("GenMaster").rows:
-                parts = row[0].split("-")
-                if len(parts) == 3 and parts[2] not in centres:
-                    problems.append(
-                        {
-                            "table": "GenMaster",
-                            "column": "GlCode",
-                            "value": row[0],
-                            "missing_in": "GenAnalysisCode",
-                            "key": [row[0]],
-                        }
-                    )
-        return problems
+            return integrity.dangling(self)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _complete(
@@ -236,7 +199,7 @@ class EmulatorState(CompanyDatabase):
 
     def _check_references(self, table: Table, values: Values) -> None:
         for column, dim in table.references.items():
-            if column in _STOCK_LINE_ONLY and values.get("LineType", "1") != "1":
+            if column in integrity.STOCK_LINE_ONLY and values.get("LineType", "1") != "1":
                 continue
             value = values.get(column)
             if value and str(value).strip() and self.store(dim).get((value,)) is None:
