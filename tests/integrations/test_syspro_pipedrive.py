@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ml_connector.engine.service import run_integration
+from ml_connector.engine.service import check_integration, run_integration
 
 sys.path.insert(0, str(Path(__file__).parent))
 from pipedrive_fixtures import (
@@ -62,6 +62,12 @@ def minimum_tokens(pipedrive, syspro) -> int:
 
 def test_full_sync_then_idle_run(tmp_path, syspro, pipedrive) -> None:
     app = make_app(tmp_path, syspro, pipedrive, section=FAST)
+    checks = check_integration(app, NAME)
+    assert all(c.ok for c in checks), [c for c in checks if not c.ok]
+    assert {c.what for c in checks} >= {"read SorDetail", "API user (users/me)", "deal custom fields"}
+    assert "the first run creates" in next(c.detail for c in checks if c.what == "deal custom fields")
+    checked = tokens_spent(pipedrive)  # users/me + three field lists
+    assert checked == 2 + 3 * 10
     first = run_integration(app, NAME)
     assert first.status == "succeeded", first.error
     customers = {c["Customer"] for c in syspro.app.state.emulator.rows("ArCustomer")}
@@ -95,13 +101,13 @@ def test_full_sync_then_idle_run(tmp_path, syspro, pipedrive) -> None:
     assert all(any(re.fullmatch(p, s) for p in shapes) for s in statuses), statuses
     assert any(" short: " in s for s in statuses)
 
-    spent = tokens_spent(pipedrive)
+    spent = tokens_spent(pipedrive) - checked
     minimum = minimum_tokens(pipedrive, syspro)
     print(f"\nfull sync: {spent} tokens, minimum {minimum} ({spent / minimum:.3f}x)")
     assert minimum <= spent <= minimum * 1.10
 
     second = run_integration(app, NAME)
-    idle = tokens_spent(pipedrive) - spent
+    idle = tokens_spent(pipedrive) - checked - spent
     print(f"idle run: {idle} tokens (the sweep listing live organizations)")
     assert second.status == "succeeded"
     assert sum(t.loaded for t in second.streams) == 0
