@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -15,7 +17,7 @@ import pytest
 from ml_connector.emulators.faults import FaultPlan, FaultRule
 from ml_connector.engine.service import run_integration
 from ml_connector.http.client import RetryPolicy
-from ml_connector.integrations.syspro_pipedrive import targets
+from ml_connector.integrations.syspro_pipedrive import deals, targets
 
 sys.path.insert(0, str(Path(__file__).parent))
 from pipedrive_fixtures import (
@@ -102,7 +104,7 @@ def test_lost_response_is_adopted_not_resent(tmp_path, syspro, what) -> None:
 )
 def test_without_the_lookup_a_lost_response_duplicates(tmp_path, syspro, monkeypatch, what) -> None:
     """The exactly-once check above fails when check-before-post is switched off (it can fail)."""
-    cls = {"organization": targets.OrganizationTarget, "deal": targets.DealTarget, "product": targets.ProductTarget}
+    cls = {"organization": targets.OrganizationTarget, "deal": deals.DealTarget, "product": targets.ProductTarget}
     monkeypatch.setattr(cls[what], "lookup", lambda self, d: None)
     plan = FaultPlan([FaultRule(kind="lost_response", method="POST", path=LOST[what], start=4, count=1)])
     pipedrive = serve_pipedrive(faults=plan, **FAST)
@@ -243,5 +245,24 @@ def test_hostile_syspro_values_are_sent_cleanly_or_parked(tmp_path, syspro) -> N
         parked = app.store.parked.open(NAME, "deal")
         assert [p["source_id"] for p in parked] == [order["SalesOrder"]]
         assert "negative amount" in parked[0]["reason"]
+    finally:
+        pipedrive.stop()
+
+
+def test_budget_drained_by_other_tools_stops_the_run_then_resumes_next_day(tmp_path, syspro) -> None:
+    """The account's budget is smaller than this integration thinks (other apps spent it): Pipedrive's 429
+    asks to wait until midnight; the run stops at once instead of sleeping, and the next days finish."""
+    pipedrive = serve_pipedrive(daily_budget=200, **FAST)
+    try:
+        app = make_app(tmp_path, syspro, pipedrive, section=FAST)
+        started = time.monotonic()
+        first = run_integration(app, NAME)
+        assert first.status != "succeeded" and "daily token budget is used up" in (first.error or "")
+        assert time.monotonic() - started < 60
+        for _ in range(5):
+            pipedrive.app.state.emulator.clock.offset += timedelta(days=1)
+            if run_integration(app, NAME).status == "succeeded":
+                break
+        exactly_once(syspro, pipedrive)
     finally:
         pipedrive.stop()

@@ -18,13 +18,14 @@ from ml_connector.connectors.pipedrive.models import (
     DealProduct,
     Field,
     Usage,
+    error_text,
 )
-from ml_connector.connectors.pipedrive.ratelimit import BurstLimiter, TokenBudget
+from ml_connector.connectors.pipedrive.ratelimit import BurstLimiter, TokenBudget, wait_after_429
 from ml_connector.errors import RateLimitedError, RemoteAuthError, RemoteRejectedError
 from ml_connector.http.auth import AuthFlow
 from ml_connector.http.client import HttpClient, HttpResponse, RetryPolicy
 
-ANSWERED = frozenset({*range(200, 300), 400, 403, 404, 410, 422})
+ANSWERED = frozenset({*range(200, 300), 400, 403, 404, 410, 422, 429})
 
 
 class EntityGoneError(RemoteRejectedError):
@@ -43,6 +44,7 @@ class PipedriveClient:
         sleep: Callable[[float], None] = time.sleep,
         cloudflare_wait_s: float = 60.0,
         cloudflare_retries: int = 5,
+        max_wait_s: float = 120.0,
         transport: Any = None,
         verify: bool = True,
     ) -> None:
@@ -60,6 +62,7 @@ class PipedriveClient:
         self.usage = Usage()
         self._sleep = sleep
         self.cloudflare_wait_s, self.cloudflare_retries = cloudflare_wait_s, cloudflare_retries
+        self.max_wait_s = max_wait_s
 
     def close(self) -> None:
         self.budget.flush()
@@ -80,16 +83,22 @@ class PipedriveClient:
         operation = f"{method} {template}"
         self.budget.charge(cost, operation)
         search = template.endswith("/search")
-        for attempt in range(self.cloudflare_retries + 1):
+        limited = blocked = 0
+        while True:
             self.burst.before(search=search)
-            before = self.http.stats.by_status.get(429, 0)
             response = self.http.request(method, path, params=params, json=json, ok=ANSWERED)
-            self.usage.rate_limited += self.http.stats.by_status.get(429, 0) - before
             headers = response.headers
             self.burst.observe(headers.get("x-ratelimit-limit"), headers.get("x-ratelimit-remaining"), search=search)
+            if response.status == 429:
+                limited += 1
+                self.usage.rate_limited += 1
+                retry_after = _seconds(headers.get("retry-after"))
+                self._sleep(wait_after_429(self.http.retry, operation, limited, retry_after, self.max_wait_s))
+                continue
             if response.status == 403 and _is_html(response):
+                blocked += 1
                 self.usage.cloudflare_blocks += 1
-                if attempt < self.cloudflare_retries:
+                if blocked <= self.cloudflare_retries:
                     self._sleep(self.cloudflare_wait_s)
                     continue
                 raise RateLimitedError(
@@ -103,16 +112,15 @@ class PipedriveClient:
             body = response.json() if response.content else None
             if response.status == 403:
                 raise RemoteAuthError(
-                    f"{SYSTEM} refused {operation}: {_error_text(body)}. Give the API user permission for it.",
+                    f"{SYSTEM} refused {operation}: {error_text(body)}. Give the API user permission for it.",
                     system=SYSTEM,
                     status=403,
                 )
             if response.status == 400 or response.status == 422:
                 raise RemoteRejectedError(
-                    f"{SYSTEM} rejected {operation}: {_error_text(body)}", system=SYSTEM, status=response.status
+                    f"{SYSTEM} rejected {operation}: {error_text(body)}", system=SYSTEM, status=response.status
                 )
             return response.status, body
-        raise AssertionError("unreachable")
 
     def _data(self, method: str, template: str, path: str, **kw: Any) -> Any:
         status, body = self.call(method, template, path, **kw)
@@ -231,15 +239,13 @@ class PipedriveClient:
         return int(self._data("POST", "/v1/webhooks", "/v1/webhooks", json=body)["id"])
 
 
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
 def _is_html(response: HttpResponse) -> bool:
     kind = response.headers.get("content-type", "")
     return "html" in kind or response.content.lstrip()[:1] == b"<"
-
-
-def _error_text(body: Any) -> str:
-    if isinstance(body, dict):
-        parts = [str(body.get(k)) for k in ("error", "error_info") if body.get(k)]
-        if body.get("errors"):
-            parts.append(str(body["errors"]))
-        return "; ".join(parts) or str(body)[:300]
-    return str(body)[:300]

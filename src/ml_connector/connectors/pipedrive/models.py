@@ -82,3 +82,13 @@ class Usage:
 
 def record_id(data: Any) -> int:
     return int(data["id"])
+
+
+def error_text(body: Any) -> str:
+    """The error text of a Pipedrive error body (either envelope: ``error``/``error_info`` or ``errors``)."""
+    if isinstance(body, dict):
+        parts = [str(body.get(k)) for k in ("error", "error_info") if body.get(k)]
+        if body.get("errors"):
+            parts.append(str(body["errors"]))
+        return "; ".join(parts) or str(body)[:300]
+    return str(body)[:300]

@@ -9,12 +9,15 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ml_connector.connectors.pipedrive.models import SYSTEM, TokenBudgetExhaustedError
+from ml_connector.errors import RateLimitedError
+from ml_connector.http.client import RetryPolicy
 from ml_connector.http.ratelimit import SlidingWindowBudget
 
 PLAN_MULTIPLIER = {"lite": 1, "growth": 2, "premium": 5, "ultimate": 7}
@@ -118,3 +121,33 @@ class BurstLimiter:
     @property
     def waited_s(self) -> float:
         return self.general.waited_s + self.search.waited_s
+
+
+def wait_after_429(
+    policy: RetryPolicy, operation: str, count: int, retry_after: float | None, max_wait_s: float
+) -> float:
+    """Seconds to back off after the ``count``-th 429 of one call: Retry-After when given (not documented
+    today), else exponential with jitter. A wait longer than ``max_wait_s`` means the day's budget is gone
+    (other tools share it): raise instead of hanging; so does a 429 storm past ``policy.max_attempts``."""
+    if retry_after is not None and retry_after > max_wait_s:
+        raise TokenBudgetExhaustedError(
+            f"{SYSTEM} answered 429 to {operation} and asks to wait {retry_after:.0f} s: the account's daily "
+            "token budget is used up (every app and user of the account shares it). The run stops; what is "
+            "not sent goes out on the next run after the reset. Lower reserve_share only if no other tool "
+            "needs the budget.",
+            system=SYSTEM,
+            status=429,
+            retry_after=retry_after,
+        )
+    if count >= policy.max_attempts:
+        raise RateLimitedError(
+            f"{SYSTEM} kept rate-limiting {operation} after {count} attempts. The run stops; nothing is lost. "
+            "Lower burst_limit in the config or run again later.",
+            system=SYSTEM,
+            status=429,
+            retry_after=retry_after,
+        )
+    if retry_after is not None:
+        return retry_after
+    cap = min(policy.max_delay_s, policy.base_delay_s * (2 ** (count - 1)))
+    return random.uniform(cap / 2, cap)

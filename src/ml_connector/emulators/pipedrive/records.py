@@ -202,3 +202,30 @@ NOT_NULL = {
 def shown(kind: str, record: dict[str, Any]) -> dict[str, Any]:
     """The record as the API answers it (a copy; null left out where the spec forbids it)."""
     return {k: v for k, v in record.items() if not (v is None and k in NOT_NULL[kind])}
+
+
+def search_hits(
+    rows: list[dict[str, Any]], custom: dict[str, dict[str, Any]], kind: str, term: str, fields: list[str], exact: bool
+) -> list[tuple[float, dict[str, Any]]]:
+    """Search as Pipedrive does: name/title (and product code), searchable custom fields; exact match is
+    case-insensitive equality, else a substring."""
+    needle = term.casefold()
+    searchable = [c for c, f in custom.items() if f["field_type"] in SEARCHABLE]
+    hits = []
+    for record in rows:
+        values: list[str] = []
+        if "name" in fields or "title" in fields:
+            values.append(str(record.get("name") or record.get("title") or ""))
+        if "code" in fields and kind == "product":
+            values.append(str(record.get("code") or ""))
+        if "custom_fields" in fields:
+            for code in searchable:
+                value = record["custom_fields"].get(code)
+                if isinstance(value, dict):
+                    value = value.get("value")
+                if value is not None:
+                    values.append(str(value))
+        found = [v for v in values if (v.casefold() == needle if exact else needle in v.casefold())]
+        if found:
+            hits.append((1.0 if exact else round(len(needle) / max(len(found[0]), 1), 3), record))
+    return hits

@@ -16,11 +16,11 @@ from ml_connector.emulators.pipedrive.records import (
     FIELD_TYPES,
     PIPELINE_STAGES,
     REQUIRED,
-    SEARCHABLE,
     UPDATABLE,
     custom_value_problem,
     field_object,
     new_field_code,
+    search_hits,
     stamp,
 )
 
@@ -244,26 +244,7 @@ class PipedriveStore:
 
     # -- search -------------------------------------------------------------------------------------
     def search(self, kind: str, term: str, fields: list[str], exact: bool) -> list[tuple[float, dict[str, Any]]]:
-        needle = term.casefold()
-        searchable = [c for c, f in self.custom(kind).items() if f["field_type"] in SEARCHABLE]
-        hits = []
-        for record in self.listing(kind):
-            values: list[str] = []
-            if "name" in fields or "title" in fields:
-                values.append(str(record.get("name") or record.get("title") or ""))
-            if "code" in fields and kind == "product":
-                values.append(str(record.get("code") or ""))
-            if "custom_fields" in fields:
-                for code in searchable:
-                    value = record["custom_fields"].get(code)
-                    if isinstance(value, dict):
-                        value = value.get("value")
-                    if value is not None:
-                        values.append(str(value))
-            found = [v for v in values if (v.casefold() == needle if exact else needle in v.casefold())]
-            if found:
-                hits.append((1.0 if exact else round(len(needle) / max(len(found[0]), 1), 3), record))
-        return hits
+        return search_hits(self.listing(kind), self.custom(kind), kind, term, fields, exact)
 
     def _emit(self, action: str, kind: str, data: Any, previous: Any, **meta: Any) -> None:
         for listener in self.listeners:

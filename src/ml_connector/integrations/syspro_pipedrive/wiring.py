@@ -22,10 +22,11 @@ from ml_connector.http.auth import AuthFlow
 from ml_connector.integrations.clients import syspro_client
 from ml_connector.integrations.plan import CheckResult, IntegrationPlan, probe
 from ml_connector.integrations.syspro_pipedrive import settings as config
+from ml_connector.integrations.syspro_pipedrive.deals import DealTarget
 from ml_connector.integrations.syspro_pipedrive.mappings import FieldKeys
 from ml_connector.integrations.syspro_pipedrive.sources import SnapshotSource, SysproSnapshot
 from ml_connector.integrations.syspro_pipedrive.streams import DEAL, NAME, ORGANIZATION, PRODUCT, streams
-from ml_connector.integrations.syspro_pipedrive.targets import DealTarget, OrganizationTarget, ProductTarget
+from ml_connector.integrations.syspro_pipedrive.targets import OrganizationTarget, ProductTarget
 from ml_connector.secrets.secret import Secret
 from ml_connector.store.snapshots import SnapshotStore
 
