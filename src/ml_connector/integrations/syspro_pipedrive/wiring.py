@@ -11,6 +11,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+import structlog
+
 from ml_connector.bootstrap import App
 from ml_connector.connectors.pipedrive.auth import ApiTokenAuth, OAuthRefreshAuth, token_poster
 from ml_connector.connectors.pipedrive.client import PipedriveClient
@@ -29,6 +31,8 @@ from ml_connector.integrations.syspro_pipedrive.streams import DEAL, NAME, ORGAN
 from ml_connector.integrations.syspro_pipedrive.targets import OrganizationTarget, ProductTarget
 from ml_connector.secrets.secret import Secret
 from ml_connector.store.snapshots import SnapshotStore
+
+log = structlog.get_logger("ml_connector.syspro_pipedrive")
 
 OAUTH_TOKEN_URL = "https://oauth.pipedrive.com/oauth/token"  # noqa: S105 - a URL
 TABLES = ("ArCustomer", "SorMaster", "SorDetail", "InvMaster", "InvWarehouse")
@@ -125,8 +129,22 @@ def build_plan(
             results.append(probe("Pipedrive", f"{kind} custom fields", partial(_fields_status, fields, kind)))
         return results
 
+    def report_tokens() -> None:
+        usage = client.usage
+        searches = sum(t for op, t in usage.by_operation.items() if op.endswith("/search"))
+        log.info(
+            "pipedrive.tokens",
+            tokens=usage.tokens,
+            calls=usage.calls,
+            lookups=searches,
+            by_operation=usage.by_operation,
+            rate_limited=usage.rate_limited,
+            cloudflare_blocks=usage.cloudflare_blocks,
+            budget_left=client.budget.left(),
+        )
+
     plan = IntegrationPlan(NAME, streams(), handle, None, checks, replayer=replay)
-    plan.closers += [client.close, odata.close]
+    plan.closers += [client.close, odata.close, report_tokens]
     return plan
 
 
