@@ -60,7 +60,7 @@ def minimum_tokens(pipedrive, syspro) -> int:
     )
 
 
-def test_full_sync_then_idle_run(tmp_path, syspro, pipedrive) -> None:
+def test_full_sync_then_idle_run(tmp_path, syspro, pipedrive, capfd) -> None:
     app = make_app(tmp_path, syspro, pipedrive, section=FAST)
     checks = check_integration(app, NAME)
     assert all(c.ok for c in checks), [c for c in checks if not c.ok]
@@ -112,6 +112,9 @@ def test_full_sync_then_idle_run(tmp_path, syspro, pipedrive) -> None:
     assert second.status == "succeeded"
     assert sum(t.loaded for t in second.streams) == 0
     assert idle == 10 * -(-len(customers) // 500)  # only the organization sweep, nothing per record
+    out, err = capfd.readouterr()
+    token = pipedrive.app.state.credentials["api_token"]
+    assert "pipedrive.tokens" in out + err and token not in out + err  # tokens are logged, the secret never
 
 
 def test_changes_send_only_changed_fields_and_keep_what_reps_own(tmp_path, syspro, pipedrive) -> None:
