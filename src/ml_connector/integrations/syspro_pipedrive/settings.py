@@ -67,3 +67,6 @@ def load(raw: dict[str, object]) -> SysproPipedriveSettings:
             f"[syspro-pipedrive] org_fields names unknown fields {sorted(unknown)}; choose from {sorted(ORG_FIELDS)}."
         )
     return cfg
+
+
+MODEL = SysproPipedriveSettings  # the [syspro-pipedrive] table's model (strict config refuses unknown keys)
