@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from ml_connector.core.clock import Clock, SystemClock
+from ml_connector.core.private_files import make_private_dir, private_umask
 from ml_connector.engine.context import Progress
 from ml_connector.secrets.keys import KeyRing
 from ml_connector.settings import Settings
@@ -31,7 +32,12 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, create_keys: bo
     # Arrow buffers through the system allocator: pyarrow's bundled one keeps freed pages, which measured
     # ~35 MB more peak memory on a 1M-row load (`make bench`) for no speed gain.
     pa.set_memory_pool(pa.system_memory_pool())
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_umask()  # store, WAL, shm, warehouse, pipelines, X12 archive: 0600 (see core/private_files.py)
+    make_private_dir(settings.data_dir)
     keys = KeyRing.load(settings.key_file, settings.keys_env, create=create_keys)
     store = Store.open(settings.store_url, keys)
+    if store.connections is not None:
+        # Before this process renders or logs any stored text: the redactor must know every stored secret,
+        # not only those this process happens to decrypt (a fresh `serve` showing an old error text).
+        store.connections.register_secrets()
     return App(settings=settings, store=store, keys=keys, clock=clock or SystemClock())

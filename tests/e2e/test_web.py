@@ -23,6 +23,7 @@ from ml_connector.web.app import create_web_app
 from ml_connector.web.hooks import mount_webhooks
 from ml_connector.web.rendering import build_environment
 from syspro_connection import add_syspro_odata
+from web_session import signed_in
 
 with warnings.catch_warnings():  # starlette's TestClient warns about httpx on import
     warnings.simplefilter("ignore")
@@ -60,7 +61,7 @@ def seeded(tmp_path_factory):
 
 @pytest.fixture
 def client(seeded) -> TestClient:
-    return TestClient(create_web_app(seeded[1]))
+    return signed_in(create_web_app(seeded[1]), seeded[1])
 
 
 def notice_text(html: str) -> str:
@@ -121,7 +122,7 @@ def test_health_and_metrics_read_this_store_only(seeded, client, tmp_path) -> No
     )
     assert 'ml_connector_parked_open{integration="syspro-looker"} 0.0' in metrics
     other = bootstrap(Settings.model_validate({"data_dir": str(tmp_path / "other")}), create_keys=True)
-    empty = TestClient(create_web_app(other)).get("/metrics").text
+    empty = signed_in(create_web_app(other), other).get("/metrics").text
     assert "ml_connector_runs_total{" not in empty
     assert "ml_connector_records_total{" not in empty
 
@@ -129,7 +130,7 @@ def test_health_and_metrics_read_this_store_only(seeded, client, tmp_path) -> No
 def test_run_now_runs_in_the_background_and_a_held_lease_is_explained(seeded) -> None:
     _syspro, app, _report = seeded
     web = create_web_app(app)
-    client = TestClient(web)
+    client = signed_in(web, app)
     before = {r["run_id"] for r in app.store.runs.recent("syspro-looker", 100)}
     page = client.post("/runs/syspro-looker/start")
     assert "run started" in notice_text(page.text)
@@ -160,7 +161,7 @@ def test_lease_lost_in_the_race_is_reported_by_the_background_run(seeded) -> Non
         return run_integration(a, name)
 
     web = create_web_app(app, run=run_after_someone_else_took_the_lease)
-    client = TestClient(web)
+    client = signed_in(web, app)
     try:
         client.post("/runs/syspro-looker/start")
         web.state.web.launcher.join(timeout=30)
@@ -216,6 +217,9 @@ def test_secrets_never_appear_in_pages_or_json(seeded, client) -> None:
 def test_cross_site_posts_are_refused(client) -> None:
     refused = client.post("/runs/syspro-looker/start", headers={"origin": "https://evil.example"})
     assert refused.status_code == 403
+    for origin in ("null", ""):  # a sandboxed iframe sends "null"; a stripped header is no better
+        assert client.post("/runs/syspro-looker/start", headers={"origin": origin}).status_code == 403
+    assert client.post("/runs/syspro-looker/start", headers={"x-csrf-token": "forged"}).status_code == 403
 
 
 def test_replay_releases_a_parked_record_once_its_supplier_is_loaded(tmp_path) -> None:
@@ -226,7 +230,7 @@ def test_replay_releases_a_parked_record_once_its_supplier_is_loaded(tmp_path) -
         state = syspro.app.state.emulator
         supplier = state.orphan_fact("ApInvoice")["missing"]["key"]["Supplier"]
         run_integration(app, "syspro-looker")
-        client = TestClient(create_web_app(app))
+        client = signed_in(create_web_app(app), app)
         html = client.get("/parked").text
         [parked_id] = [int(i) for i in re.findall(r'data-parked-id="(\d+)"', html)]
         assert supplier in html
@@ -321,7 +325,7 @@ def test_a_secret_no_key_decrypts_gives_a_clear_page_not_a_traceback(tmp_path) -
     app = bootstrap(Settings.model_validate({"data_dir": str(tmp_path / "data")}), create_keys=True)
     foreign = ConnectionStore(app.store.engine, KeyRing([Fernet.generate_key()]))
     foreign.put("looker", "looker", {"base_url": "https://x"}, {"client_secret": "s3cr3t-value"}, app.clock.now())
-    page = TestClient(create_web_app(app), raise_server_exceptions=False).get("/connections")
+    page = signed_in(create_web_app(app), app, raise_server_exceptions=False).get("/connections")
     assert page.status_code == 500
     assert "looker" in notice_text(page.text)
     assert "s3cr3t-value" not in page.text

@@ -28,6 +28,13 @@ def load_app(config: Path | None, *, create_keys: bool = False) -> App:
     return bootstrap(load_settings(config), create_keys=create_keys)
 
 
+def log_action(runtime: App, action: str, target: str | None, detail: str | None = None) -> None:
+    """Write a change made from the command line to the action log (who: ``cli:<login>``)."""
+    from ml_connector.auth.accounts import cli_actor
+
+    runtime.store.actions.record(cli_actor(), action, runtime.clock.now(), target=target, detail=detail)
+
+
 def handle_errors(func: F) -> F:
     """Print our errors as one clear, scrubbed line on stderr and exit with their code."""
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app
+from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app, log_action
 from ml_connector.cli.output import console, emit_json, table
 from ml_connector.errors import ConfigError
 
@@ -24,6 +24,7 @@ SECRET_FIELDS = {
     "warehouse": ("password",),
     "pipedrive": ("api_token",),
     "pipedrive-oauth": ("client_secret", "refresh_token"),
+    "oidc": ("client_secret",),  # single sign-on for the web console: [web] oidc_connection
 }
 
 
@@ -56,6 +57,7 @@ def add(
         secrets[field] = os.environ.get(env) or typer.prompt(f"{field} for {name}", hide_input=True)
     runtime = load_app(config, create_keys=True)
     runtime.connections.put(name, system, settings, secrets, runtime.clock.now())
+    log_action(runtime, "connection_stored", name, f"system {system}")
     console.print(f"Stored connection [bold]{name}[/bold] ({system}); secrets encrypted: {', '.join(secrets)}.")
 
 
@@ -78,8 +80,10 @@ def list_(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> Non
 @handle_errors
 def remove(name: str, config: Path | None = ConfigOption) -> None:
     """Delete a stored connection."""
-    if not load_app(config).connections.remove(name):
+    runtime = load_app(config)
+    if not runtime.connections.remove(name):
         raise ConfigError(f"No connection called {name!r}; `ml-connector connections list` shows them.")
+    log_action(runtime, "connection_removed", name)
     console.print(f"Removed connection {name}.")
 
 
@@ -93,4 +97,5 @@ def rotate_key(config: Path | None = ConfigOption) -> None:
     ring = runtime.keys.with_new_key()
     count = runtime.connections.rotate(ring)
     ring.drop_old_keys()
+    log_action(runtime, "key_rotated", None, f"{count} connection(s) re-encrypted")
     console.print(f"Rotated the key; re-encrypted {count} connection(s).")

@@ -14,6 +14,8 @@ from typing import Any
 
 from ml_connector.bootstrap import bootstrap
 from ml_connector.cli.output import RichProgress, console, run_summary
+from ml_connector.cli.users import show_first_admin
+from ml_connector.core.private_files import make_private_dir, private_umask
 from ml_connector.emulators.registry import create_emulators
 from ml_connector.emulators.serving import ServedEmulator, serve_in_thread
 from ml_connector.engine.service import run_integration
@@ -30,7 +32,8 @@ DEMOS = [
 
 def run_demo(data_dir: Path, *, scale: int = 1) -> int:
     data_dir = data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_umask()
+    make_private_dir(data_dir)
     config = data_dir / "ml-connector.toml"
     if not config.exists():
         config.write_text('# Written by `ml-connector demo`; use it with -c to inspect the demo.\ndata_dir = "."\n')
@@ -54,8 +57,10 @@ def run_demo(data_dir: Path, *, scale: int = 1) -> int:
             console.print(demo.show_result(settings))
         console.print(
             f"Audit trail:  .venv/bin/ml-connector audit -c {config} --limit 5\n"
-            f"Parked:       .venv/bin/ml-connector parked -c {config}"
+            f"Parked:       .venv/bin/ml-connector parked -c {config}\n"
+            f"Web console:  .venv/bin/ml-connector serve -c {config}   (then open http://127.0.0.1:8080)"
         )
+        show_first_admin(app)
         return worst
     finally:
         for emulator in served.values():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli import connections, edi, mappings, records, serve
+from ml_connector.cli import actions, connections, edi, mappings, records, serve, tokens, users
 from ml_connector.cli.common import EXIT_CODES, ConfigOption, handle_errors, load_app
 from ml_connector.cli.output import configure_logging, console, emit_json
 from ml_connector.errors import ConfigError
@@ -28,6 +28,8 @@ Real systems:  ml-connector init  ->  ml-connector connections add ...  ->  ml-c
 app.add_typer(connections.app, name="connections")
 app.add_typer(mappings.app, name="mappings")
 app.add_typer(edi.app, name="edi")
+app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
 
 
 @app.callback()
@@ -41,6 +43,7 @@ app.command("audit")(records.audit)
 app.command("parked")(records.parked)
 app.command("replay")(records.replay)
 app.command("serve")(serve.serve)
+app.command("actions")(actions.actions)
 
 CONFIG_TEMPLATE = """\
 # ml-connector configuration. Secrets are NOT kept here: store them with
@@ -99,12 +102,14 @@ def init(
     path: Path = typer.Option(Path("ml-connector.toml"), "--path", help="Where to write the config."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
 ) -> None:
-    """Write a commented config file and create the encryption key file (mode 0600)."""
+    """Write a commented config file, create the encryption key file (mode 0600) and the first web console
+    user, "admin": its one-time password is printed once (or taken from ML_CONNECTOR_ADMIN_PASSWORD)."""
     if path.exists() and not force:
         raise ConfigError(f"{path} exists; pass --force to overwrite it.")
     path.write_text(CONFIG_TEMPLATE)
     runtime = load_app(path, create_keys=True)
     console.print(f"Wrote {path}; key file {runtime.settings.key_file} (keep it safe, mode 0600).")
+    users.show_first_admin(runtime)
     console.print(
         "Next: ml-connector connections add syspro-odata --system syspro-odata --set base_url=... --set operator=..."
     )

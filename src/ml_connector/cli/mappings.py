@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app
+from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app, log_action
 from ml_connector.cli.output import console, emit_json, table
 from ml_connector.errors import ConfigError
 
@@ -71,6 +71,7 @@ def set_(
     """
     runtime = load_app(config)
     runtime.store.mappings.set(integration, kind, source_key, target_value, runtime.clock.now())
+    log_action(runtime, "mapping_set", f"{integration} {kind} {source_key}", f"-> {target_value}")
     console.print(f"{integration} {kind} {source_key!r} -> {target_value!r}")
 
 
@@ -83,10 +84,12 @@ def remove(
     config: Path | None = ConfigOption,
 ) -> None:
     """Delete one mapping. Example: ml-connector mappings remove commerce-syspro sku OLD-SKU"""
-    if not load_app(config).store.mappings.remove(integration, kind, source_key):
+    runtime = load_app(config)
+    if not runtime.store.mappings.remove(integration, kind, source_key):
         raise ConfigError(
             f"No {kind} mapping {source_key!r} for {integration}; `ml-connector mappings list` shows them."
         )
+    log_action(runtime, "mapping_removed", f"{integration} {kind} {source_key}")
     console.print(f"Removed {integration} {kind} {source_key!r}.")
 
 
@@ -108,6 +111,7 @@ def import_(
         text = path.read_text(encoding="utf-8-sig")
     runtime = load_app(config)
     count = runtime.store.mappings.import_csv(text, runtime.clock.now())
+    log_action(runtime, "mappings_imported", str(path), f"{count} mapping(s)")
     console.print(f"Imported {count} mapping(s) from {path}.")
 
 

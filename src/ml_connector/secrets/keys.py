@@ -7,6 +7,8 @@ MultiFernet decrypts with any key and encrypts with the newest, so rotation is: 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import stat
 from collections.abc import Sequence
@@ -57,6 +59,11 @@ class KeyRing:
                 f"Cannot decrypt {what}: none of the configured keys fits. Restore the key file "
                 "that was used to store it, or add the connection again."
             ) from None
+
+    def derive(self, purpose: str) -> bytes:
+        """A key for ``purpose`` (e.g. signing session cookies) derived from the newest key: the same in
+        every process that has the key ring, and never the encryption key itself."""
+        return hmac.new(self._keys[0], f"ml-connector:{purpose}".encode(), hashlib.sha256).digest()
 
     def rotate(self, token: bytes) -> bytes:
         """Re-encrypt ``token`` under the newest key."""

@@ -6,9 +6,11 @@ even when it reached them by a path nobody foresaw (an exception text, a URL, a 
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 _MIN_SECRET_LEN = 4
@@ -28,11 +30,23 @@ class Redactor:
         self._compiled: re.Pattern[str] | None = None
 
     def register(self, value: str) -> None:
+        """Mask ``value`` from now on, and its common encodings: URL-encoded (``quote``/``quote_plus``, as in
+        a query string or form body) and base64 (as in a token or header)."""
         if len(value) < _MIN_SECRET_LEN:
             return
+        self._add({value, quote(value, safe=""), quote_plus(value), _b64(value), _b64(value).rstrip("=")})
+
+    def register_basic(self, user: str, password: str) -> None:
+        """Mask the ``Authorization: Basic`` form of ``user``:``password`` (base64 of the pair)."""
+        if len(password) >= _MIN_SECRET_LEN:
+            pair = _b64(f"{user}:{password}")
+            self._add({pair, pair.rstrip("=")})
+
+    def _add(self, values: set[str]) -> None:
         with self._lock:
-            if value not in self._values:
-                self._values.add(value)
+            new = {v for v in values if len(v) >= _MIN_SECRET_LEN} - self._values
+            if new:
+                self._values |= new
                 self._compiled = None
 
     def _pattern(self) -> re.Pattern[str] | None:
@@ -60,6 +74,10 @@ class Redactor:
         if isinstance(value, list | tuple):
             return type(value)(self.scrub_any(v) for v in value)
         return value
+
+
+def _b64(value: str) -> str:
+    return base64.b64encode(value.encode()).decode()
 
 
 REDACTOR = Redactor()

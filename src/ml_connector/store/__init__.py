@@ -1,4 +1,5 @@
-"""Persistence: connections, cursors, runs, the record ledger, deliveries, parked records, mappings."""
+"""Persistence: connections, cursors, runs, the record ledger, deliveries, parked records, mappings, and
+the console's users, sessions, API tokens and action log."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from ml_connector.secrets.keys import KeyRing
+from ml_connector.store.actions import ActionLog
 from ml_connector.store.connections import ConnectionStore
 from ml_connector.store.cursors import CursorStore
 from ml_connector.store.database import open_store
@@ -16,6 +18,8 @@ from ml_connector.store.mappings import MappingStore
 from ml_connector.store.parking import ParkedStore
 from ml_connector.store.runs import LeaseStore, RunStore
 from ml_connector.store.sequences import SequenceStore
+from ml_connector.store.tokens import TokenStore
+from ml_connector.store.users import LoginAttemptStore, SessionStore, UserStore
 
 
 @dataclass
@@ -31,6 +35,11 @@ class Store:
     parked: ParkedStore
     mappings: MappingStore
     sequences: SequenceStore
+    users: UserStore
+    sessions: SessionStore
+    tokens: TokenStore
+    attempts: LoginAttemptStore
+    actions: ActionLog
     connections: ConnectionStore | None = None
 
     @classmethod
@@ -46,5 +55,10 @@ class Store:
             parked=ParkedStore(engine),
             mappings=MappingStore(engine),
             sequences=SequenceStore(engine),
+            users=UserStore(engine),
+            sessions=SessionStore(engine),
+            tokens=TokenStore(engine),
+            attempts=LoginAttemptStore(engine),
+            actions=ActionLog(engine),
             connections=ConnectionStore(engine, keys) if keys else None,
         )

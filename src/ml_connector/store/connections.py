@@ -11,7 +11,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from ml_connector.errors import SecretError
 from ml_connector.secrets.keys import KeyRing
-from ml_connector.secrets.secret import Secret
+from ml_connector.secrets.secret import REDACTOR, Secret
 from ml_connector.store.schema import connections
 
 
@@ -39,6 +39,7 @@ class ConnectionStore:
 
     def put(self, name: str, system: str, settings: dict[str, Any], secrets: dict[str, str], now: datetime) -> None:
         """Create or replace a connection; secrets are encrypted before they reach the database."""
+        _teach_redactor(settings, secrets)
         blob = self._keys.encrypt(orjson.dumps(secrets).decode())
         values = {"system": system, "settings": settings, "secret_blob": blob, "updated_at": now}
         with self._engine.begin() as db:
@@ -57,6 +58,7 @@ class ConnectionStore:
                 f"add it with `ml-connector connections add {name}`."
             )
         plain = orjson.loads(self._keys.decrypt(row.secret_blob, what=f"connection {name!r}"))
+        _teach_redactor(dict(row.settings), plain)
         return StoredConnection(row.name, row.system, dict(row.settings), {k: Secret(v) for k, v in plain.items()})
 
     def exists(self, name: str) -> bool:
@@ -77,6 +79,19 @@ class ConnectionStore:
         with self._engine.begin() as db:
             return db.execute(delete(connections).where(connections.c.name == name)).rowcount > 0
 
+    def register_secrets(self) -> int:
+        """Teach the redactor every stored secret (and its Basic-auth and URL-encoded forms); returns how
+        many connections were read. A connection no key decrypts is skipped here (its page says why)."""
+        with self._engine.connect() as db:
+            rows = db.execute(select(connections.c.name, connections.c.settings, connections.c.secret_blob)).all()
+        for row in rows:
+            try:
+                values = orjson.loads(self._keys.decrypt(row.secret_blob, what=f"connection {row.name!r}"))
+            except SecretError:
+                continue
+            _teach_redactor(row.settings or {}, values)
+        return len(rows)
+
     def rotate(self, new_ring: KeyRing) -> int:
         """Re-encrypt every stored secret under ``new_ring``'s newest key; return how many."""
         with self._engine.begin() as db:
@@ -89,3 +104,15 @@ class ConnectionStore:
                 )
         self._keys = new_ring
         return len(rows)
+
+
+def _teach_redactor(settings: dict[str, Any], secrets: dict[str, Any]) -> None:
+    """Register each secret value with the redactor, and the Basic-auth form of it paired with every short
+    setting (a user name, an operator, a client id) and every other secret."""
+    values = [str(v) for v in secrets.values() if v]
+    for value in values:
+        REDACTOR.register(value)
+    names = [str(v) for v in settings.values() if isinstance(v, str) and len(v) < 200]
+    for user in [*names, *values]:
+        for value in values:
+            REDACTOR.register_basic(user, value)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, and_, insert, select, update
 
+from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store.schema import deliveries
 
 
@@ -98,7 +99,7 @@ class DeliveryLedger:
         values = {
             "state": state,
             "target_ref": target_ref,
-            "last_error": error,
+            "last_error": REDACTOR.scrub(error) if error else error,
             "updated_at": now,
             "run_id": run_id,
         }

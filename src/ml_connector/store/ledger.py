@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import Connection, Engine, and_, func, insert, select
 
 from ml_connector.core.records import Outcome
+from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store.schema import ledger_commits, record_ledger
 
 _LOOKUP_CHUNK = 4000
@@ -124,7 +125,8 @@ class RecordLedger:
     # --- single rows (record targets, parking, release) --------------------------------------
     @staticmethod
     def append(db: Connection, rows: list[dict[str, Any]]) -> None:
-        if rows:
+        if rows:  # error texts are scrubbed before they are stored: no secret in the store's text columns
+            rows = [{**r, "error": REDACTOR.scrub(r["error"])} if r.get("error") else r for r in rows]
             db.execute(insert(record_ledger), rows)
 
     # --- reading (audit) ---------------------------------------------------------------------

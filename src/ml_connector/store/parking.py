@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, Connection, Engine, bindparam, select, text, update
 
+from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store.schema import parked
 
 OPEN = ("parked", "failed")
@@ -30,7 +31,7 @@ class ParkedStore:
                     "status = excluded.status, reason = excluded.reason, reference = excluded.reference, "
                     "ref_key = excluded.ref_key, attempts = parked.attempts + 1, run_id = excluded.run_id"
                 ).bindparams(bindparam("payload", type_=JSON)),
-                {**row, "payload": plain_json(row["payload"])},
+                {**row, "payload": plain_json(row["payload"]), "reason": _scrubbed(row.get("reason"))},
             )
             # An older version of the same record that is still parked is superseded by this one.
             db.execute(
@@ -71,7 +72,7 @@ class ParkedStore:
         if status in ("released", "superseded"):
             values["released_at"] = now
         if reason is not None:
-            values["reason"] = reason
+            values["reason"] = REDACTOR.scrub(reason)
         db.execute(update(parked).where(parked.c.id == parked_id).values(**values))
 
     @staticmethod
@@ -87,6 +88,10 @@ class ParkedStore:
             )
             .values(status="superseded", released_at=now, release_run_id=run_id)
         )
+
+
+def _scrubbed(text: str | None) -> str | None:
+    return REDACTOR.scrub(text) if text else text
 
 
 def plain_json(value: Any) -> Any:

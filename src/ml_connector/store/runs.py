@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 
 from ml_connector.errors import LeaseHeldError
+from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store.schema import leases, runs
 
 
@@ -51,7 +52,12 @@ class RunStore:
             db.execute(
                 update(runs)
                 .where(runs.c.run_id == run_id)
-                .values(status=status, summary=summary, finished_at=now, error=error)
+                .values(
+                    status=status,
+                    summary=REDACTOR.scrub_any(summary),
+                    finished_at=now,
+                    error=REDACTOR.scrub(error) if error else error,
+                )
             )
 
     def mark_crashed(self, integration: str, now: datetime) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -180,6 +181,75 @@ sequences = Table(
     metadata,
     Column("name", String(200), primary_key=True),  # e.g. "x12:ISA:ACME"
     Column("value", BigInteger, nullable=False),
+)
+
+# --- sign-in (revision 0005): local and OIDC users, sessions, API tokens, login attempts, the action log ---
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(100), primary_key=True),
+    Column("role", String(20), nullable=False),  # viewer | operator | admin
+    Column("source", String(20), nullable=False),  # local | oidc
+    Column("password_hash", String(200)),  # Argon2id; None for OIDC users
+    Column("must_change", Boolean, nullable=False),  # one-time password: change it at the next sign-in
+    Column("failed_count", Integer, nullable=False),  # consecutive failed sign-ins
+    _ts("last_failed_at"),
+    _ts("locked_until"),
+    _ts("last_sign_in_at"),
+    _ts("created_at", False),
+    _ts("updated_at", False),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),  # SHA-256 of the cookie's session id (never the id)
+    Column("username", String(100), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("address", String(100)),
+    _ts("created_at", False),
+    _ts("last_seen_at", False),
+    Index("ix_web_sessions_user", "username"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the token
+    Column("prefix", String(12), nullable=False),  # the first characters, to tell tokens apart
+    Column("role", String(20), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    _ts("created_at", False),
+    _ts("last_used_at"),
+    _ts("revoked_at"),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _ts("at", False),
+    Column("username", String(100), nullable=False),
+    Column("address", String(100), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Index("ix_login_attempts_address", "address", "at"),
+)
+
+action_log = Table(
+    "action_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _ts("at", False),
+    Column("actor", String(100), nullable=False),  # user name, "token:<name>" or "cli:<os user>"
+    Column("address", String(100)),
+    Column("action", String(50), nullable=False),  # run_now, replay, ping, sign_in, sign_in_failed, ...
+    Column("target", String(300)),
+    Column("outcome", String(20), nullable=False),  # ok | refused | failed
+    Column("detail", Text),
+    Index("ix_action_log_at", "at"),
 )
 
 # What a record target last wrote per field (a short hash per field), so an update sends only the fields

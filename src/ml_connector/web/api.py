@@ -1,4 +1,5 @@
-"""JSON mirrors of the pages (/api/runs, /api/audit, /api/parked), /healthz and /metrics."""
+"""JSON mirrors of the pages (/api/runs, /api/audit, /api/parked), /healthz (public) and /metrics (a viewer
+token or session, unless [web] metrics_public = true)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import text
 
 from ml_connector.secrets.secret import REDACTOR
 from ml_connector.web.metrics import render_metrics
+from ml_connector.web.principal import requires
 from ml_connector.web.state import Web
 from ml_connector.web.views import audit_rows, parked_rows, plain, run_view
 
@@ -18,12 +20,14 @@ router = APIRouter()
 
 
 @router.get("/api/runs")
+@requires("viewer")
 def api_runs(web: Web, integration: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> Any:
     rows = web.app.store.runs.recent(integration or None, limit=limit)
     return plain([run_view(r) | {"summary": r.get("summary")} for r in rows])
 
 
 @router.get("/api/audit")
+@requires("viewer")
 def api_audit(
     web: Web,
     integration: str | None = None,
@@ -38,6 +42,7 @@ def api_audit(
 
 
 @router.get("/api/parked")
+@requires("viewer")
 def api_parked(web: Web, integration: str | None = None) -> Any:
     return plain(parked_rows(web.app, integration))
 
@@ -54,5 +59,6 @@ def healthz(web: Web) -> JSONResponse:
 
 
 @router.get("/metrics")
+@requires("viewer")
 def metrics(web: Web) -> Response:
     return Response(render_metrics(web.metrics), media_type=CONTENT_TYPE_LATEST)

@@ -32,28 +32,30 @@ class Notice:
 
 
 class Notices:
-    """A bounded in-memory list of messages, addressed by id in the redirect after a POST."""
+    """A bounded in-memory list of messages, addressed by id in the redirect after a POST; each is shown
+    only to the user whose action it reports."""
 
     def __init__(self) -> None:
-        self._items: OrderedDict[int, Notice] = OrderedDict()
+        self._items: OrderedDict[int, tuple[str, Notice]] = OrderedDict()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def add(self, notice: Notice) -> int:
+    def add(self, notice: Notice, owner: str = "") -> int:
         notice.title = REDACTOR.scrub(notice.title)
         notice.lines = [(tone, REDACTOR.scrub(text)) for tone, text in notice.lines]
         with self._lock:
             notice_id = next(self._ids)
-            self._items[notice_id] = notice
+            self._items[notice_id] = (owner, notice)
             while len(self._items) > _KEEP_NOTICES:
                 self._items.popitem(last=False)
         return notice_id
 
-    def get(self, notice_id: int | None) -> Notice | None:
+    def get(self, notice_id: int | None, owner: str = "") -> Notice | None:
         if notice_id is None:
             return None
         with self._lock:
-            return self._items.get(notice_id)
+            found = self._items.get(notice_id)
+        return found[1] if found is not None and found[0] == owner else None
 
 
 def lease_holder(app: App, integration: str) -> str | None:

@@ -1,36 +1,61 @@
-"""The admin pages: runs (+ Run now), audit search, parked records (+ Replay), connections (+ Ping).
+"""The admin pages: runs (+ Run now), audit search, parked records (+ Replay), connections (+ Ping), and for
+admins the action log and the users and API tokens (read-only; `ml-connector users|tokens` manage them).
 
-Every POST answers with a redirect to a page that shows the outcome as a notice (post/redirect/get), and
-refuses requests whose Origin is another site (a page elsewhere must not start runs here).
+Every POST answers with a redirect to a page that shows the outcome as a notice (post/redirect/get) and is
+written to the action log. Sign-in, roles, Origin and CSRF checks happen before any route runs
+(:mod:`ml_connector.web.guard`); each route declares the role it needs with ``@requires``.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ml_connector.engine.service import check_integration, replay_parked
 from ml_connector.errors import LeaseHeldError, MlConnectorError
 from ml_connector.integrations.registry import INTEGRATIONS
 from ml_connector.web.jobs import Notice
+from ml_connector.web.principal import CURRENT, client_address, requires
 from ml_connector.web.state import Web, WebState
-from ml_connector.web.views import AUDIT_FILTERS, audit_rows, connection_rows, parked_rows, runs_overview
+from ml_connector.web.views import AUDIT_FILTERS, audit_rows, connection_rows, parked_rows, plain, runs_overview
 
 router = APIRouter()
 
 
-def same_origin(request: Request) -> None:
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
-        raise HTTPException(403, "Cross-site form posts are refused; use the page on this server.")
+@dataclass(frozen=True)
+class Action:
+    """What the action log records for a POST: the request (address), the action and its target."""
+
+    request: Request
+    action: str
+    target: str
 
 
-def _after_post(web: WebState, path: str, notice: Notice) -> RedirectResponse:
-    notice_id = web.notices.add(notice)
+def _after_post(web: WebState, path: str, notice: Notice, done: Action) -> RedirectResponse:
+    """Log the action (who, from where, how it ended), keep the notice and redirect to the page showing it."""
+    me = CURRENT.get()
+    request, action, target = done.request, done.action, done.target
+    outcome = {"ok": "ok", "info": "ok", "warn": "warn"}.get(notice.tone, "failed")
+    web.app.store.actions.record(
+        me.name if me else "anonymous",
+        action,
+        web.app.clock.now(),
+        target=target,
+        outcome=outcome,
+        address=client_address(request.scope),
+        detail=notice.title,
+    )
+    notice_id = web.notices.add(notice, me.name if me else "")
     joiner = "&" if "?" in path else "?"
     return RedirectResponse(f"{path}{joiner}notice={notice_id}", status_code=303)
+
+
+def _me() -> str:
+    me = CURRENT.get()
+    return me.name if me else ""
 
 
 def _known(integration: str) -> None:
@@ -39,21 +64,25 @@ def _known(integration: str) -> None:
 
 
 @router.get("/", response_class=HTMLResponse)
+@requires("viewer")
 def runs_page(web: Web, notice: int | None = None) -> HTMLResponse:
     overview = runs_overview(web.app)
     for card in overview:
         card["busy"] = web.launcher.running(card["name"])
         card["outcome"] = web.launcher.last_outcome.get(card["name"])
-    return web.page("runs.html", "runs", integrations=overview, notice=web.notices.get(notice))
+    return web.page("runs.html", "runs", integrations=overview, notice=web.notices.get(notice, _me()))
 
 
-@router.post("/runs/{integration}/start", dependencies=[Depends(same_origin)])
-def run_now(web: Web, integration: str) -> RedirectResponse:
+@router.post("/runs/{integration}/start")
+@requires("operator")
+def run_now(web: Web, request: Request, integration: str) -> RedirectResponse:
     _known(integration)
-    return _after_post(web, "/", web.launcher.start(integration))
+    notice = web.launcher.start(integration)
+    return _after_post(web, "/", notice, Action(request, "run_now", integration))
 
 
 @router.get("/audit", response_class=HTMLResponse)
+@requires("viewer")
 def audit_page(web: Web, request: Request, limit: int = 100) -> HTMLResponse:
     filters = {k: (request.query_params.get(k) or "").strip() for k in AUDIT_FILTERS}
     rows = audit_rows(web.app, filters, limit=max(1, min(limit, 1000)))
@@ -61,23 +90,29 @@ def audit_page(web: Web, request: Request, limit: int = 100) -> HTMLResponse:
 
 
 @router.get("/parked", response_class=HTMLResponse)
+@requires("viewer")
 def parked_page(web: Web, integration: str | None = None, notice: int | None = None) -> HTMLResponse:
     rows = parked_rows(web.app, integration)
-    return web.page("parked.html", "parked", rows=rows, integration=integration or "", notice=web.notices.get(notice))
+    return web.page(
+        "parked.html", "parked", rows=rows, integration=integration or "", notice=web.notices.get(notice, _me())
+    )
 
 
-@router.post("/parked/{parked_id}/replay", dependencies=[Depends(same_origin)])
-def replay(web: Web, parked_id: int) -> RedirectResponse:
+@router.post("/parked/{parked_id}/replay")
+@requires("operator")
+def replay(web: Web, request: Request, parked_id: int) -> RedirectResponse:
     row = web.app.store.parked.get(parked_id)
     if row is None:
         raise HTTPException(404, f"No parked record {parked_id}; the parked page lists the open ones.")
     label = f"parked record {parked_id} ({row['stream']} {row['source_id']})"
+    logged = Action(request, "replay", f"{row['integration']} {label}")
     try:
         report = replay_parked(web.app, row["integration"], [parked_id])
     except LeaseHeldError as exc:
-        return _after_post(web, "/parked", Notice("warn", f"Could not replay {label} now.", [("warn", str(exc))]))
+        notice = Notice("warn", f"Could not replay {label} now.", [("warn", str(exc))])
+        return _after_post(web, "/parked", notice, logged)
     except MlConnectorError as exc:
-        return _after_post(web, "/parked", Notice("bad", f"Replay of {label} failed.", [("bad", str(exc))]))
+        return _after_post(web, "/parked", Notice("bad", f"Replay of {label} failed.", [("bad", str(exc))]), logged)
     after = web.app.store.parked.get(parked_id) or {}
     if after.get("status") == "released":
         notice = Notice("ok", f"Released {label}: delivered in run {report.run_id}.")
@@ -87,31 +122,65 @@ def replay(web: Web, parked_id: int) -> RedirectResponse:
         )
         if report.error:
             notice.lines.append(("warn", report.error))
-    return _after_post(web, "/parked", notice)
+    return _after_post(web, "/parked", notice, logged)
 
 
 @router.get("/connections", response_class=HTMLResponse)
+@requires("viewer")
 def connections_page(web: Web, notice: int | None = None) -> HTMLResponse:
     return web.page(
         "connections.html",
         "connections",
         connections=connection_rows(web.app),
         integrations=list(INTEGRATIONS),
-        notice=web.notices.get(notice),
+        notice=web.notices.get(notice, _me()),
     )
 
 
-@router.post("/connections/ping/{integration}", dependencies=[Depends(same_origin)])
-def ping(web: Web, integration: str) -> RedirectResponse:
+@router.post("/connections/ping/{integration}")
+@requires("operator")
+def ping(web: Web, request: Request, integration: str) -> RedirectResponse:
     _known(integration)
+    logged = Action(request, "ping", integration)
     try:
         results = check_integration(web.app, integration)
     except MlConnectorError as exc:
-        return _after_post(web, "/connections", Notice("bad", f"Could not check {integration}.", [("bad", str(exc))]))
+        notice = Notice("bad", f"Could not check {integration}.", [("bad", str(exc))])
+        return _after_post(web, "/connections", notice, logged)
     failed = [r for r in results if not r.ok]
     notice = Notice(
         "bad" if failed else "ok",
         f"{integration}: {len(results) - len(failed)} of {len(results)} checks passed.",
         [("ok" if r.ok else "bad", f"{r.system} · {r.what}" + (f" — {r.detail}" if r.detail else "")) for r in results],
     )
-    return _after_post(web, "/connections", notice)
+    return _after_post(web, "/connections", notice, logged)
+
+
+# --- admin: the action log, users and API tokens (read-only; the CLI manages them) ---
+
+
+@router.get("/admin/actions", response_class=HTMLResponse)
+@requires("admin")
+def actions_page(web: Web, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> HTMLResponse:
+    return web.page("actions.html", "actions", rows=web.app.store.actions.recent(limit))
+
+
+@router.get("/api/actions")
+@requires("admin")
+def api_actions(web: Web, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Any:
+    return plain(web.app.store.actions.recent(limit))
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+@requires("admin")
+def users_page(web: Web) -> HTMLResponse:
+    oidc = web.oidc.describe() if web.oidc is not None else None
+    return web.page(
+        "users.html", "users", users=web.app.store.users.list(), tokens=web.app.store.tokens.list(), oidc=oidc
+    )
+
+
+@router.get("/api/users")
+@requires("admin")
+def api_users(web: Web) -> Any:
+    return plain({"users": web.app.store.users.list(), "tokens": web.app.store.tokens.list()})

@@ -1,8 +1,9 @@
-"""What every web route needs, kept on ``FastAPI.state.web``: the App, templates, notices, the run launcher."""
+"""What every web route needs, kept on ``FastAPI.state.web``: the App, templates, notices, the run launcher,
+the ``[web]`` settings, the allowed Host names and the cookie signing key."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -11,13 +12,18 @@ from jinja2 import Environment
 from prometheus_client import CollectorRegistry
 
 from ml_connector.bootstrap import App
+from ml_connector.web.config import WebConfig, webhook_limit
 from ml_connector.web.jobs import Notices, RunLauncher
+from ml_connector.web.principal import CURRENT
 
+# (key, href, label, role needed to see the link)
 NAV = (
-    ("runs", "/", "Runs"),
-    ("audit", "/audit", "Audit"),
-    ("parked", "/parked", "Parked"),
-    ("connections", "/connections", "Connections"),
+    ("runs", "/", "Runs", "viewer"),
+    ("audit", "/audit", "Audit", "viewer"),
+    ("parked", "/parked", "Parked", "viewer"),
+    ("connections", "/connections", "Connections", "viewer"),
+    ("users", "/admin/users", "Users", "admin"),
+    ("actions", "/admin/actions", "Actions", "admin"),
 )
 
 
@@ -28,10 +34,21 @@ class WebState:
     notices: Notices
     launcher: RunLauncher
     metrics: CollectorRegistry
+    config: WebConfig = field(default_factory=WebConfig)
+    hosts: frozenset[str] = frozenset()
+    cookie_key: bytes = b""
+    oidc: Any = None  # ml_connector.web.oidc.OidcClient when [web] oidc_connection is set
 
     def page(self, template: str, active: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        html = self.templates.get_template(template).render(nav=NAV, active=active, now=self.app.clock.now(), **context)
+        me = CURRENT.get()
+        nav = [(key, href, label) for key, href, label, role in NAV if me is not None and me.can(role)]
+        html = self.templates.get_template(template).render(
+            nav=nav, active=active, now=self.app.clock.now(), me=me, csrf=me.csrf if me else "", **context
+        )
         return HTMLResponse(html, status_code=status_code)
+
+    def webhook_limit(self, integration: str) -> int:
+        return webhook_limit(self.app.settings, self.config, integration)
 
 
 def web_state(request: Request) -> WebState:

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ml_connector.connectors.commerce.webhooks import SUCCESS_RESPONSE, CommerceWebhookError, verify_webhook
 from ml_connector.engine.service import run_integration
-from ml_connector.errors import MlConnectorError
+from ml_connector.errors import MlConnectorError, SecretError
 from ml_connector.integrations.commerce_syspro import settings as config
 from ml_connector.integrations.commerce_syspro.streams import NAME
 
@@ -49,10 +49,18 @@ def webhook_router(app: Any, *, background: bool = True, **run_options: Any) -> 
     @router.post("")
     @router.post("/")
     async def commerce_hook(request: Request) -> JSONResponse:
-        body = await request.body()
-        stored = app.connections.get(config.load(app.settings.section(NAME)).commerce_connection)
+        # Verification first: without a key or secret configured nothing is read and the answer names the fix
+        # (503: the endpoint exists but is not ready). The body's size is limited by the web guard.
+        name = config.load(app.settings.section(NAME)).commerce_connection
+        try:
+            stored = app.connections.get(name)
+        except SecretError:
+            return _not_configured(f"No connection {name!r} is stored for [{NAME}] commerce_connection.")
         public_key = stored.settings.get("webhook_public_key")
         secret = stored.secrets.get("webhook_secret")
+        if public_key is None and secret is None:
+            return _not_configured(f"Connection {name!r} has neither webhook_public_key nor webhook_secret.")
+        body = await request.body()
         try:
             event = verify_webhook(dict(request.headers), body, public_key=public_key, shared_secret=secret)
         except CommerceWebhookError as exc:
@@ -63,3 +71,14 @@ def webhook_router(app: Any, *, background: bool = True, **run_options: Any) -> 
         return JSONResponse({**SUCCESS_RESPONSE, "sync": await run_in_threadpool(sync, event)})
 
     return router
+
+
+def _not_configured(why: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": f"Webhook verification is not configured. {why} Set one with `ml-connector connections add "
+            "<commerce connection> --system commerce --set webhook_public_key=<PEM>` or store webhook_secret.",
+            "setting": "webhook_public_key | webhook_secret",
+        },
+        status_code=503,
+    )

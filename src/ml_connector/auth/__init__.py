@@ -1,0 +1,1 @@
+"""Who may use the console: roles, password hashing, sign-in throttling, API tokens and session ids."""
