@@ -30,6 +30,12 @@ def test_merge_webhook_is_followed_and_deliveries_are_checked(tmp_path) -> None:
     web = None
     try:
         app = make_app(tmp_path, syspro, pipedrive, section=FAST)
+        server = FastAPI()
+        server.include_router(webhook_router(app, background=False), prefix="/hooks/syspro-pipedrive")
+        web = serve_in_thread(server)
+        hook = f"{web.url}/hooks/syspro-pipedrive"
+        unconfigured = httpx.post(hook, json={"meta": {}}, auth=("pd-hooks", "s3cret-hook"))
+        assert unconfigured.status_code == 503 and "webhook_password" in unconfigured.json()["error"]
         stored = app.connections.get("pipedrive")
         app.connections.put(
             "pipedrive",
@@ -38,13 +44,9 @@ def test_merge_webhook_is_followed_and_deliveries_are_checked(tmp_path) -> None:
             {"api_token": stored.secret("api_token").reveal(), "webhook_password": "s3cret-hook"},
             app.clock.now(),
         )
-        server = FastAPI()
-        server.include_router(webhook_router(app, background=False), prefix="/hooks/syspro-pipedrive")
-        web = serve_in_thread(server)
         assert run_integration(app, NAME).status == "succeeded"
         token = pipedrive.app.state.credentials["api_token"]
         client = PipedriveClient(pipedrive.url, ApiTokenAuth(Secret(token)))
-        hook = f"{web.url}/hooks/syspro-pipedrive"
         client.add_webhook(hook, "delete", "organization", "pd-hooks", "s3cret-hook")
         store = account(pipedrive)
         code_key = field_key(pipedrive, "organization", "SYSPRO customer code")

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from ml_connector.engine.service import run_integration
-from ml_connector.errors import MlConnectorError
+from ml_connector.errors import MlConnectorError, SecretError
 from ml_connector.integrations.syspro_pipedrive import settings as config
 from ml_connector.integrations.syspro_pipedrive.mappings import remember_merge
 from ml_connector.integrations.syspro_pipedrive.streams import NAME
@@ -41,13 +41,28 @@ class Event(BaseModel):
     previous: dict[str, Any] | None = None
 
 
-def _authorized(app: Any, header: str | None) -> bool:
-    stored = app.connections.get(config.load(app.settings.section(NAME)).pipedrive_connection)
+def _expected(app: Any) -> str | JSONResponse:
+    """The Basic header Pipedrive must send, or a 503 naming the missing setting (nothing is read then)."""
+    name = config.load(app.settings.section(NAME)).pipedrive_connection
+    try:
+        stored = app.connections.get(name)
+    except SecretError:
+        return _not_configured(f"No connection {name!r} is stored for [{NAME}] pipedrive_connection.")
     user, password = stored.settings.get("webhook_user"), stored.secrets.get("webhook_password")
     if not user or password is None:
-        return False
-    expected = "Basic " + base64.b64encode(f"{user}:{password.reveal()}".encode()).decode()
-    return secrets.compare_digest((header or "").encode(), expected.encode())
+        return _not_configured(f"Connection {name!r} lacks the setting webhook_user or the secret webhook_password.")
+    return "Basic " + base64.b64encode(f"{user}:{password.reveal()}".encode()).decode()
+
+
+def _not_configured(why: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": f"Webhook verification is not configured. {why} Store both on the Pipedrive connection and "
+            "give the same HTTP Basic credentials to the Pipedrive webhook.",
+            "setting": "webhook_user + webhook_password",
+        },
+        status_code=503,
+    )
 
 
 def webhook_router(app: Any, *, background: bool = True, **run_options: Any) -> APIRouter:
@@ -69,7 +84,11 @@ def webhook_router(app: Any, *, background: bool = True, **run_options: Any) -> 
     @router.post("")
     @router.post("/")
     async def pipedrive_hook(request: Request) -> JSONResponse:
-        if not _authorized(app, request.headers.get("authorization")):
+        expected = _expected(app)  # verification configured? checked before the body is read
+        if isinstance(expected, JSONResponse):
+            return expected
+        given = (request.headers.get("authorization") or "").encode()
+        if not secrets.compare_digest(given, expected.encode()):
             return JSONResponse({"error": "Basic credentials required"}, status_code=401)
         try:
             event = Event.model_validate_json(await request.body())
