@@ -169,12 +169,15 @@ def test_deleted_and_merged_organizations_are_found_again_never_duplicated(tmp_p
     assert report.status == "succeeded", report.error
     codes = by_custom(pipedrive, "organization", code_key)
     customers = {c["Customer"] for c in syspro.app.state.emulator.rows("ArCustomer")}
-    # The deleted customer's organization is created again; the merged one's code now lives on the merge
-    # target (Pipedrive filled the survivor's empty field) or was recreated: never two organizations for one code.
-    assert set(codes) | {third["custom_fields"][code_key]} >= customers
-    assert all(n == 1 for n in codes.values())
+    # The deleted customer's organization is created again; so is the merged one, since it went into another
+    # SYSPRO customer's organization (never taken over). One organization per code, no more.
+    assert set(codes) == customers and all(n == 1 for n in codes.values())
+    assert third["custom_fields"][code_key] != second["custom_fields"][code_key]
     refs = [r["target_ref"] for r in app.store.ledger.search(integration=NAME, stream="organization", limit=10_000)]
-    assert any("created again" in (ref or "") for ref in refs)
+    again = sorted(ref for ref in refs if "created again" in (ref or ""))
+    assert len(again) == 2 and {f"{first['id']} was deleted", f"{second['id']} was deleted"} == {
+        a.split("; ")[1].removesuffix(" in Pipedrive)") for a in again
+    }
 
 
 def test_order_of_an_unknown_customer_parks_then_releases(tmp_path, syspro, pipedrive) -> None:

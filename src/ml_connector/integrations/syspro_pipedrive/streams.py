@@ -17,7 +17,7 @@ from ml_connector.core.streams import Row, StreamKind, StreamSpec
 NAME = "syspro-pipedrive"
 PRODUCT, ORGANIZATION, DEAL = "product", "organization", "deal"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-BREAKS = re.compile(r"[\t\r\n]+")
+BREAKS = re.compile(r" *[\t\r\n][\t\r\n ]*")
 STOCK_LINE = "1"  # SorDetail.LineType: 1 = stocked line (reference 6.15)
 
 
