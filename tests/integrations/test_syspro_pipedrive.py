@@ -175,6 +175,11 @@ def test_deleted_and_merged_organizations_are_found_again_never_duplicated(tmp_p
     assert third["custom_fields"][code_key] != second["custom_fields"][code_key]
     refs = [r["target_ref"] for r in app.store.ledger.search(integration=NAME, stream="organization", limit=10_000)]
     again = sorted(ref for ref in refs if "created again" in (ref or ""))
+    # Deals follow their customer's organization to the one created again.
+    orgs = {r["custom_fields"][code_key]: r["id"] for r in live(pipedrive, "organization")}
+    orders = {o["SalesOrder"]: o["Customer"] for o in syspro.app.state.emulator.rows("SorMaster")}
+    order_key = field_key(pipedrive, "deal", "SYSPRO order number")
+    assert all(d["org_id"] == orgs[orders[d["custom_fields"][order_key]]] for d in live(pipedrive, "deal"))
     assert len(again) == 2 and {f"{first['id']} was deleted", f"{second['id']} was deleted"} == {
         a.split("; ")[1].removesuffix(" in Pipedrive)") for a in again
     }
@@ -243,3 +248,20 @@ def test_budget_runs_out_then_resumes_after_the_daily_reset(tmp_path, syspro) ->
         assert set(deals) == expected_orders(syspro) and all(n == 1 for n in deals.values())
     finally:
         pipedrive.stop()
+
+
+def test_deal_deleted_by_hand_comes_back_with_its_products_when_deals_are_swept(tmp_path, syspro, pipedrive) -> None:
+    app = make_app(tmp_path, syspro, pipedrive, section={**FAST, "sweep_deleted_deals": True})
+    run_integration(app, NAME)
+    store = account(pipedrive)
+    order_key = field_key(pipedrive, "deal", "SYSPRO order number")
+    gone = max(live(pipedrive, "deal"), key=lambda d: len(store.attachments.get(d["id"], {})))
+    lines = sorted(a["product_id"] for a in store.attachments[gone["id"]].values())
+    store.delete("deal", gone["id"])
+    report = run_integration(app, NAME)
+    assert report.status == "succeeded", report.error
+    deals = by_custom(pipedrive, "deal", order_key)
+    assert deals[gone["custom_fields"][order_key]] == 1 and all(n == 1 for n in deals.values())
+    back = next(d for d in live(pipedrive, "deal") if d["custom_fields"][order_key] == gone["custom_fields"][order_key])
+    assert back["id"] != gone["id"]
+    assert sorted(a["product_id"] for a in store.attachments[back["id"]].values()) == lines

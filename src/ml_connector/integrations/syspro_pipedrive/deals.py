@@ -61,7 +61,7 @@ class DealTarget(PipedriveTarget):
             "title": fit(row["title"]),
             "value": row["value"],
             "currency": row["currency"],
-            "org_id": self.org_id(row["customer"]),
+            "org_id": row.get("org_ref") or self.org_id(row["customer"]),
             "expected_close_date": row["expected_close_date"],
             "stage": stage_for(row, self.cfg),
             f"cf:{keys['order_number']}": row["order"],

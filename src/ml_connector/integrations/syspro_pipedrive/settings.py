@@ -52,6 +52,7 @@ class SysproPipedriveSettings(BaseModel):
     # Custom fields.
     create_fields: bool = True
     sweep_deleted: bool = True  # each run lists live organizations (10 tokens per 500) to catch deletes/merges
+    sweep_deleted_deals: bool = False  # the same for deals (a deal deleted by hand is then created again)
     org_fields: list[str] = list(ORG_FIELDS)  # which of ORG_FIELDS are written (customer_code always)
     field_names: dict[str, str] = {}  # "<kind>.<field>" -> name in Pipedrive, e.g. "organization.branch"
 

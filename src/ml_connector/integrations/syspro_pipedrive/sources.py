@@ -96,19 +96,29 @@ class SysproSnapshot:
 class SnapshotSource:
     """The engine's Source over a :class:`SysproSnapshot` (no cursor: the ledger's hashes pick changes).
 
-    ``sweep`` (organizations) returns the Pipedrive ids of organizations that are gone (deleted or merged
-    away) by customer code; those rows carry ``pipedrive_gone`` so the target finds or recreates them.
+    ``sweep(stream)`` returns, by SYSPRO key, the Pipedrive ids of records that are gone (deleted or merged
+    away); those rows carry ``pipedrive_gone`` so the target finds or recreates them. ``org_ids()`` gives
+    each customer's current organization id: deal rows carry it (``org_ref``), so a deal follows its
+    organization when that was created again or merged.
     """
 
-    def __init__(self, snapshot: SysproSnapshot, sweep: Callable[[], dict[str, int]] | None = None) -> None:
-        self.snapshot = snapshot
-        self.sweep = sweep
+    def __init__(
+        self,
+        snapshot: SysproSnapshot,
+        sweep: Callable[[str], dict[str, int]] | None = None,
+        org_ids: Callable[[], dict[str, int]] | None = None,
+    ) -> None:
+        self.snapshot, self.sweep, self.org_ids = snapshot, sweep, org_ids
 
     def pages(self, stream: StreamSpec, window: Window) -> Iterator[list[dict[str, Any]]]:
         rows = self.snapshot.rows(stream.name)
-        if stream.name == ORGANIZATION and self.sweep is not None:
-            gone = self.sweep()
-            rows = [{**r, "pipedrive_gone": gone[r["code"]]} if r["code"] in gone else r for r in rows]
+        if stream.name == DEAL and self.org_ids is not None:
+            orgs = self.org_ids()
+            rows = [{**r, "org_ref": orgs.get(r["customer"])} for r in rows]
+        if stream.name in (ORGANIZATION, DEAL) and self.sweep is not None:
+            gone = self.sweep(stream.name)
+            key = "code" if stream.name == ORGANIZATION else "order"
+            rows = [{**r, "pipedrive_gone": gone[r[key]]} if r[key] in gone else r for r in rows]
         for start in range(0, len(rows), PAGE):
             yield rows[start : start + PAGE]
 

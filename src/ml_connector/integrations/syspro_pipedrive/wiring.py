@@ -97,16 +97,19 @@ def build_plan(
     }
     state: dict[str, SnapshotSource] = {}
 
-    def sweep() -> dict[str, int]:
-        delivered = snapshots.ids(NAME, ORGANIZATION)
-        if not delivered or not cfg.sweep_deleted:
+    def sweep(stream: str) -> dict[str, int]:
+        wanted = cfg.sweep_deleted if stream == ORGANIZATION else cfg.sweep_deleted_deals
+        delivered = snapshots.ids(NAME, stream) if wanted else {}
+        if not delivered:
             return {}
-        live = client.live_ids("organization")
-        return {code: rid for code, rid in delivered.items() if rid not in live}
+        live = client.live_ids(stream)
+        return {key: rid for key, rid in delivered.items() if rid not in live}
 
     def source(ctx: RunContext) -> SnapshotSource:
         if state.get("run") is None or getattr(state["run"], "run_id", None) != ctx.run_id:
-            snap = SnapshotSource(SysproSnapshot(odata, cfg, app.clock.now().date()), sweep)
+            snap = SnapshotSource(
+                SysproSnapshot(odata, cfg, app.clock.now().date()), sweep, lambda: snapshots.ids(NAME, ORGANIZATION)
+            )
             snap.run_id = ctx.run_id  # type: ignore[attr-defined]
             state["run"] = snap
         return state["run"]
