@@ -35,7 +35,7 @@ def measure(orders: int) -> dict[str, float]:
             settings = Settings.model_validate(
                 {
                     "data_dir": str(Path(workdir) / "data"),
-                    NAME: {"lag_s": 0, "customers_to_syspro": False, "customers_to_commerce": False},
+                    NAME: {"lag_s": 0, "customers_to_syspro": False, "customers_to_commerce": False, "refunds": False},
                 }
             )
             app = bootstrap(settings, create_keys=True)

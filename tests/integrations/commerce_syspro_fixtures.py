@@ -12,8 +12,13 @@ from typing import Any
 from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import ServedEmulator, serve_in_thread
-from ml_connector.integrations.commerce_syspro.demo import connect, seed_mappings
+from ml_connector.integrations.commerce_syspro.demo import ACCOUNTS, LATE_MAPPING, REVENUE, connect, seed_mappings
 from ml_connector.settings import Settings
+
+NO_CUSTOMERS = {
+    "customers_to_syspro": False,
+    "customers_to_commerce": False,
+}  # faster runs where customers do not matter
 
 
 class SecondsBehind:
@@ -71,3 +76,51 @@ def assert_exactly_once(served, expected_pos: set[str]) -> None:
     assert set(journals) == {f"WEB{po}" for po in expected_pos}
     assert all(len(keys) == 1 for keys in journals.values())
     assert all(total == 0 for total in sums.values())
+
+
+CLEARING_B2B = "10-2100-100"  # tests map refunds of the b2b store to a clearing account, others the receivable
+
+
+def D(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def expected_gl(store, trigger: str) -> dict[str, Decimal]:
+    """GL movements per account, from Commerce's documents and the mapping table only."""
+    gl: dict[str, Decimal] = defaultdict(Decimal)
+    revenue = {**REVENUE, LATE_MAPPING[1]: LATE_MAPPING[2]}
+    if trigger == "order_placed":
+        sold = [o for o in store.orders.values() if o["state"] != "canceled"]
+        sold_lines = [i for o in sold for i in o["items"] if "parent_item_id" not in i]
+    else:
+        sold = list(store.invoices.values())
+        sold_lines = [i for o in sold for i in o["items"]]
+    for line in sold_lines:
+        gl[revenue[line["sku"].split("-")[0]]] -= D(line["row_total"])
+    for doc in sold:
+        gl[ACCOUNTS["receivable_gl"]] += D(doc["grand_total"])
+        gl[ACCOUNTS["tax_gl"]] -= D(doc["tax_amount"])
+        gl[ACCOUNTS["shipping_gl"]] -= D(doc["shipping_amount"])
+        gl[ACCOUNTS["discount_gl"]] -= D(doc["discount_amount"])
+    for memo in store.creditmemos.values():
+        for line in memo["items"]:
+            gl[revenue[line["sku"].split("-")[0]]] += D(line["row_total"])
+        gl[ACCOUNTS["tax_gl"]] += D(memo["tax_amount"])
+        gl[ACCOUNTS["shipping_gl"]] += D(memo["shipping_amount"])
+        gl[ACCOUNTS["discount_gl"]] += D(memo["discount_amount"])
+        gl[ACCOUNTS["refund_adjustment_gl"]] += D(memo["adjustment_positive"])
+        gl[ACCOUNTS["restocking_fee_gl"]] -= D(memo["adjustment_negative"])
+        credit = CLEARING_B2B if memo["store_id"] == 2 else ACCOUNTS["receivable_gl"]
+        gl[credit] -= D(memo["grand_total"])
+    return {k: v for k, v in gl.items() if v}
+
+
+def syspro_gl(served) -> dict[str, Decimal]:
+    state = served["syspro-enet"].app.state.emulator
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    per_journal: dict[tuple, Decimal] = defaultdict(Decimal)
+    for line in state.rows("GenJournalDetail"):
+        totals[line["GlCode"]] += Decimal(str(line["EntryValue"]))
+        per_journal[(line["GlYear"], line["GlPeriod"], line["Journal"])] += Decimal(str(line["EntryValue"]))
+    assert all(v == 0 for v in per_journal.values()), "every journal balances"
+    return {k: v for k, v in totals.items() if v}

@@ -45,6 +45,9 @@ INVOICE_EVENTS = frozenset(
     }
 )
 
+CREDITMEMO_EVENTS = frozenset({"observer.sales_order_creditmemo_save_after", "observer.sales_order_creditmemo_refund"})
+CANCEL_EVENTS = frozenset({"observer.order_cancel_after"})
+
 
 class CommerceWebhookError(RemoteRejectedError):
     """An incoming Commerce webhook was refused; answer it with a 4xx."""
@@ -62,12 +65,14 @@ class WebhookPayloadError(CommerceWebhookError):
 class CommerceWebhookEvent:
     """What to sync after a webhook: the order (and invoice) ids it names."""
 
-    kind: Literal["order_placed", "invoice_created"]
+    kind: Literal["order_placed", "invoice_created", "creditmemo_created", "order_canceled"]
     event_name: str
     order_id: int | None = None  # sales order entity_id
     order_increment_id: str | None = None
     invoice_id: int | None = None
     invoice_increment_id: str | None = None
+    creditmemo_id: int | None = None
+    creditmemo_increment_id: str | None = None
     payload: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -149,7 +154,20 @@ def parse_webhook(body: bytes) -> CommerceWebhookEvent:
     event_name = str(document.get("eventName") or "")
     nested = document.get("data")
     data: dict[str, Any] = nested if isinstance(nested, dict) else document
-    invoice, order = data.get("invoice"), data.get("order")
+    invoice, order, memo = data.get("invoice"), data.get("order"), data.get("creditmemo")
+    if isinstance(memo, dict) and (not event_name or event_name in CREDITMEMO_EVENTS):
+        refund = CommerceWebhookEvent(
+            "creditmemo_created",
+            event_name or "creditmemo",
+            order_id=_integer(memo.get("order_id")),
+            invoice_id=_integer(memo.get("invoice_id")),
+            creditmemo_id=_integer(memo.get("entity_id")),
+            creditmemo_increment_id=_text(memo.get("increment_id")),
+            payload=document,
+        )
+        if refund.creditmemo_id is None and refund.order_id is None:
+            raise _payload_error("the credit memo carries neither entity_id nor order_id")
+        return refund
     if isinstance(invoice, dict) and (not event_name or event_name in INVOICE_EVENTS):
         event = CommerceWebhookEvent(
             "invoice_created",
@@ -162,9 +180,9 @@ def parse_webhook(body: bytes) -> CommerceWebhookEvent:
         if event.invoice_id is None and event.order_id is None:
             raise _payload_error("the invoice carries neither entity_id nor order_id")
         return event
-    if isinstance(order, dict) and (not event_name or event_name in ORDER_EVENTS):
+    if isinstance(order, dict) and (not event_name or event_name in ORDER_EVENTS | CANCEL_EVENTS):
         event = CommerceWebhookEvent(
-            "order_placed",
+            "order_canceled" if event_name in CANCEL_EVENTS else "order_placed",
             event_name or "order",
             order_id=_integer(order.get("entity_id")),
             order_increment_id=_text(order.get("increment_id")),
@@ -176,7 +194,9 @@ def parse_webhook(body: bytes) -> CommerceWebhookEvent:
                 "observer.sales_order_place_after instead"
             )
         return event
-    raise _payload_error(f"event {event_name or '(unnamed)'} is neither an order placement nor an invoice")
+    raise _payload_error(
+        f"event {event_name or '(unnamed)'} is not an order placement or cancellation, an invoice or a credit memo"
+    )
 
 
 def _payload_error(why: str) -> WebhookPayloadError:

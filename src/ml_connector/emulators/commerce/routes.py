@@ -13,6 +13,7 @@ import orjson
 from fastapi import Request
 from starlette.responses import Response
 
+from ml_connector.emulators.commerce import refund_api
 from ml_connector.emulators.commerce.catalog import STORES_BY_CODE, StoreView
 from ml_connector.emulators.commerce.customers import no_such_customer
 from ml_connector.emulators.commerce.errors import NO_ENTITY, NO_ROUTE, WebapiError, internal_error, required_fields
@@ -104,10 +105,6 @@ def _get(collection: str) -> Handler:
     return handle
 
 
-async def _invoice(emulator: CommerceEmulator, _: Request, params: dict[str, str], __: StoreView) -> Any:
-    return emulator.store.invoice_order(_entity_id(params["id"]))["entity_id"]
-
-
 async def _save_customer(emulator: CommerceEmulator, request: Request, params: dict[str, str], view: StoreView) -> Any:
     try:
         body = orjson.loads(await request.body() or b"{}")
@@ -122,7 +119,12 @@ async def _save_customer(emulator: CommerceEmulator, request: Request, params: d
 ROUTES: tuple[tuple[str, str, str, Handler], ...] = (
     ("GET", r"orders", "Magento_Sales::actions_view", _search("orders")),
     ("GET", r"orders/(?P<id>[^/]+)", "Magento_Sales::actions_view", _get("orders")),
-    ("POST", r"order/(?P<id>[^/]+)/invoice", "Magento_Sales::sales_invoice", _invoice),
+    ("POST", r"order/(?P<id>[^/]+)/invoice", "Magento_Sales::sales_invoice", refund_api.invoice),
+    ("POST", r"order/(?P<id>[^/]+)/refund", "Magento_Sales::creditmemo", refund_api.refund_order),
+    ("POST", r"invoice/(?P<id>[^/]+)/refund", "Magento_Sales::creditmemo", refund_api.refund_invoice),
+    ("POST", r"orders/(?P<id>[^/]+)/cancel", "Magento_Sales::cancel", refund_api.cancel_order),
+    ("GET", r"creditmemos", "Magento_Sales::sales_creditmemo", _search("creditmemos")),
+    ("GET", r"creditmemo/(?P<id>[^/]+)", "Magento_Sales::sales_creditmemo", refund_api.get_creditmemo),
     ("GET", r"invoices", "Magento_Sales::sales_invoice", _search("invoices")),
     ("GET", r"invoices/(?P<id>[^/]+)", "Magento_Sales::sales_invoice", _get("invoices")),
     ("GET", r"customers/search", "Magento_Customer::customer", _search("customers")),

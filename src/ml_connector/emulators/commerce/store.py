@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ml_connector.emulators.commerce.catalog import PRODUCTS, STORES, STORES_BY_CODE, StoreView
+from ml_connector.emulators.commerce.creditmemos import COLUMNS as MEMO_COLUMNS
 from ml_connector.emulators.commerce.customers import Entity, build_customer, merge_customer, no_such_customer, stamp
 from ml_connector.emulators.commerce.errors import NO_ENTITY, WebapiError
 from ml_connector.emulators.commerce.invoices import build_invoice
@@ -20,7 +21,7 @@ from ml_connector.emulators.commerce.orders import build_order
 from ml_connector.emulators.commerce.search import SearchCriteria, matches, page_of, sort_entities
 
 Listener = Callable[[str, dict[str, Any]], None]
-COLLECTIONS = ("orders", "invoices", "customers")
+COLLECTIONS = ("orders", "invoices", "customers", "creditmemos")
 # Nested objects are not columns: searchCriteria filters only top-level attributes (reference 1.3).
 NESTED = frozenset(("items", "billing_address", "payment", "extension_attributes", "status_histories",
                     "addresses", "custom_attributes", "comments"))  # fmt: skip
@@ -48,7 +49,9 @@ class CommerceStore:
         self.customers: dict[int, Entity] = {}
         self.orders: dict[int, Entity] = {}
         self.invoices: dict[int, Entity] = {}
+        self.creditmemos: dict[int, Entity] = {}  # credit memos (refunds): see creditmemos.py
         self._columns: dict[str, set[str]] = {name: set() for name in COLLECTIONS}
+        self._columns["creditmemos"].update(MEMO_COLUMNS)
         self._by_website: dict[int, dict[int, Entity]] = {}
         self._rng = random.Random(seed)
         self._ids: dict[str, int] = defaultdict(int)
@@ -147,10 +150,12 @@ class CommerceStore:
         for item in order["items"]:
             item["qty_invoiced"] = item["qty_ordered"]
             item["row_invoiced"], item["tax_invoiced"] = item["row_total"], item["tax_amount"]
+            item["discount_invoiced"] = item["discount_amount"]
             item["updated_at"] = stamp(at)
         for name in ("total_invoiced", "total_paid", "base_total_invoiced", "base_total_paid"):
             order[name] = order["grand_total"]
         order["total_due"] = order["base_total_due"] = 0
+        order["shipping_invoiced"] = order["shipping_amount"]
         order["payment"]["amount_paid"] = order["payment"]["base_amount_paid"] = order["grand_total"]
         self._set_state(order, "processing", "processing", at)
         self._put("invoices", invoice)

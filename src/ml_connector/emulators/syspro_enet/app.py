@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from ml_connector.emulators.faults import FaultMiddleware, FaultPlan
-from ml_connector.emulators.syspro_enet import customers, journals, queries, sales_orders, suppliers
+from ml_connector.emulators.syspro_enet import customers, journals, queries, sales_order_actions, suppliers
 from ml_connector.emulators.syspro_enet.seed import seed_company
 from ml_connector.emulators.syspro_enet.sessions import Clock
 from ml_connector.emulators.syspro_enet.state import EnetOptions, EnetState
@@ -38,7 +38,7 @@ SESSIONLESS = {"logon", "logoff", "getversion"}
 
 Handler = Callable[[EnetState, dict[str, str], str, Element | None, Element], Element]
 POSTS: dict[tuple[str, str], Handler] = {
-    ("transaction/post", "SORTOI"): lambda s, p, op, xp, xi: sales_orders.sortoi(s, _params(xp), xi, op),
+    ("transaction/post", "SORTOI"): lambda s, p, op, xp, xi: sales_order_actions.sortoi(s, _params(xp), xi, op),
     ("transaction/post", "GENTJL"): lambda s, p, op, xp, xi: journals.gentjl(s, _params(xp), xi, op),
     ("setup/add", "ARSSCS"): lambda s, p, op, xp, xi: customers.arsscs(s, "add", _params(xp), xi),
     ("setup/update", "ARSSCS"): lambda s, p, op, xp, xi: customers.arsscs(s, "update", _params(xp), xi),

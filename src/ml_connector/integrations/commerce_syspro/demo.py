@@ -1,12 +1,14 @@
 """How `ml-connector demo` runs Adobe Commerce -> SYSPRO: the two emulators, connections, demo
 mappings (all but the warranty family, so a few orders park with a visible reason), and the change
-between runs (that mapping is added and new orders are placed: parked ones release, new ones post)."""
+between runs (that mapping is added, new orders are placed, and a customer returns part of an order
+already in SYSPRO: parked ones release, new ones post, the refund reaches SYSPRO as a reversing journal)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ml_connector.emulators.commerce import creditmemos
 from ml_connector.emulators.serving import ServedEmulator
 from ml_connector.settings import Settings
 
@@ -32,6 +34,8 @@ ACCOUNTS = {
     "tax_gl": "10-2200-100",
     "shipping_gl": "10-4200-200",
     "discount_gl": "10-4100-200",
+    "restocking_fee_gl": "10-4100-300",  # adjustment fees kept on refunds (sales returns, Tulsa)
+    "refund_adjustment_gl": "10-4100-400",  # adjustment refunds given (sales allowances, Fresno)
 }
 GROUPS = {"0": "000001", "1": "000002", "2": "000003"}  # guests, general, wholesale -> SYSPRO accounts
 BRANCHES = {"1": "01", "2": "02", "3": "03"}
@@ -116,12 +120,33 @@ def change_source(served: dict[str, ServedEmulator]) -> str:
     store = served["commerce"].app.state.emulator.store
     for n in range(NEW_ORDERS):
         store.place_order(store_code=("default", "b2b", "marketplace")[n % 3])
-    kind, key, value = LATE_MAPPING
-    return f"mapping {kind} {key} -> {value} added and {NEW_ORDERS} new orders placed in Commerce"
+    refunded = _refund_a_posted_order(store)
+    return f"{LATE_MAPPING[1]} mapped, {NEW_ORDERS} new orders, {refunded}"  # fits the 80-column heading
+
+
+def _refund_a_posted_order(store: Any) -> str:
+    """A partial refund (one unit back to stock, a 5.00 restocking fee kept) of an invoiced order."""
+    order = next(
+        (o for o in store.orders.values() if o.get("total_invoiced") and o["state"] not in ("canceled", "closed")
+         and not any(i["sku"].startswith("WTY") for i in o["items"])),
+        None,
+    )  # fmt: skip
+    if order is None:
+        return "nothing to refund"
+    item = next(i for i in order["items"] if "parent_item_id" not in i)
+    memo = creditmemos.refund(
+        store,
+        order["entity_id"],
+        {item["item_id"]: 1},
+        shipping=0,
+        adjustment_negative=5,
+        return_to_stock=[item["item_id"]],
+    )
+    return f"credit memo {memo['increment_id']}"
 
 
 def show_result(settings: Settings) -> str:
     return (
-        "Commerce -> SYSPRO: `ml-connector audit --integration commerce-syspro --limit 10`, "
+        "Commerce -> SYSPRO: `ml-connector audit --integration commerce-syspro --stream refund_journal`, "
         "`ml-connector parked --integration commerce-syspro`, `ml-connector mappings list commerce-syspro`"
     )

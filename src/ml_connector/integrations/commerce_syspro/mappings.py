@@ -6,7 +6,10 @@ Kinds: ``customer`` (Commerce customer id or email -> SYSPRO customer), ``custom
 group id -> SYSPRO customer, e.g. a cash-sale account for guests), ``sku`` (SKU -> revenue GL),
 ``category`` (product family = the SKU's first dash-separated segment -> revenue GL; Commerce order
 lines carry no category ids), ``tax_gl`` / ``shipping_gl`` / ``discount_gl`` / ``receivable_gl``
-(source key ``default`` or a store id), ``store`` (Commerce store id -> SYSPRO branch).
+(source key ``default`` or a store id), ``store`` (Commerce store id -> SYSPRO branch). Refunds:
+``refund_gl`` (the account a refund credits: a refund clearing account, else the receivable),
+``restocking_fee_gl`` (an adjustment fee kept), ``refund_adjustment_gl`` (an adjustment refund given;
+else the discount account), all per store id or ``default``.
 """
 
 from __future__ import annotations
@@ -28,8 +31,19 @@ KINDS = (
     "discount_gl",
     "receivable_gl",
     "store",
+    "refund_gl",
+    "restocking_fee_gl",
+    "refund_adjustment_gl",
 )
-ACCOUNT_KINDS = ("tax_gl", "shipping_gl", "discount_gl", "receivable_gl")
+ACCOUNT_KINDS = (
+    "tax_gl",
+    "shipping_gl",
+    "discount_gl",
+    "receivable_gl",
+    "refund_gl",
+    "restocking_fee_gl",
+    "refund_adjustment_gl",
+)
 
 
 class Mappings:
@@ -92,6 +106,10 @@ class Mappings:
         if not found:
             raise self._missing(kind, "default", f"store {store_id} (or key 'default')")
         return found
+
+    def optional_account(self, kind: str, store_id: object) -> str | None:
+        """An account mapping that may be absent (the caller falls back to another kind)."""
+        return self._get(kind, store_id) or self._get(kind, "default")
 
     def branch(self, store_id: object) -> str:
         return self._get("store", store_id) or ""

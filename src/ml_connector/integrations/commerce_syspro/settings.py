@@ -27,6 +27,16 @@ class CommerceSysproSettings(BaseModel):
     non_stocked_product_class: str = ""  # NProductClass on order lines ("" = SYSPRO default)
     customer_code_prefix: str = "WEB"  # code for a Commerce customer with no code: prefix + id (6 digits)
     commerce_website_id: int = 2  # where SYSPRO customers are created in Commerce (B2B website)
+    # After the order (docs/COMMERCE_REFUNDS.md has the accounting consequences of each choice).
+    posting_trigger: Literal["order_placed", "invoice_created"] = "order_placed"  # when revenue is journaled
+    invoice_journal_prefix: str = "WIN"  # JournalReference of an invoice's journal (trigger invoice_created)
+    refunds: bool = True  # credit memos -> reversing journals in SYSPRO
+    refund_journal_prefix: str = "WCM"  # JournalReference = prefix + credit memo increment id
+    # Lines returned to stock: listed for the warehouse, a SYSPRO credit note against the sales order, or nothing.
+    restock: Literal["flag", "credit_note", "off"] = "flag"
+    credit_note_po_prefix: str = "CN"  # CustomerPoNumber of a credit note = prefix + credit memo increment id
+    cancel_after_post: Literal["review", "reverse"] = "review"  # review: flag only (changed_after_post)
+    cancel_journal_prefix: str = "WCX"  # JournalReference of the reversal of a cancelled order
 
 
 def load(raw: dict[str, object]) -> CommerceSysproSettings:

@@ -9,24 +9,32 @@ stream too (so the engine counts it unchanged and never sends it back), and logg
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import structlog
 
 from ml_connector.connectors.commerce.client import CommerceClient
+from ml_connector.connectors.commerce.creditmemos import CreditMemo, by_entity_ids, iter_creditmemos, memos_of_orders
+from ml_connector.connectors.commerce.models import Invoice, Order
 from ml_connector.connectors.commerce.search import format_commerce_time
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.core.cursors import Window, parse_instant
 from ml_connector.core.hashing import content_hash
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
+from ml_connector.integrations.commerce_syspro.documents import creditmemo_row, invoice_row
 from ml_connector.integrations.commerce_syspro.mappings import Mappings
 from ml_connector.integrations.commerce_syspro.streams import (
+    CANCEL_JOURNAL,
+    CANCEL_SALES_ORDER,
     CUSTOMER_TO_SYSPRO,
     MIRROR,
     NAME,
+    RETURN_TO_STOCK,
     commerce_customer_row,
     order_row,
     syspro_customer_row,
@@ -47,7 +55,9 @@ def _bounds(window: Window) -> tuple[datetime, datetime] | None:
 
 
 class CommerceSource:
-    """Orders or customers from Commerce, as rows (streams.order_row / commerce_customer_row)."""
+    """Orders, invoices, credit memos or customers from Commerce, as rows (streams.order_row,
+    documents.invoice_row / creditmemo_row, streams.commerce_customer_row). The cancellation streams
+    see only cancelled orders, the warehouse stream only credit memos with lines returned to stock."""
 
     def __init__(self, client: CommerceClient, mappings: Mappings, code_prefix: str) -> None:
         self.client = client
@@ -59,11 +69,36 @@ class CommerceSource:
         if bounds is None:
             return
         if stream.source == "orders":
+            cancels = stream.name in (CANCEL_JOURNAL, CANCEL_SALES_ORDER)
             for orders in self.client.iter_orders(*bounds):
-                yield [order_row(order) for order in orders.items]
+                yield [row for row in map(order_row, orders.items) if row["canceled"] or not cancels]
+        elif stream.source == "invoices":
+            for invoices in self.client.iter_invoices(*bounds):
+                found = self._orders({i.order_id for i in invoices.items})
+                yield [invoice_row(i, found[i.order_id]) for i in invoices.items if i.order_id in found]
+        elif stream.source == "creditmemos":
+            for memos in iter_creditmemos(self.client, *bounds, page_size=self.client.page_size):
+                found = self._orders({m.order_id for m in memos.items})
+                ids = {m.invoice_id for m in memos.items if m.invoice_id}
+                refunded = by_entity_ids(self.client, "V1/invoices", Invoice, ids) if ids else {}
+                before = _refunded_before(memos_of_orders(self.client, {m.order_id for m in memos.items}))
+                rows = [
+                    creditmemo_row(m, found.get(m.order_id), _increment(refunded, m.invoice_id), before[m.entity_id])
+                    for m in memos.items
+                ]
+                if stream.name == RETURN_TO_STOCK:
+                    rows = [r for r in rows if any(line["back_to_stock"] for line in r["lines"])]
+                yield rows
         else:
             for customers in self.client.iter_customers(*bounds):
                 yield [commerce_customer_row(c, self.customer_code(c)) for c in customers.items]
+
+    def _orders(self, ids: set[int]) -> dict[int, Order]:
+        found = by_entity_ids(self.client, "V1/orders", Order, ids) if ids else {}
+        missing = ids - set(found)
+        if missing:  # Commerce deleted the order (rare): a memo is refused with that reason, never dropped
+            log.warning("commerce.document_without_order", orders=sorted(missing)[:10])
+        return found
 
     def customer_code(self, customer: Any) -> str:
         """The SYSPRO code of a Commerce customer: its code attribute, a mapping, else prefix + id."""
@@ -76,6 +111,21 @@ class CommerceSource:
     def cursor_value(self, stream: StreamSpec, row: Mapping[str, Any]) -> datetime | None:
         value = row.get("updated_at")
         return parse_instant(value) if value else None
+
+
+def _refunded_before(memos: list[CreditMemo]) -> dict[int, Decimal]:
+    """Per memo, the grand totals of the same order's memos made before it (lower entity id)."""
+    before: dict[int, Decimal] = defaultdict(Decimal)
+    running: dict[int, Decimal] = defaultdict(Decimal)
+    for memo in sorted(memos, key=lambda m: m.entity_id):
+        before[memo.entity_id] = running[memo.order_id]
+        running[memo.order_id] += memo.grand_total
+    return before
+
+
+def _increment(invoices: dict[int, Invoice], entity_id: int | None) -> str:
+    found = invoices.get(entity_id) if entity_id else None
+    return (found.increment_id or str(found.entity_id)) if found is not None else ""
 
 
 class SysproCustomerSource:

@@ -21,6 +21,8 @@ from ml_connector.core.streams import Row, StreamSpec
 
 NAME = "commerce-syspro"
 SALES_ORDER, JOURNAL = "sales_order", "order_journal"
+INVOICE_JOURNAL, REFUND_JOURNAL, RETURN_TO_STOCK = "invoice_journal", "refund_journal", "return_to_stock"
+CANCEL_JOURNAL, CANCEL_SALES_ORDER = "cancel_journal", "cancel_sales_order"
 CUSTOMER_TO_SYSPRO, CUSTOMER_TO_COMMERCE = "customer_to_syspro", "customer_to_commerce"
 MIRROR = {CUSTOMER_TO_SYSPRO: CUSTOMER_TO_COMMERCE, CUSTOMER_TO_COMMERCE: CUSTOMER_TO_SYSPRO}
 CARD = ("code", "name", "email")  # the fields both customer directions share (and hash)
@@ -68,6 +70,7 @@ def order_row(order: Order) -> Row:
             for item in order.lines
         ],
         "ship_to": ship_to,
+        "total_invoiced": _money(order.total_invoiced),
     }
 
 
@@ -106,16 +109,26 @@ def identity(row: Mapping[str, Any]) -> Row:
     return dict(row)
 
 
-ORDER_IGNORE = frozenset({"updated_at", "state"})
+ORDER_IGNORE = frozenset({"updated_at", "state", "total_invoiced"})
+DOCUMENT_IGNORE = frozenset({"updated_at", "order_refunded_before"})
 COMMERCE_CUSTOMER_IGNORE = frozenset(
     {"commerce_id", "store_id", "telephone", "sold_to", "sold_postal_code", "updated_at"}
 )
 
 
 def streams(
-    *, lookback_s: int, lag_s: int, customers_to_syspro: bool = True, customers_to_commerce: bool = True
+    *,
+    lookback_s: int,
+    lag_s: int,
+    customers_to_syspro: bool = True,
+    customers_to_commerce: bool = True,
+    posting_trigger: str = "order_placed",
+    refunds: bool = False,
+    restock: str = "off",
+    cancel_after_post: str = "review",
 ) -> list[StreamSpec]:
-    """In run order: customers into SYSPRO, sales orders, journals, customers back to Commerce."""
+    """In run order: customers into SYSPRO, sales orders, order or invoice journals, cancellations,
+    refunds, lines returned to stock, customers back to Commerce."""
     commerce_cursor = CursorSpec(
         "updated_at", Precision.INSTANT, lookback=timedelta(seconds=lookback_s), lag=timedelta(seconds=lag_s)
     )
@@ -133,28 +146,35 @@ def streams(
                 hash_ignore=COMMERCE_CUSTOMER_IGNORE,
             )
         )
-    declared += [
-        StreamSpec(
-            SALES_ORDER,
-            "orders",
+    # Reversing cancellations: a cancel is not a content change of the posted order (no review flag).
+    order_ignore = ORDER_IGNORE | ({"canceled"} if cancel_after_post == "reverse" else set())
+
+    def spec(name: str, source: str, target: str, ignore: frozenset[str]) -> StreamSpec:
+        return StreamSpec(
+            name,
+            source,
             ("increment_id",),
-            "SORTOI",
-            ("increment_id",),
-            identity,
-            cursor=commerce_cursor,
-            hash_ignore=ORDER_IGNORE,
-        ),
-        StreamSpec(
-            JOURNAL,
-            "orders",
-            ("increment_id",),
-            "GENTJL",
+            target,
             ("increment_id",),
             identity,
             cursor=commerce_cursor,
-            hash_ignore=ORDER_IGNORE,
-        ),
-    ]
+            hash_ignore=ignore,
+        )
+
+    declared.append(spec(SALES_ORDER, "orders", "SORTOI", order_ignore))
+    if posting_trigger == "invoice_created":
+        declared.append(spec(INVOICE_JOURNAL, "invoices", "GENTJL", DOCUMENT_IGNORE))
+    else:
+        declared.append(spec(JOURNAL, "orders", "GENTJL", order_ignore))
+    if cancel_after_post == "reverse":
+        if posting_trigger != "invoice_created":
+            declared.append(spec(CANCEL_JOURNAL, "orders", "GENTJL", ORDER_IGNORE))
+        declared.append(spec(CANCEL_SALES_ORDER, "orders", "SORTOI", ORDER_IGNORE))
+    if refunds:
+        declared.append(spec(REFUND_JOURNAL, "creditmemos", "GENTJL", DOCUMENT_IGNORE))
+        if restock in ("flag", "credit_note"):
+            target = "SORTOI" if restock == "credit_note" else "warehouse"
+            declared.append(spec(RETURN_TO_STOCK, "creditmemos", target, DOCUMENT_IGNORE))
     if customers_to_commerce:
         declared.append(
             StreamSpec(

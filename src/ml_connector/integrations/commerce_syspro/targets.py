@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -107,6 +107,12 @@ class JournalTarget:
     ) -> None:
         self.enet, self.mappings, self.cfg, self.deliveries, self.clock = enet, mappings, cfg, deliveries, clock
         self.closed_periods: set[str] = set()  # learnt this run: no GENTJL call per order into a closed period
+        self.prefix = cfg.journal_prefix  # an invoice journal (invoicing.py) has its own
+        self.document = "order"
+
+    def order_key(self, row: dict[str, Any]) -> str:
+        """The increment id of the order whose sales order must be in SYSPRO first."""
+        return str(row["increment_id"])
 
     def journal(self, row: dict[str, Any]) -> GlJournal:
         store = row.get("store_id")
@@ -135,23 +141,24 @@ class JournalTarget:
             else self.clock.now().astimezone(UTC).date()
         )
         return GlJournal(
-            reference=f"{self.cfg.journal_prefix}{row['increment_id']}",
+            reference=f"{self.prefix}{row['increment_id']}",
             posting_year=day.year,
             posting_period=day.month,
             lines=lines,
             journal_date=day,
-            notation=f"Adobe Commerce order {row['increment_id']} {row.get('customer_name', '')}",
+            notation=f"Adobe Commerce {self.document} {row['increment_id']} {row.get('customer_name', '')}",
         )
 
     def check_references(self, d: Delivery) -> None:
         row = dict(d.row)
         _check_order(row)
-        if self.deliveries.last_delivered(NAME, SALES_ORDER, d.source_id) is None:
+        order = self.order_key(row)
+        if self.deliveries.last_delivered(NAME, SALES_ORDER, order) is None:
             raise ReferenceMissingError(
-                f"journal for order {d.source_id} waits for its sales order (see `ml-connector parked`: the "
-                "sales order's reason says what is missing)",
+                f"journal {self.prefix}{d.source_id} waits for the sales order of order {order} (see `ml-connector "
+                "parked`: the sales order's reason says what is missing)",
                 reference="sales_order",
-                key=d.source_id,
+                key=order,
             )
         journal = self.journal(row)
         period = f"{journal.posting_year}/{journal.posting_period:02d}"
@@ -163,7 +170,7 @@ class JournalTarget:
             )
 
     def lookup(self, d: Delivery) -> str | None:
-        return self.enet.find_journal_by_reference(f"{self.cfg.journal_prefix}{d.row['increment_id']}")
+        return self.enet.find_journal_by_reference(f"{self.prefix}{d.row['increment_id']}")
 
     def send(self, d: Delivery) -> str:
         journal = self.journal(dict(d.row))
@@ -249,7 +256,3 @@ class CommerceCustomerTarget:
         if existing is not None:
             return str(self.commerce.update_customer(existing.id, draft).id)
         return str(self.commerce.create_customer(draft.model_copy(update={"website_id": self.website_id})).id)
-
-
-def today(clock: Clock) -> date:
-    return clock.now().astimezone(UTC).date()

@@ -1,5 +1,7 @@
 """Builds commerce-syspro from settings and stored connections: Commerce REST client (OAuth 1.0a,
-integration Bearer or IMS), SYSPRO e.net client, the four record streams, checks and replay.
+integration Bearer or IMS), SYSPRO e.net client, the record streams the settings switch on (customers
+both ways, sales orders, order or invoice journals, cancellations, refunds, returns to stock), checks
+and replay.
 
 Options (tests, benchmarks): ``commerce_http`` (HttpClient keyword arguments such as ``sleep`` or
 ``retry``) and ``enet_options`` (EnetSession / client keyword arguments).
@@ -17,13 +19,22 @@ from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
 from ml_connector.engine.record_runner import RecordStreamRunner
 from ml_connector.integrations.commerce_syspro import settings as config
+from ml_connector.integrations.commerce_syspro.cancellations import CancelJournalTarget, CancelSalesOrderTarget
+from ml_connector.integrations.commerce_syspro.credit_notes import CreditNoteTarget
+from ml_connector.integrations.commerce_syspro.invoicing import InvoiceJournalTarget
 from ml_connector.integrations.commerce_syspro.mappings import ACCOUNT_KINDS, Mappings
+from ml_connector.integrations.commerce_syspro.refunds import RefundJournalTarget, WarehouseFlagTarget
 from ml_connector.integrations.commerce_syspro.sources import CommerceSource, EchoGuard, SysproCustomerSource
 from ml_connector.integrations.commerce_syspro.streams import (
+    CANCEL_JOURNAL,
+    CANCEL_SALES_ORDER,
     CUSTOMER_TO_COMMERCE,
     CUSTOMER_TO_SYSPRO,
+    INVOICE_JOURNAL,
     JOURNAL,
     NAME,
+    REFUND_JOURNAL,
+    RETURN_TO_STOCK,
     SALES_ORDER,
     streams,
 )
@@ -83,10 +94,18 @@ def build_plan(
     mappings = Mappings(app.store.mappings, NAME)
     commerce_source = CommerceSource(commerce, mappings, cfg.customer_code_prefix)
     syspro_source = SysproCustomerSource(enet)
+    deliveries = app.store.deliveries
     targets: dict[str, Any] = {
         CUSTOMER_TO_SYSPRO: SysproCustomerTarget(enet, mappings, app.clock),
         SALES_ORDER: SalesOrderTarget(enet, mappings, cfg),
-        JOURNAL: JournalTarget(enet, mappings, cfg, app.store.deliveries, app.clock),
+        JOURNAL: JournalTarget(enet, mappings, cfg, deliveries, app.clock),
+        INVOICE_JOURNAL: InvoiceJournalTarget(enet, mappings, cfg, deliveries, app.clock),
+        CANCEL_JOURNAL: CancelJournalTarget(enet, mappings, cfg, deliveries, app.clock),
+        CANCEL_SALES_ORDER: CancelSalesOrderTarget(enet, mappings, cfg, deliveries),
+        REFUND_JOURNAL: RefundJournalTarget(enet, mappings, cfg, deliveries, app.clock),
+        RETURN_TO_STOCK: CreditNoteTarget(enet, mappings, cfg, deliveries)
+        if cfg.restock == "credit_note"
+        else WarehouseFlagTarget(deliveries),
         CUSTOMER_TO_COMMERCE: CommerceCustomerTarget(commerce, cfg.commerce_website_id),
     }
     declared = streams(
@@ -94,6 +113,10 @@ def build_plan(
         lag_s=cfg.lag_s,
         customers_to_syspro=cfg.customers_to_syspro,
         customers_to_commerce=cfg.customers_to_commerce,
+        posting_trigger=cfg.posting_trigger,
+        refunds=cfg.refunds,
+        restock=cfg.restock,
+        cancel_after_post=cfg.cancel_after_post,
     )
 
     def runner(ctx: RunContext, stream: StreamSpec) -> RecordStreamRunner:
