@@ -69,12 +69,14 @@ def plain_dlt(url: str, user: str, password: str, workdir: Path) -> int:
 def ml_connector(url: str, user: str, password: str, workdir: Path) -> int:
     """ml-connector's syspro-looker run (dimensions + the GL postings), into DuckDB."""
     from ml_connector.bootstrap import bootstrap
+    from ml_connector.connectors.systems import store_connection
     from ml_connector.engine.service import run_integration
     from ml_connector.settings import Settings
 
     settings = Settings.model_validate({"data_dir": str(workdir / "mlc"), "syspro-looker": {"looker_connection": None}})
     app = bootstrap(settings, create_keys=True)
-    app.connections.put(
+    store_connection(
+        app.connections,
         "syspro-odata",
         "syspro-odata",
         {"base_url": url + "/SYSPRO8OData/SYSPROOData", "company": "A", "operator": user},

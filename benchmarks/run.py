@@ -25,8 +25,10 @@ LABELS = {"bare": "bare fetch (httpx + JSON)", "dlt": "plain dlt rest_api", "mlc
 
 def start_emulator(rows: int) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
     exe = [sys.executable, "-m", "ml_connector.cli.main"]
-    creds = orjson.loads(subprocess.check_output([*exe, "emulate", "syspro-odata", "--print-credentials"]))
     port = free_port()
+    creds = orjson.loads(
+        subprocess.check_output([*exe, "emulate", "syspro-odata", "--port", str(port), "--print-credentials"])
+    )
     proc = subprocess.Popen(
         [*exe, "emulate", "syspro-odata", "--port", str(port), "--scale", f"GenTransaction={rows}"],
         stdout=subprocess.DEVNULL,
@@ -136,6 +138,7 @@ def main() -> None:
         print_table(floor, SIZES[-1], results[(SIZES[-1], "bare")]["seconds"], os.cpu_count() or 1)
     __import__("benchmarks.commerce_syspro", fromlist=["main"]).main()  # commerce-syspro rows (own table)
     __import__("benchmarks.syspro_sterling", fromlist=["print_rows"]).print_rows()  # syspro-sterling rows (own table)
+    __import__("benchmarks.looker_qad", fromlist=["print_rows"]).print_rows()  # looker-qad rows (own table)
     __import__("benchmarks.syspro_pipedrive", fromlist=["main"]).main()  # syspro-pipedrive rows (own table)
 
 

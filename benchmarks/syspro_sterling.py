@@ -10,6 +10,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
@@ -61,14 +62,12 @@ def end_to_end(count: int) -> tuple[int, float]:
     from ml_connector.emulators.serving import serve_in_thread
     from ml_connector.engine.service import run_integration
 
-    sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "integrations"))
-    from sterling_fixtures import make_app
-
     syspro = serve_in_thread(create_emulator("syspro-odata", seed=3))
     sterling = serve_in_thread(create_emulator("sterling", seed=3))
     try:
         state = syspro.app.state.emulator
-        suppliers = [r["Supplier"] for r in state.insert("ApSupplier", [{}])]
+        supplier = {"Email": "edi@acme.example", "Telephone": "555-0100"}  # Sterling needs both
+        suppliers = [r["Supplier"] for r in state.insert("ApSupplier", [supplier])]
         customers = [r["Customer"] for r in state.insert("ArCustomer", [{}])]
         stock = state.rows("InvMaster")[0]
         headers = state.insert("PorMasterHdr", [{"Supplier": suppliers[0], "Warehouse": "AK"}] * (count // 2))
@@ -78,8 +77,7 @@ def end_to_end(count: int) -> tuple[int, float]:
              "MOrderUom": "EA", "MCompleteFlag": " "} for h in headers])  # fmt: skip
         state.insert("ArInvoice", [{"Customer": customers[0], "CurrencyValue": 50.0}] * (count // 2))
         with tempfile.TemporaryDirectory() as tmp:
-            app = make_app(Path(tmp), syspro, sterling, suppliers={suppliers[0]: "ACMEWHOLESALE"},
-                           customers={customers[0]: "WIDGETCO"})  # fmt: skip
+            app = _app(Path(tmp), syspro, sterling, {suppliers[0]: "ACMEWHOLESALE"}, {customers[0]: "WIDGETCO"})
             start = time.perf_counter()
             report = run_integration(app, "syspro-sterling")
             seconds = time.perf_counter() - start
@@ -90,6 +88,28 @@ def end_to_end(count: int) -> tuple[int, float]:
     finally:
         syspro.stop()
         sterling.stop()
+
+
+def _app(tmp: Path, syspro: Any, sterling: Any, suppliers: dict[str, str], customers: dict[str, str]) -> Any:
+    """The app as a user sets it up: connections through the `connections add` path, partner mappings.
+    (No test helpers: `make bench` runs from the repository root with only src/ and benchmarks/.)"""
+    from ml_connector.bootstrap import bootstrap
+    from ml_connector.connectors.systems import store_connection
+    from ml_connector.settings import Settings
+
+    app = bootstrap(Settings.model_validate({"data_dir": str(tmp / "data")}), create_keys=True)
+    now = app.clock.now()
+    cred, scred = syspro.app.state.credentials, sterling.app.state.credentials
+    store_connection(app.connections, "syspro-odata", "syspro-odata",
+                     {"base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData", "company": cred["company"],
+                      "operator": cred["operator"]}, {"password": cred["password"]}, now)  # fmt: skip
+    store_connection(app.connections, "sterling", "sterling",
+                     {"base_url": f"{sterling.url}/B2BAPIs/svc/", "username": scred["username"],
+                      "allow_insecure_http": "true"}, {"password": scred["password"]}, now)  # fmt: skip
+    for kind, table in (("supplier", suppliers), ("customer", customers)):
+        for code, partner in table.items():
+            app.store.mappings.set("syspro-sterling", kind, code, partner, now)
+    return app
 
 
 def rows(count: int = DOCUMENTS) -> list[tuple[str, int, float]]:

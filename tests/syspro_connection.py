@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from ml_connector.bootstrap import App
+from ml_connector.connectors.systems import store_connection
 
 
 def add_syspro_odata(app: App, syspro: Any) -> None:
-    """Store the connection with the credentials the emulator accepts (the password goes in encrypted)."""
+    """Store the connection the way `connections add` does (schema-checked; the password goes in encrypted)."""
     cred = syspro.app.state.credentials
-    app.connections.put(
+    store_connection(
+        app.connections,
         "syspro-odata",
         "syspro-odata",
         {
@@ -20,4 +22,5 @@ def add_syspro_odata(app: App, syspro: Any) -> None:
         },
         {"password": cred["password"]},
         app.clock.now(),
+        replace=True,
     )

@@ -94,6 +94,7 @@ def load_settings(path: Path | None = None) -> Settings:
         data["data_dir"] = os.environ["ML_CONNECTOR_DATA_DIR"]
     if os.environ.get("ML_CONNECTOR_STORE_URL"):
         data.setdefault("store", {})["url"] = os.environ["ML_CONNECTOR_STORE_URL"]
+    check_keys(data, Settings, str(chosen or "the environment"))
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
@@ -104,3 +105,90 @@ def load_settings(path: Path | None = None) -> Settings:
     if chosen is not None and not settings.data_dir.is_absolute():
         settings.data_dir = (chosen.parent / settings.data_dir).resolve()
     return settings
+
+
+_INTERNAL = {"keys_env", "config_path"}
+# Top-level tables read with ``Settings.section`` that are neither a field of Settings nor an integration
+# (e.g. a scheduler's): name -> "module:Model" whose fields are the valid keys, or None (any keys). One line each.
+OTHER_SECTIONS: dict[str, str | None] = {
+    "web": "ml_connector.web.config:WebConfig",
+}
+# Keys every [<integration>] section may hold besides its own model's (read by shared code).
+INTEGRATION_KEYS = frozenset({"webhook_max_bytes"})
+
+
+def check_keys(data: dict[str, Any], model: type[BaseModel], where: str, section: str = "") -> None:
+    """Refuse an unknown section or key, naming it and the nearest valid one (a typo would otherwise be
+    ignored and the default silently used). Integration sections are checked against their own model."""
+    from ml_connector.connectors.schema import suggest
+
+    known: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name not in _INTERNAL:
+            known[info.alias or name] = info.annotation
+    if model is Settings:
+        known = {**_other_sections(), **_integration_models(), **known}
+    integration_section = bool(section) and "." not in section and section in _integration_models()
+    for key, value in data.items():
+        if integration_section and key in INTEGRATION_KEYS:
+            continue
+        if key not in known:
+            what = f"section [{key}]" if isinstance(value, dict) and not section else f"key {key!r}"
+            inside = f" in [{section}]" if section else ""
+            raise ConfigError(
+                f"Config file {where}: unknown {what}{inside}{suggest(key, known)}. Valid: {', '.join(sorted(known))}."
+            )
+        sub = known[key]
+        where_in = f"{section}.{key}" if section else key
+        if isinstance(value, dict) and isinstance(sub, type) and issubclass(sub, BaseModel):
+            check_keys(value, sub, where, where_in)
+        elif isinstance(value, dict) and _dict_of_models(sub) is not None:
+            for name, item in value.items():
+                if isinstance(item, dict):
+                    check_keys(item, _dict_of_models(sub), where, f"{where_in}.{name}")  # type: ignore[arg-type]
+
+
+def _other_sections() -> dict[str, type[BaseModel] | None]:
+    import importlib
+
+    out: dict[str, type[BaseModel] | None] = {}
+    for name, where in OTHER_SECTIONS.items():
+        if where is None:
+            out[name] = None
+            continue
+        module, _, attribute = where.partition(":")
+        found = getattr(importlib.import_module(module), attribute)
+        out[name] = found if isinstance(found, type) and issubclass(found, BaseModel) else None
+    return out
+
+
+def _dict_of_models(annotation: Any) -> type[BaseModel] | None:
+    from typing import get_args, get_origin
+
+    if get_origin(annotation) is dict:
+        args = get_args(annotation)
+        if len(args) == 2 and isinstance(args[1], type) and issubclass(args[1], BaseModel):
+            return args[1]
+    return None
+
+
+def _integration_models() -> dict[str, type[BaseModel] | None]:
+    """[<integration>] -> its settings model: ``MODEL`` in the integration's settings.py, else the return type
+    of its ``load``; None when it declares neither (then its keys are not checked here)."""
+    import importlib
+    import typing
+
+    from ml_connector.integrations.registry import INTEGRATIONS
+
+    out: dict[str, type[BaseModel] | None] = {}
+    for name, wiring in INTEGRATIONS.items():
+        try:
+            module = importlib.import_module(wiring.rsplit(".", 1)[0] + ".settings")
+        except ImportError:
+            out[name] = None
+            continue
+        found = getattr(module, "MODEL", None)
+        if found is None and hasattr(module, "load"):
+            found = typing.get_type_hints(module.load).get("return")
+        out[name] = found if isinstance(found, type) and issubclass(found, BaseModel) else None
+    return out

@@ -40,7 +40,9 @@ def emulators():
 def seed_documents(syspro, pos: int, invoices: int) -> tuple[dict[str, str], dict[str, str], set[str]]:
     """New suppliers / customers (so no history), and their POs (1-2 lines) and invoices, dated today."""
     state = syspro.app.state.emulator
-    suppliers = [r["Supplier"] for r in state.insert("ApSupplier", [{}, {}])]
+    # Sterling refuses a partner without email and phone (that record would fail and the run be partial).
+    contact = {"Email": "edi@example.com", "Telephone": "555-0100"}
+    suppliers = [r["Supplier"] for r in state.insert("ApSupplier", [contact, dict(contact)])]
     customers = [r["Customer"] for r in state.insert("ArCustomer", [{}, {}])]
     stock = state.rows("InvMaster")[:2]
     ids: set[str] = set()

@@ -108,16 +108,19 @@ def test_sign_in_run_replay_and_sign_out(served, browser) -> None:
     [new] = run_ids(app) - first
     newest = card.locator("tr.run-row").first
     sync_api.expect(newest).to_have_attribute("data-run-id", new)
-    sync_api.expect(newest.locator("time")).to_have_text(re.compile(r"just now|\d+ s ago"))
+    # Absolute UTC time shown, the relative one on hover (issue 14: times no longer mix the two)
+    sync_api.expect(newest.locator("time")).to_have_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"))
+    sync_api.expect(newest.locator("time")).to_have_attribute("title", re.compile(r"just now|\d+ s ago"))
     page.screenshot(path=str(SCREENSHOT), full_page=True)
     page.get_by_role("link", name="Parked", exact=True).click()
     sync_api.expect(page.locator("h1")).to_have_text("Parked records")
-    page.get_by_role("button", name="Replay").first.click()
+    page.get_by_role("button", name="Replay", exact=True).first.click()
     sync_api.expect(page.locator("section.notice")).to_contain_text("is still parked")
     page.get_by_role("link", name="Audit", exact=True).click()
     page.get_by_label("Stream").fill("supplier")
     page.get_by_role("button", name="Search").click()
-    streams = page.locator("tr.audit-row td:nth-child(4)").all_inner_texts()
+    cells = page.locator("tr.audit-row td:nth-child(3)").all_inner_texts()  # stream, integration beneath
+    streams = [c.split()[0] for c in cells]
     assert streams
     assert set(streams) == {"supplier"}
     page.get_by_role("link", name="Actions", exact=True).click()
@@ -140,7 +143,7 @@ def test_a_viewer_sees_no_buttons_and_is_refused_when_posting_anyway(served, bro
     sync_api.expect(page.get_by_role("button", name="Run now")).to_have_count(0)
     page.get_by_role("link", name="Parked", exact=True).click()
     sync_api.expect(page.locator("tr.parked-row").first).to_be_visible()
-    sync_api.expect(page.get_by_role("button", name="Replay")).to_have_count(0)
+    sync_api.expect(page.get_by_role("button", name="Replay", exact=True)).to_have_count(0)
     sync_api.expect(page.get_by_role("link", name="Actions", exact=True)).to_have_count(0)
     csrf = page.locator("form.signout input[name=csrf_token]").get_attribute("value")
     parked_id = page.locator("tr.parked-row").first.get_attribute("data-parked-id")

@@ -152,8 +152,9 @@ def test_check_proves_reads_period_and_every_mapped_gl_account(tmp_path, served)
     results = {r.what: r for r in check_integration(app, NAME)}
     assert results["search orders (searchCriteria)"].ok
     assert next(r for w, r in results.items() if w.startswith("posting period")).ok
-    assert results["mapped GL account 10-1100-100 exists"].ok
-    bad = results["mapped GL account 10-9999-999 exists"]
+    suffix = " exists and takes postings (GENTJL validate only)"
+    assert results[f"mapped GL account 10-1100-100{suffix}"].ok
+    bad = results[f"mapped GL account 10-9999-999{suffix}"]
     assert not bad.ok
     assert "fix the mapping" in bad.detail
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import click
 import typer
+from rich.markup import escape
 
 from ml_connector.bootstrap import App, bootstrap
 from ml_connector.cli.output import errors
@@ -35,15 +38,33 @@ def log_action(runtime: App, action: str, target: str | None, detail: str | None
     runtime.store.actions.record(cli_actor(), action, runtime.clock.now(), target=target, detail=detail)
 
 
+VERBOSE = {"on": False}  # set by the global -v option
+
+
 def handle_errors(func: F) -> F:
-    """Print our errors as one clear, scrubbed line on stderr and exit with their code."""
+    """Print our errors as one clear, scrubbed line on stderr and exit with their code. Anything else is a bug:
+    one line too, and the traceback only with -v."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except MlConnectorError as exc:
-            errors.print(f"[red]error:[/red] {REDACTOR.scrub(str(exc))}")
+            if VERBOSE["on"]:
+                errors.print(REDACTOR.scrub("".join(traceback.format_exception(exc))), markup=False)
+            errors.print(f"[red]error:[/red] {escape(REDACTOR.scrub(str(exc)))}", soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if VERBOSE["on"]:
+                raise
+            first = REDACTOR.scrub(str(exc)).splitlines()[0] if str(exc) else ""
+            errors.print(
+                f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(first)} "
+                "(run again with -v for the traceback, and please report it)",
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

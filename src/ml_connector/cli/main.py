@@ -6,9 +6,21 @@ from pathlib import Path
 
 import typer
 
-from ml_connector.cli import actions, connections, edi, mappings, records, serve, tokens, users
-from ml_connector.cli.common import EXIT_CODES, ConfigOption, handle_errors, load_app
-from ml_connector.cli.output import configure_logging, console, emit_json
+from ml_connector.cli import (
+    actions,
+    audit,
+    connections,
+    edi,
+    emulate,
+    looker_qad,
+    mappings,
+    records,
+    serve,
+    tokens,
+    users,
+)
+from ml_connector.cli.common import EXIT_CODES, VERBOSE, ConfigOption, handle_errors, load_app
+from ml_connector.cli.output import configure_logging, console
 from ml_connector.errors import ConfigError
 
 app = typer.Typer(
@@ -35,15 +47,19 @@ app.add_typer(tokens.app, name="tokens")
 @app.callback()
 def _global(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each step (stderr).")) -> None:
     configure_logging(verbose)
+    VERBOSE["on"] = verbose
 
 
 app.command("run")(records.run)
 app.command("check")(records.check)
-app.command("audit")(records.audit)
+app.command("audit")(audit.audit)
 app.command("parked")(records.parked)
 app.command("replay")(records.replay)
 app.command("serve")(serve.serve)
+app.command("emulate")(emulate.emulate)
 app.command("actions")(actions.actions)
+app.command("reconcile")(looker_qad.reconcile)
+app.command("webhook-secret")(looker_qad.webhook_secret)
 
 CONFIG_TEMPLATE = """\
 # ml-connector configuration. Secrets are NOT kept here: store them with
@@ -93,6 +109,17 @@ sender_id = "MLCONNECT"              # ISA06
 # documents = ["850", "810", "856"]
 # ack_window_minutes = 1440          # flag a document with no 997 after this long
 # po_changes = "change"              # change: 850 with BEG01=04 | review: park for a person
+
+[looker-qad]
+looker_connection = "looker"
+qad_connection = "qad"               # connections add qad --system qad --set base_url=https://<tenant>/clouderp ...
+on_change = "adjust"                 # adjust: post the difference | review: flag a changed figure
+# [[looker-qad.figures]]             # see README "looker-qad" for a full figure
+# name = "GL spend by plant"
+# look_id = "42"                     # or query = { model = "...", explore = "...", fields = [...], filters = {...} }
+# columns = { account = "...", cost_centre = "...", period = "...", amount = "..." }
+# daybook = "RECON"
+# periods = "current_open"           # current_open | last_closed | ["2026-10", "2026-11"]
 """
 
 
@@ -113,43 +140,6 @@ def init(
     console.print(
         "Next: ml-connector connections add syspro-odata --system syspro-odata --set base_url=... --set operator=..."
     )
-
-
-@app.command()
-@handle_errors
-def emulate(
-    system: str = typer.Argument(
-        ..., help="syspro (OData + e.net over one database) | syspro-odata | syspro-enet | looker | commerce | sterling"
-    ),
-    port: int = typer.Option(8800, "--port"),
-    seed: int = typer.Option(0, "--seed"),
-    print_credentials: bool = typer.Option(
-        False, "--print-credentials", help="Print the credentials the emulator accepts as JSON and exit."
-    ),
-    scale: list[str] = typer.Option([], "--scale", help="syspro, syspro-odata: TABLE=ROWS, e.g. ArCustomer=2000"),
-) -> None:
-    """Serve one emulator on 127.0.0.1:PORT (for trying clients, the official SDKs, or a demo).
-
-    Example: ml-connector emulate syspro-odata --port 8801 --scale GenTransaction=100000
-    """
-    from ml_connector.emulators.registry import create_emulator
-    from ml_connector.emulators.serving import serve_forever
-
-    options: dict[str, object] = {"seed": seed}
-    if scale:
-        try:
-            options["scale"] = {k: int(v) for k, _, v in (item.partition("=") for item in scale)}
-        except ValueError:
-            raise ConfigError("--scale takes TABLE=ROWS with a whole number, e.g. GenTransaction=100000.") from None
-    try:
-        emulator = create_emulator(system, **options)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    if print_credentials:
-        emit_json(dict(emulator.state.credentials))
-        return
-    console.print(f"{system} emulator on http://127.0.0.1:{port} (Ctrl-C to stop)")
-    serve_forever(emulator, port)
 
 
 @app.command()

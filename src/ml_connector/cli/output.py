@@ -21,7 +21,9 @@ errors = Console(stderr=True, highlight=False)
 
 
 def emit_json(value: Any) -> None:
-    text = orjson.dumps(REDACTOR.scrub_any(value), default=str, option=orjson.OPT_INDENT_2).decode()
+    # Non-string keys (payload dicts keyed by numbers or dates) are written as strings instead of failing.
+    options = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+    text = orjson.dumps(REDACTOR.scrub_any(value), default=str, option=options).decode()
     sys.stdout.write(text + "\n")
 
 

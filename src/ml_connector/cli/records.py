@@ -1,14 +1,22 @@
-"""`ml-connector run | check | audit | parked | replay`: moving records and looking at what happened."""
+"""`ml-connector run [--dry-run] | check | parked | replay`: moving records and looking at what happened.
+
+A dry run shows each document in full as it is found, then the counts; with --json, one report whose
+``would`` list holds every item."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.markup import escape
 
+from ml_connector.bootstrap import App
 from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, load_app
-from ml_connector.cli.output import RichProgress, emit_json, run_summary, table
-from ml_connector.engine.service import check_integration, replay_parked, run_integration
+from ml_connector.cli.output import RichProgress, console, emit_json, run_summary, table
+from ml_connector.engine.context import RunReport
+from ml_connector.engine.dry_run import DryRunItem
+from ml_connector.engine.service import check_integration, dry_run_integration, replay_parked, run_integration
 from ml_connector.errors import ConfigError
 
 
@@ -16,6 +24,12 @@ from ml_connector.errors import ConfigError
 def run(
     integration: str = typer.Argument(..., help="e.g. syspro-looker"),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Ignore cursors and stored hashes; reload all."),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Read and check everything, print what would be sent (e.net XML, X12, JSON) and what would park; "
+        "write nothing: no target, no cursor, no control number, no store.",
+    ),
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -26,18 +40,22 @@ def run(
         ml-connector run syspro-looker
 
         ml-connector run syspro-looker --full-refresh --json | jq .streams
+
+        ml-connector run commerce-syspro --dry-run     # "do we fit?": the documents, nothing sent
     """
     app = load_app(config)
-    if as_json:
-        report = run_integration(app, integration, full_refresh=full_refresh)
+    if dry_run:
+        report = show_dry_run(app, integration, full_refresh=full_refresh, as_json=as_json)
+    elif as_json:
+        report = run_integration(app, integration, full_refresh=full_refresh, preflight=True)
         emit_json(report.as_dict())
     else:
         with RichProgress() as progress:
             app.progress = progress
-            report = run_integration(app, integration, full_refresh=full_refresh)
+            report = run_integration(app, integration, full_refresh=full_refresh, preflight=True)
         run_summary(report)
     if report.status != "succeeded":
-        raise typer.Exit(1)
+        raise typer.Exit(report.exit_code)
 
 
 @handle_errors
@@ -62,47 +80,6 @@ def check(
 
 
 @handle_errors
-def audit(
-    source_id: str | None = typer.Option(None, "--source-id", help="A source record id, e.g. 0000042|INV123."),
-    stream: str | None = typer.Option(None, "--stream"),
-    status: str | None = typer.Option(None, "--status", help="loaded, delivered, parked, released, failed, ..."),
-    run_id: str | None = typer.Option(None, "--run"),
-    integration: str | None = typer.Option(None, "--integration"),
-    limit: int = typer.Option(50, "--limit"),
-    config: Path | None = ConfigOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """Search the per-record audit ledger (newest first).
-
-    Example: ml-connector audit --stream ap_invoice --status parked
-    """
-    rows = load_app(config).store.ledger.search(
-        integration=integration, stream=stream, source_id=source_id, status=status, run_id=run_id, limit=limit
-    )
-    if as_json:
-        emit_json(rows)
-        return
-    table(
-        "audit",
-        ("id", "run", "stream", "source id", "source ts", "extracted", "delivered", "status", "error"),
-        [
-            (
-                r["id"],
-                r["run_id"],
-                r["stream"],
-                r["source_id"],
-                r["source_ts"],
-                r["extracted_at"],
-                r["delivered_at"],
-                r["status"] + (f" (superseded by {r['superseded_by']})" if r.get("superseded_by") else ""),
-                (r["error"] or "")[:80],
-            )
-            for r in rows
-        ],
-    )
-
-
-@handle_errors
 def parked(
     integration: str | None = typer.Option(None, "--integration"),
     config: Path | None = ConfigOption,
@@ -113,18 +90,19 @@ def parked(
     if as_json:
         emit_json(rows)
         return
+    # Five columns so an 80-column terminal wraps the reason (never cuts it); the integration heads the
+    # title when only one is shown.
+    one = integration or (rows[0]["integration"] if rows and len({r["integration"] for r in rows}) == 1 else None)
     table(
-        f"parked ({len(rows)})",
-        ("id", "integration", "stream", "source id", "status", "waiting for", "reason"),
+        f"parked ({len(rows)})" + (f" · {one}" if one else ""),
+        ("id", "stream", "source id", "status", "reason (waiting for)"),
         [
             (
                 r["id"],
-                r["integration"],
-                r["stream"],
+                r["stream"] if one else f"{r['integration']} {r['stream']}",
                 r["source_id"],
                 r["status"],
-                f"{r['reference']} {r['ref_key']}" if r["reference"] else "",
-                r["reason"],
+                r["reason"] + (f" (waits for {r['reference']} {r['ref_key']})" if r["reference"] else ""),
             )
             for r in rows
         ],
@@ -158,4 +136,29 @@ def replay(
     else:
         run_summary(report)
     if report.status != "succeeded":
-        raise typer.Exit(1)
+        raise typer.Exit(report.exit_code)
+
+
+def show_dry_run(app: App, integration: str, *, full_refresh: bool, as_json: bool) -> RunReport:
+    items: list[dict[str, Any]] = []
+
+    def out(item: DryRunItem) -> None:
+        if as_json:
+            items.append(item.as_dict())
+            return
+        head = f"[bold]{item.outcome}[/bold] {escape(item.stream)} {escape(item.source_id)}"
+        if item.rendering is not None:
+            head += f"  ({escape(item.rendering.format)})"
+        console.print(head)
+        if item.reason:
+            console.print(f"  {escape(item.reason)}", soft_wrap=True)
+        if item.rendering is not None:
+            console.print(escape(item.rendering.text), soft_wrap=True, highlight=False)
+
+    report = dry_run_integration(app, integration, out, full_refresh=full_refresh)
+    if as_json:
+        emit_json({**report.as_dict(), "would": items})
+    else:
+        run_summary(report)
+        console.print("Dry run: nothing was sent, no cursor moved, no control number used.")
+    return report

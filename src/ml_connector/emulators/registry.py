@@ -14,6 +14,7 @@ EMULATORS: dict[str, str] = {
     "pipedrive": "ml_connector.emulators.pipedrive.app",
     "sterling": "ml_connector.emulators.sterling.app",
     "syspro": "ml_connector.emulators.syspro_enet.company",  # both SYSPRO faces on one port, one database
+    "qad": "ml_connector.emulators.qad.app",
 }
 # A face built over another's database when both are started together: (face, database owner).
 SHARED_DATABASES = (("syspro-enet", "syspro-odata"),)

@@ -63,6 +63,15 @@ class RunReport:
     finished_at: datetime
     streams: list[StreamTally]
     error: str | None = None
+    remote_failed: bool = False  # a remote system refused or could not be reached (exit 3)
+    dry_run: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """README "The command line": 0 done, 1 partial / records failed, 3 a remote system refused or failed."""
+        if self.status == "succeeded":
+            return 0
+        return 3 if self.remote_failed else 1
 
     @property
     def duration_s(self) -> float:
@@ -77,5 +86,7 @@ class RunReport:
             "finished_at": self.finished_at.isoformat(),
             "duration_s": round(self.duration_s, 3),
             "error": self.error,
+            "exit_code": self.exit_code,
+            **({"dry_run": True} if self.dry_run else {}),
             "streams": [{k: v for k, v in vars(t).items()} for t in self.streams],
         }

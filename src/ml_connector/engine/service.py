@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ml_connector.bootstrap import App
 from ml_connector.engine.batch_parking import missing_reference
 from ml_connector.engine.batch_runner import BatchStreamRunner
 from ml_connector.engine.context import RunContext, RunReport
+from ml_connector.engine.dry_run import DryRun, DryRunItem
 from ml_connector.engine.runner import Runner
 from ml_connector.errors import ConfigError, ReferenceMissingError
 from ml_connector.integrations.plan import CheckResult, IntegrationPlan
+from ml_connector.integrations.reachability import reachability, require_reachable
 from ml_connector.integrations.registry import builder
 
 
@@ -18,9 +21,15 @@ def build(app: App, integration: str, **options: Any) -> IntegrationPlan:
     return builder(integration)(app, **options)  # type: ignore[no-any-return]
 
 
-def run_integration(app: App, integration: str, *, full_refresh: bool = False, **options: Any) -> RunReport:
+def run_integration(
+    app: App, integration: str, *, full_refresh: bool = False, preflight: bool = False, **options: Any
+) -> RunReport:
+    """Run now. ``preflight``: first open a TCP connection to every remote system and stop at once (exit 3)
+    when one cannot be reached, instead of retrying each request with backoff."""
     plan = build(app, integration, **options)
     try:
+        if preflight:
+            require_reachable(app, plan)
         return Runner(app.store, app.clock, app.progress).run(
             plan.name,
             plan.streams,
@@ -28,15 +37,42 @@ def run_integration(app: App, integration: str, *, full_refresh: bool = False, *
             full_refresh=full_refresh,
             after_run=plan.after_run,
             group_handler=plan.group_handler,
+            connections=plan.connections,
         )
     finally:
         plan.close()
 
 
-def check_integration(app: App, integration: str, **options: Any) -> list[CheckResult]:
+def dry_run_integration(
+    app: App, integration: str, out: Callable[[DryRunItem], None], *, full_refresh: bool = False, **options: Any
+) -> RunReport:
+    """Read, map and check like a run; hand each would-be delivery to ``out``; write nothing anywhere."""
     plan = build(app, integration, **options)
     try:
-        return plan.checks()
+        if plan.dry_run_parts is None:
+            raise ConfigError(f"Integration {integration} does not support --dry-run yet.")
+        require_reachable(app, plan)
+        return DryRun(app.store, app.clock, out).run(plan.name, plan.streams, plan.dry_run_parts,
+                                                     full_refresh=full_refresh)  # fmt: skip
+    finally:
+        plan.close()
+
+
+def check_integration(app: App, integration: str, **options: Any) -> list[CheckResult]:
+    """Reachability of every system first (one line each, seconds); only when all answer, the plan's own
+    checks (permissions, mappings, partners). Each connection used is stamped with the outcome."""
+    plan = build(app, integration, **options)
+    try:
+        results = reachability(app, plan)
+        if all(r.ok for r in results):
+            results += plan.checks()
+        now = app.clock.now()
+        for system, name in plan.connections.items():
+            failed = [r for r in results if r.system == system and not r.ok]
+            outcome = "ok" if not failed else f"failed: {failed[0].what}: {failed[0].detail}"
+            if app.connections.exists(name):
+                app.connections.mark_checked(name, outcome, now)
+        return results
     finally:
         plan.close()
 
@@ -94,4 +130,4 @@ def _batch_runner_of(plan: IntegrationPlan, ctx: RunContext) -> BatchStreamRunne
     return plan.batch_runner(ctx)  # type: ignore[no-any-return]
 
 
-__all__ = ["build", "check_integration", "replay_parked", "run_integration"]
+__all__ = ["build", "check_integration", "dry_run_integration", "replay_parked", "run_integration"]

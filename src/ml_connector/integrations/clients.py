@@ -6,6 +6,7 @@ from typing import Any
 
 from ml_connector.bootstrap import App
 from ml_connector.connectors.looker.client import LookerClient
+from ml_connector.connectors.schema import flag
 from ml_connector.connectors.syspro.odata.client import SysproODataClient, SysproODataSettings
 
 
@@ -18,7 +19,7 @@ def syspro_client(app: App, connection: str, **http: Any) -> SysproODataClient:
         company_style=s.get("company_style", "path"),
         page_cap=int(s.get("page_cap", 5000)),
         date_literal=s.get("date_literal", "datetimeoffset"),
-        verify_tls=bool(s.get("verify_tls", True)),
+        verify_tls=flag(s, "verify_tls"),
     )
     return SysproODataClient(settings, s["operator"], stored.secret("password"), **http)
 
@@ -29,6 +30,6 @@ def looker_client(app: App, connection: str) -> LookerClient:
         stored.settings["base_url"],
         stored.settings["client_id"],
         stored.secret("client_secret"),
-        verify=bool(stored.settings.get("verify_tls", True)),
+        verify=flag(stored.settings, "verify_tls"),
         clock=app.clock,
     )

@@ -36,6 +36,10 @@ class IntegrationPlan:
     replayer: Callable[[RunContext, StreamSpec, list[dict[str, Any]]], None] | None = None
     # Batch integrations: deliver a whole group of streams (all dimensions, then all facts) at once.
     group_handler: GroupHandler | None = None
+    # `run --dry-run`: the (source, target) of a stream, or None to leave it out (engine/dry_run.py).
+    dry_run_parts: Callable[[StreamSpec], tuple[Any, Any] | None] | None = None
+    # Remote system label (RemoteError.system) -> stored connection name, so a failure names both.
+    connections: dict[str, str] = field(default_factory=dict)
 
     def close(self) -> None:
         for close in reversed(self.closers):

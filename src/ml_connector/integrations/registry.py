@@ -12,6 +12,7 @@ INTEGRATIONS: dict[str, str] = {
     "syspro-looker": "ml_connector.integrations.syspro_looker.wiring",
     "commerce-syspro": "ml_connector.integrations.commerce_syspro.wiring",
     "syspro-sterling": "ml_connector.integrations.syspro_sterling.wiring",
+    "looker-qad": "ml_connector.integrations.looker_qad.wiring",
     "syspro-pipedrive": "ml_connector.integrations.syspro_pipedrive.wiring",
 }
 

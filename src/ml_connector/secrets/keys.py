@@ -33,7 +33,12 @@ class KeyRing:
     def load(cls, key_file: Path, env_value: str | None = None, *, create: bool = False) -> KeyRing:
         """Load keys from ``env_value`` (if given) or ``key_file``; create the file when asked."""
         if env_value:
-            return cls([k.strip().encode() for k in env_value.split(",") if k.strip()])
+            try:
+                return cls([k.strip().encode() for k in env_value.split(",") if k.strip()])
+            except ValueError:
+                raise SecretError(
+                    "ML_CONNECTOR_KEYS does not hold Fernet keys (comma-separated, 44 characters each)."
+                ) from None
         if not key_file.exists():
             if not create:
                 raise SecretError(
@@ -45,8 +50,14 @@ class KeyRing:
         mode = stat.S_IMODE(key_file.stat().st_mode)
         if mode & 0o077:
             raise SecretError(f"Key file {key_file} is readable by others (mode {mode:o}). Run `chmod 600 {key_file}`.")
-        keys = [line.strip().encode() for line in key_file.read_text().splitlines() if line.strip()]
-        return cls(keys, path=key_file)
+        try:
+            keys = [line.strip().encode() for line in key_file.read_text().splitlines() if line.strip()]
+            return cls(keys, path=key_file)
+        except (ValueError, UnicodeDecodeError):  # binascii.Error is a ValueError
+            raise SecretError(
+                f"Key file {key_file} does not hold Fernet keys (one 44-character key per line). Restore it from "
+                "your backup; without it the stored secrets cannot be read."
+            ) from None
 
     def encrypt(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode())

@@ -22,6 +22,7 @@ class Redactor:
     _PATTERNS = (
         re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:basic|bearer|token|oauth)\s+)[^\s\"',]+"),
         re.compile(r"(?i)((?:client_secret|password|passwd|api_token|access_token|oauth_signature)=)[^&\s\"']+"),
+        re.compile(r"(/hooks/looker-qad/)[^/\s?\"']+"),  # the ingest URL's secret path segment (right or wrong)
     )
 
     def __init__(self) -> None:

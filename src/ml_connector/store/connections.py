@@ -9,10 +9,24 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, delete, insert, select, update
 
-from ml_connector.errors import SecretError
+from ml_connector.errors import ConfigError, SecretError
 from ml_connector.secrets.keys import KeyRing
 from ml_connector.secrets.secret import REDACTOR, Secret
 from ml_connector.store.schema import connections
+
+
+class ConnectionSettings(dict[str, Any]):
+    """A connection's settings; a missing one is a clear configuration error, not a KeyError traceback."""
+
+    def __init__(self, name: str, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.connection = name
+
+    def __missing__(self, key: str) -> Any:
+        raise ConfigError(
+            f"Connection {self.connection!r} has no setting {key!r}. Add it with "
+            f"`ml-connector connections edit {self.connection} --set {key}=...`."
+        )
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,31 @@ class ConnectionStore:
             else:
                 db.execute(insert(connections).values(name=name, created_at=now, **values))
 
+    def describe(self, name: str) -> dict[str, Any] | None:
+        """Settings, which secrets are set (and which are empty), created/changed/checked: never values."""
+        with self._engine.connect() as db:
+            row = db.execute(select(connections).where(connections.c.name == name)).first()
+        if row is None:
+            return None
+        plain = orjson.loads(self._keys.decrypt(row.secret_blob, what=f"connection {name!r}"))
+        return {
+            "name": row.name,
+            "system": row.system,
+            "settings": dict(row.settings),
+            "secrets": sorted(plain),
+            "empty_secrets": sorted(k for k, v in plain.items() if v == ""),
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "checked_at": row.checked_at,
+            "check_result": row.check_result,
+        }
+
+    def mark_checked(self, name: str, result: str, now: datetime) -> None:
+        with self._engine.begin() as db:
+            db.execute(
+                update(connections).where(connections.c.name == name).values(checked_at=now, check_result=result[:300])
+            )
+
     def get(self, name: str) -> StoredConnection:
         with self._engine.connect() as db:
             row = db.execute(select(connections).where(connections.c.name == name)).first()
@@ -59,7 +98,8 @@ class ConnectionStore:
             )
         plain = orjson.loads(self._keys.decrypt(row.secret_blob, what=f"connection {name!r}"))
         _teach_redactor(dict(row.settings), plain)
-        return StoredConnection(row.name, row.system, dict(row.settings), {k: Secret(v) for k, v in plain.items()})
+        settings = ConnectionSettings(row.name, dict(row.settings))
+        return StoredConnection(row.name, row.system, settings, {k: Secret(v) for k, v in plain.items()})
 
     def exists(self, name: str) -> bool:
         with self._engine.connect() as db:

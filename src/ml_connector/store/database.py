@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
+
+from ml_connector.errors import ConfigError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest revision in migrations/versions (a test keeps it equal to Alembic's head). A store already
@@ -24,9 +26,36 @@ def open_store(url: str, *, migrate: bool = True) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    if migrate and current_revision(engine) != HEAD:
-        upgrade(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        revision = _revision_or_raise(engine)
+        if revision is not None and revision not in known_revisions():
+            raise ConfigError(
+                f"The store {where} was written by a newer ml-connector (schema revision {revision}; this one knows "
+                f"up to {HEAD}). Upgrade ml-connector, or point [store].url / data_dir at another store."
+            )
+        if migrate and revision != HEAD:
+            upgrade(engine)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise ConfigError(
+            f"Cannot open the store {where}: {reason}. If it is a file, it is damaged or not an ml-connector store: "
+            "restore it from a backup or move it away (a new one is created). Details with -v."
+        ) from exc
     return engine
+
+
+def known_revisions() -> set[str]:
+    """Revisions this version can migrate from (the NNNN_ prefix of each file in migrations/versions)."""
+    return {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py")}
+
+
+def _revision_or_raise(engine: Engine) -> str | None:
+    """The store's revision; None for an empty database; the driver's error for a file that is no database."""
+    with engine.connect() as db:
+        if not inspect(db).has_table("alembic_version"):
+            return None
+        return db.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -9,7 +9,7 @@ crash before that commit leaves the ledger and the cursor where they were.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select
 
 from ml_connector.core.records import Outcome
 from ml_connector.secrets.secret import REDACTOR
+from ml_connector.store.ledger_search import LedgerFilter, iterate, search
 from ml_connector.store.schema import ledger_commits, record_ledger
 
 _LOOKUP_CHUNK = 4000
@@ -139,45 +140,17 @@ class RecordLedger:
         status: str | None = None,
         run_id: str | None = None,
         limit: int = 100,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before_id: int | None = None,
     ) -> list[dict[str, Any]]:
-        commit = ledger_commits.c
-        delivered = func.coalesce(record_ledger.c.delivered_at, commit.delivered_at).label("delivered_at")
-        columns = [delivered if c.name == "delivered_at" else c for c in record_ledger.c]
-        query = (
-            select(*columns)
-            .select_from(
-                record_ledger.outerjoin(
-                    ledger_commits,
-                    and_(
-                        commit.run_id == record_ledger.c.run_id,
-                        commit.stream == record_ledger.c.stream,
-                        commit.status == record_ledger.c.status,
-                    ),
-                )
-            )
-            .order_by(record_ledger.c.id.desc())
-            .limit(limit)
-        )
-        for column, value in (
-            (record_ledger.c.integration, integration),
-            (record_ledger.c.stream, stream),
-            (record_ledger.c.source_id, source_id),
-            (record_ledger.c.status, status),
-            (record_ledger.c.run_id, run_id),
-        ):
-            if value is not None:
-                query = query.where(column == value)
-        with self._engine.connect() as db:
-            rows = [{str(k): v for k, v in r._mapping.items()} for r in db.execute(query)]
-            ids = [r["id"] for r in rows]
-            if ids:
-                links = db.execute(
-                    select(record_ledger.c.replay_of, record_ledger.c.id).where(record_ledger.c.replay_of.in_(ids))
-                )
-                superseded = {r.replay_of: r.id for r in links}
-                for r in rows:
-                    r["superseded_by"] = superseded.get(r["id"])
-        return rows
+        """One page of the ledger, newest first (store/ledger_search.py; `iterate` for exports)."""
+        where = LedgerFilter(integration, stream, source_id, status, run_id, since, until, before_id)
+        return search(self._engine, where, limit)
+
+    def iterate(self, where: LedgerFilter, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every matching row, newest first, in constant memory."""
+        return iterate(self._engine, where, limit=limit)
 
     def count(self, **where: str) -> int:
         query = select(func.count()).select_from(record_ledger)

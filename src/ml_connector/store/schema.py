@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -59,6 +60,8 @@ connections = Table(
     Column("secret_blob", LargeBinary, nullable=False),  # Fernet token of a JSON object of secrets
     _ts("created_at", False),
     _ts("updated_at", False),
+    _ts("checked_at"),  # last `ml-connector check` that used it
+    Column("check_result", String(300), nullable=True),  # "ok" or the first failure, scrubbed
 )
 
 cursors = Table(
@@ -103,6 +106,13 @@ record_ledger = Table(
     Column("replay_of", BigInteger),  # the ledger row this replay supersedes
     Index("ix_ledger_lookup", "integration", "stream", "source_id"),
     Index("ix_ledger_run", "run_id"),
+    # Replays are rare: a partial index finds "superseded by" without costing bulk loads anything.
+    Index(
+        "ix_ledger_replay_of",
+        "replay_of",
+        sqlite_where=text("replay_of IS NOT NULL"),
+        postgresql_where=text("replay_of IS NOT NULL"),
+    ),
 )
 
 # When a bulk load's records were delivered: one row per (run, stream, status) written at the target's

@@ -110,9 +110,9 @@ class RunLauncher:
         try:
             report = self._run(self._app, integration)
             tone = {"succeeded": "ok", "partial": "warn"}.get(report.status, "bad")
-            notice = Notice(tone, f"{integration} run {report.run_id}: {report.status}")
-            if report.error:
-                notice.lines.append((tone, report.error))
+            # The run's error is shown once, in its row below; the outcome line only points at it.
+            notice = Notice(tone, f"{integration} run {report.run_id}: {report.status}"
+                            + (" (the error is in the run's row)" if report.error else ""))  # fmt: skip
         except LeaseHeldError as exc:
             notice = Notice("warn", f"{integration} did not start: another run holds the lease.", [("warn", str(exc))])
         except MlConnectorError as exc:

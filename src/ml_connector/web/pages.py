@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from ml_connector.cli.audit import parse_time
 from ml_connector.engine.service import check_integration, replay_parked
-from ml_connector.errors import LeaseHeldError, MlConnectorError
+from ml_connector.errors import ConfigError, LeaseHeldError, MlConnectorError
 from ml_connector.integrations.registry import INTEGRATIONS
+from ml_connector.store.ledger_search import STATUSES
 from ml_connector.web.jobs import Notice
 from ml_connector.web.principal import CURRENT, client_address, requires
 from ml_connector.web.state import Web, WebState
@@ -83,10 +86,20 @@ def run_now(web: Web, request: Request, integration: str) -> RedirectResponse:
 
 @router.get("/audit", response_class=HTMLResponse)
 @requires("viewer")
-def audit_page(web: Web, request: Request, limit: int = 100) -> HTMLResponse:
-    filters = {k: (request.query_params.get(k) or "").strip() for k in AUDIT_FILTERS}
-    rows = audit_rows(web.app, filters, limit=max(1, min(limit, 1000)))
-    return web.page("audit.html", "audit", rows=rows, filters=filters, limit=limit)
+def audit_page(web: Web, request: Request, limit: int = 100, before: int | None = None) -> HTMLResponse:
+    """Filters, a time range (extracted at, UTC unless an offset is given) and paging to older rows."""
+    filters = {k: (request.query_params.get(k) or "").strip() for k in (*AUDIT_FILTERS, "since", "until")}
+    limit = max(1, min(limit, 1000))
+    try:
+        since, until = (parse_time(filters[k], k) for k in ("since", "until"))
+    except ConfigError as exc:
+        return web.page("audit.html", "audit", 400, rows=[], filters=filters, limit=limit, statuses=STATUSES,
+                        error=str(exc), older=None, query="")  # fmt: skip
+    rows = audit_rows(web.app, filters, limit=limit, since=since, until=until, before_id=before)
+    query = urlencode({k: v for k, v in filters.items() if v} | {"limit": limit})
+    older = rows[-1]["id"] if len(rows) == limit else None
+    return web.page("audit.html", "audit", rows=rows, filters=filters, limit=limit, statuses=STATUSES,
+                    older=older, query=query, paged=before is not None, error=None)  # fmt: skip
 
 
 @router.get("/parked", response_class=HTMLResponse)
@@ -134,26 +147,39 @@ def connections_page(web: Web, notice: int | None = None) -> HTMLResponse:
         connections=connection_rows(web.app),
         integrations=list(INTEGRATIONS),
         notice=web.notices.get(notice, _me()),
+        pings_running=web.pings.running(),
+        ping_results=web.pings.results,
     )
 
 
 @router.post("/connections/ping/{integration}")
 @requires("operator")
 def ping(web: Web, request: Request, integration: str) -> RedirectResponse:
+    """Starts `check` in the background and returns at once; the page shows the result when it is there."""
     _known(integration)
-    logged = Action(request, "ping", integration)
+    notice = web.pings.start(web.app, integration, check_integration)
+    return _after_post(web, "/connections", notice, Action(request, "ping", integration))
+
+
+@router.post("/parked/replay/{integration}")
+@requires("operator")
+def replay_all(web: Web, request: Request, integration: str) -> RedirectResponse:
+    """Bulk replay: re-check every open parked (and failed) record of one integration now."""
+    _known(integration)
+    where, logged = f"/parked?integration={integration}", Action(request, "replay_all", integration)
     try:
-        results = check_integration(web.app, integration)
+        report = replay_parked(web.app, integration)
+    except LeaseHeldError as exc:
+        notice = Notice("warn", f"Could not replay {integration} now.", [("warn", str(exc))])
+        return _after_post(web, where, notice, logged)
     except MlConnectorError as exc:
-        notice = Notice("bad", f"Could not check {integration}.", [("bad", str(exc))])
-        return _after_post(web, "/connections", notice, logged)
-    failed = [r for r in results if not r.ok]
-    notice = Notice(
-        "bad" if failed else "ok",
-        f"{integration}: {len(results) - len(failed)} of {len(results)} checks passed.",
-        [("ok" if r.ok else "bad", f"{r.system} · {r.what}" + (f" — {r.detail}" if r.detail else "")) for r in results],
-    )
-    return _after_post(web, "/connections", notice, logged)
+        notice = Notice("bad", f"Replay of {integration} failed.", [("bad", str(exc))])
+        return _after_post(web, where, notice, logged)
+    released = sum(t.released + t.loaded for t in report.streams)
+    still = len(web.app.store.parked.open(integration))
+    notice = Notice("ok" if not still else "warn", f"{integration}: {released} released, {still} still open "
+                    f"(run {report.run_id}).")  # fmt: skip
+    return _after_post(web, where, notice, logged)
 
 
 # --- admin: the action log, users and API tokens (read-only; the CLI manages them) ---

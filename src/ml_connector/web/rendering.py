@@ -89,6 +89,12 @@ def iso(value: Any) -> str:
     return at.isoformat(timespec="seconds") if at else ""
 
 
+def absolute(value: Any) -> str:
+    """'2026-11-23 12:00:05 UTC': the same form everywhere (relative time on hover)."""
+    at = as_utc(value)
+    return at.strftime("%Y-%m-%d %H:%M:%S UTC") if at else ""
+
+
 def build_environment(now: Callable[[], datetime]) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -100,6 +106,7 @@ def build_environment(now: Callable[[], datetime]) -> Environment:
     env.filters["ago"] = lambda value: relative_time(value, now())
     env.filters["duration"] = duration
     env.filters["iso"] = iso
+    env.filters["absolute"] = absolute
     env.filters["tone"] = lambda status: STATUS_TONES.get(str(status), "muted")
     env.globals["COUNT_KINDS"] = COUNT_KINDS
     return env

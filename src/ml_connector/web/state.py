@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from ml_connector.bootstrap import App
 from ml_connector.web.config import WebConfig, webhook_limit
 from ml_connector.web.jobs import Notices, RunLauncher
+from ml_connector.web.pings import Pings
 from ml_connector.web.principal import CURRENT
 
 # (key, href, label, role needed to see the link)
@@ -38,6 +39,7 @@ class WebState:
     hosts: frozenset[str] = frozenset()
     cookie_key: bytes = b""
     oidc: Any = None  # ml_connector.web.oidc.OidcClient when [web] oidc_connection is set
+    pings: Pings = field(default_factory=Pings)
 
     def page(self, template: str, active: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         me = CURRENT.get()

@@ -4,6 +4,7 @@ parked records and stored connections (secret field names only). Values are scru
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
@@ -66,13 +67,15 @@ def runs_overview(app: App, per_integration: int = 10) -> list[dict[str, Any]]:
     out = []
     for name in integration_names(app):
         runs = [run_view(r) for r in app.store.runs.recent(name, limit=per_integration)]
+        opened = app.store.parked.open(name)
         out.append(
             {
                 "name": name,
                 "registered": name in INTEGRATIONS,
                 "runs": runs,
                 "last": runs[0] if runs else None,
-                "parked_open": len(app.store.parked.open(name)),
+                "parked_open": sum(1 for p in opened if p["status"] != "failed"),
+                "failed_open": sum(1 for p in opened if p["status"] == "failed"),
             }
         )
     return out
@@ -81,9 +84,28 @@ def runs_overview(app: App, per_integration: int = 10) -> list[dict[str, Any]]:
 AUDIT_FILTERS = ("integration", "stream", "source_id", "status", "run_id")
 
 
-def audit_rows(app: App, filters: Mapping[str, str | None], limit: int = 100) -> list[dict[str, Any]]:
+def audit_rows(
+    app: App,
+    filters: Mapping[str, str | None],
+    limit: int = 100,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """One page of the ledger, newest first; ``before_id`` pages on to older rows."""
     wanted = {k: (filters.get(k) or None) for k in AUDIT_FILTERS}
-    return app.store.ledger.search(**wanted, limit=limit)
+    return app.store.ledger.search(
+        integration=wanted["integration"],
+        stream=wanted["stream"],
+        source_id=wanted["source_id"],
+        status=wanted["status"],
+        run_id=wanted["run_id"],
+        limit=limit,
+        since=since,
+        until=until,
+        before_id=before_id,
+    )
 
 
 def parked_rows(app: App, integration: str | None = None) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ import structlog
 
 from ml_connector.connectors.warehouse.tables import WarehouseTable
 from ml_connector.core.streams import StreamSpec
-from ml_connector.errors import ConfigError, RemoteUnavailableError
+from ml_connector.errors import ConfigError, MlConnectorError, RemoteUnavailableError
 
 log = structlog.get_logger("ml_connector.warehouse")
 
@@ -120,6 +120,9 @@ class WarehouseTarget:
         try:
             self.pipeline.run(resources, loader_file_format="parquet")
         except Exception as exc:
+            cause = own_error(exc)
+            if cause is not None:  # the source failed inside dlt's extract step: say that, not dlt's wrapper
+                raise cause from exc
             names = ", ".join(f"{self.dataset}.{self.tables[s.target].name}" for s, _ in batches)
             raise RemoteUnavailableError(
                 f"Loading {names} failed: {exc}. Nothing was committed for these streams; the next run retries them.",
@@ -144,3 +147,19 @@ class WarehouseTarget:
 def _is_missing_table(exc: Exception) -> bool:
     text = str(exc).lower()
     return any(s in text for s in ("does not exist", "not found", "no such table", "catalog error", "undefined"))
+
+
+def own_error(exc: BaseException) -> MlConnectorError | None:
+    """Our own error (a source's RemoteError) wrapped by dlt's pipeline step exceptions, if any."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, MlConnectorError):
+            return current
+        inner = getattr(current, "exception", None)
+        todo += [current.__cause__, current.__context__, inner if isinstance(inner, BaseException) else None]
+    return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ml_connector.connectors.systems import store_connection
 from ml_connector.emulators.commerce import creditmemos
 from ml_connector.emulators.serving import ServedEmulator
 from ml_connector.settings import Settings
@@ -74,7 +75,8 @@ def connect(app: Any, served: dict[str, ServedEmulator]) -> None:
     now = app.clock.now()
     commerce = served["commerce"]
     c = commerce.app.state.credentials
-    app.connections.put(
+    store_connection(
+        app.connections,
         "commerce",
         "commerce",
         {"base_url": f"{commerce.url}/rest/default", "webhook_public_key": c["webhook_public_key"]},
@@ -84,15 +86,18 @@ def connect(app: Any, served: dict[str, ServedEmulator]) -> None:
             if k in c
         },
         now,
+        replace=True,
     )
     enet = served["syspro-enet"]
     e = enet.app.state.credentials
-    app.connections.put(
+    store_connection(
+        app.connections,
         "syspro-enet",
         "syspro-enet",
         {"base_url": f"{enet.url}/SYSPROWCFService/Rest", "operator": e["operator"], "company_id": e["company_id"]},
         {"operator_password": e["operator_password"], "company_password": e["company_password"]},
         now,
+        replace=True,
     )
 
 

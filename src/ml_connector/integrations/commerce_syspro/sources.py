@@ -166,16 +166,8 @@ class EchoGuard:
 
     def _settle_if_echo(self, stream: StreamSpec, row: Mapping[str, Any]) -> None:
         store, code = self.ctx.store, str(row["code"])
-        digest = content_hash(row, ignore=stream.hash_ignore)
-        mirror = [
-            r
-            for r in store.ledger.search(integration=NAME, stream=MIRROR[stream.name], source_id=code, limit=5)
-            if r["status"] in DELIVERED
-        ]
-        if not mirror or mirror[0]["content_hash"] != digest:
-            return
-        state = store.deliveries.state(NAME, stream.name, code, digest)
-        if state is not None and state.state == "delivered":
+        digest = echo_digest(store, stream, row)
+        if digest is None:
             return
         with store.engine.begin() as db:
             DeliveryLedger.settle(
@@ -196,3 +188,33 @@ class EchoGuard:
             code=code,
             rule="same card as we last wrote to this side; not sent back",
         )
+
+
+def echo_digest(store: Any, stream: StreamSpec, row: Mapping[str, Any]) -> str | None:
+    """The row's content hash when it is our own write coming back (same card as we last delivered to the
+    other side) and not yet settled; else None."""
+    code = str(row["code"])
+    digest = content_hash(row, ignore=stream.hash_ignore)
+    mirror = [
+        r
+        for r in store.ledger.search(integration=NAME, stream=MIRROR[stream.name], source_id=code, limit=5)
+        if r["status"] in DELIVERED
+    ]
+    if not mirror or mirror[0]["content_hash"] != digest:
+        return None
+    state = store.deliveries.state(NAME, stream.name, code, digest)
+    return None if state is not None and state.state == "delivered" else digest
+
+
+class DryEchoFilter:
+    """The dry run's EchoGuard: leaves our own writes coming back out of the pages, settles nothing."""
+
+    def __init__(self, inner: Any, store: Any) -> None:
+        self.inner, self.store = inner, store
+
+    def pages(self, stream: StreamSpec, window: Window) -> Iterator[list[dict[str, Any]]]:
+        for page in self.inner.pages(stream, window):
+            yield [row for row in page if echo_digest(self.store, stream, row) is None]
+
+    def cursor_value(self, stream: StreamSpec, row: Mapping[str, Any]) -> Any:
+        return self.inner.cursor_value(stream, row)

@@ -16,9 +16,11 @@ from typing import Any
 
 from ml_connector.connectors.commerce.client import CommerceClient
 from ml_connector.connectors.commerce.models import CustomerDraft
+from ml_connector.connectors.syspro.enet import business_objects as bo
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.connectors.syspro.enet.models import ArCustomer, GlJournal, GlJournalLine, SalesOrder, SalesOrderLine
 from ml_connector.core.clock import Clock
+from ml_connector.engine.dry_run import Rendering, json_rendering
 from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError, RemoteRejectedError
 from ml_connector.integrations.commerce_syspro.mappings import Mappings
@@ -54,6 +56,7 @@ class SalesOrderTarget:
 
     def __init__(self, enet: SysproEnetClient, mappings: Mappings, cfg: CommerceSysproSettings) -> None:
         self.enet, self.mappings, self.cfg = enet, mappings, cfg
+        self.rendered: set[str] = set()  # dry run: orders shown as sent (their journals need not wait)
 
     def _po(self, row: dict[str, Any]) -> str:
         return f"{self.cfg.po_prefix}{row['increment_id']}"
@@ -68,7 +71,13 @@ class SalesOrderTarget:
         )
 
     def send(self, d: Delivery) -> str:
-        row = dict(d.row)
+        return self.enet.post_sales_order(self.order(dict(d.row)))
+
+    def render(self, d: Delivery) -> Rendering:
+        self.rendered.add(d.source_id)
+        return Rendering("e.net SORTOI XML (Transaction/Post)", bo.sortoi_document(self.order(dict(d.row))))
+
+    def order(self, row: dict[str, Any]) -> SalesOrder:
         ship = row.get("ship_to") or {}
         lines = tuple(
             SalesOrderLine(
@@ -81,7 +90,7 @@ class SalesOrderTarget:
             )
             for line in row["lines"]
         )
-        order = SalesOrder(
+        return SalesOrder(
             customer=self.mappings.customer_for_order(row),
             customer_po_number=self._po(row),
             order_date=datetime.fromisoformat(row["created_at"]).date(),
@@ -91,7 +100,6 @@ class SalesOrderTarget:
             ship_postal_code=ship.get("postal_code", ""),
             freight_value=row["shipping"] if Decimal(row["shipping"]) > 0 else None,
         )
-        return self.enet.post_sales_order(order)
 
 
 class JournalTarget:
@@ -109,6 +117,7 @@ class JournalTarget:
         self.closed_periods: set[str] = set()  # learnt this run: no GENTJL call per order into a closed period
         self.prefix = cfg.journal_prefix  # an invoice journal (invoicing.py) has its own
         self.document = "order"
+        self.rendered_orders: set[str] = set()  # dry run: sales orders shown as sent (shared with SalesOrderTarget)
 
     def order_key(self, row: dict[str, Any]) -> str:
         """The increment id of the order whose sales order must be in SYSPRO first."""
@@ -153,7 +162,7 @@ class JournalTarget:
         row = dict(d.row)
         _check_order(row)
         order = self.order_key(row)
-        if self.deliveries.last_delivered(NAME, SALES_ORDER, order) is None:
+        if order not in self.rendered_orders and self.deliveries.last_delivered(NAME, SALES_ORDER, order) is None:
             raise ReferenceMissingError(
                 f"journal {self.prefix}{d.source_id} waits for the sales order of order {order} (see `ml-connector "
                 "parked`: the sales order's reason says what is missing)",
@@ -171,6 +180,9 @@ class JournalTarget:
 
     def lookup(self, d: Delivery) -> str | None:
         return self.enet.find_journal_by_reference(f"{self.prefix}{d.row['increment_id']}")
+
+    def render(self, d: Delivery) -> Rendering:
+        return Rendering("e.net GENTJL XML (Transaction/Post)", bo.gentjl_document(self.journal(dict(d.row))))
 
     def send(self, d: Delivery) -> str:
         journal = self.journal(dict(d.row))
@@ -203,7 +215,15 @@ class SysproCustomerTarget:
 
     def send(self, d: Delivery) -> str:
         row = dict(d.row)
-        customer = ArCustomer(
+        code = self.enet.upsert_customer(self.customer(row), exists=True if d.previous_target_ref else None)
+        self.mappings.link_customer(row["commerce_id"], code, self.clock.now())
+        return code
+
+    def render(self, d: Delivery) -> Rendering:
+        return Rendering("e.net ARSSCS XML (Setup/Add or Setup/Update)", bo.arsscs_document(self.customer(dict(d.row))))
+
+    def customer(self, row: dict[str, Any]) -> ArCustomer:
+        return ArCustomer(
             customer=row["code"],
             name=row["name"],
             short_name=row["name"][:20],
@@ -213,9 +233,6 @@ class SysproCustomerTarget:
             sold_to=tuple((row.get("sold_to") or [])[:5]),
             sold_postal_code=row.get("sold_postal_code") or "",
         )
-        code = self.enet.upsert_customer(customer, exists=True if d.previous_target_ref else None)
-        self.mappings.link_customer(row["commerce_id"], code, self.clock.now())
-        return code
 
 
 class CommerceCustomerTarget:
@@ -239,15 +256,25 @@ class CommerceCustomerTarget:
         found = self.commerce.find_customer_by_syspro_code(d.source_id)
         return str(found.id) if found else None
 
-    def send(self, d: Delivery) -> str:
-        row = dict(d.row)
+    def render(self, d: Delivery) -> Rendering:
+        body = {"customer": self.draft(dict(d.row)).to_payload(self.commerce.syspro_code_attribute)}
+        verb = (
+            "PUT /V1/customers/{id}" if d.previous_target_ref else "POST /V1/customers (or PUT if found by code/email)"
+        )
+        return json_rendering(body, f"JSON {verb}")
+
+    def draft(self, row: dict[str, Any]) -> CustomerDraft:
         first, _, last = row["name"].partition(" ")
-        draft = CustomerDraft(
+        return CustomerDraft(
             email=row["email"],
             firstname=first or row["code"],
             lastname=last or SINGLE_NAME_LASTNAME,
             syspro_customer_code=row["code"],
         )
+
+    def send(self, d: Delivery) -> str:
+        row = dict(d.row)
+        draft = self.draft(row)
         existing = (
             (self.commerce.get_customer(int(d.previous_target_ref)) if d.previous_target_ref else None)
             or self.commerce.find_customer_by_syspro_code(row["code"])

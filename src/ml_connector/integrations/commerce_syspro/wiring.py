@@ -18,13 +18,19 @@ from ml_connector.connectors.syspro.enet.session import EnetCredentials
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
 from ml_connector.engine.record_runner import RecordStreamRunner
+from ml_connector.errors import ConfigError, ReferenceMissingError
 from ml_connector.integrations.commerce_syspro import settings as config
 from ml_connector.integrations.commerce_syspro.cancellations import CancelJournalTarget, CancelSalesOrderTarget
 from ml_connector.integrations.commerce_syspro.credit_notes import CreditNoteTarget
 from ml_connector.integrations.commerce_syspro.invoicing import InvoiceJournalTarget
 from ml_connector.integrations.commerce_syspro.mappings import ACCOUNT_KINDS, Mappings
 from ml_connector.integrations.commerce_syspro.refunds import RefundJournalTarget, WarehouseFlagTarget
-from ml_connector.integrations.commerce_syspro.sources import CommerceSource, EchoGuard, SysproCustomerSource
+from ml_connector.integrations.commerce_syspro.sources import (
+    CommerceSource,
+    DryEchoFilter,
+    EchoGuard,
+    SysproCustomerSource,
+)
 from ml_connector.integrations.commerce_syspro.streams import (
     CANCEL_JOURNAL,
     CANCEL_SALES_ORDER,
@@ -51,6 +57,12 @@ from ml_connector.secrets.secret import REDACTOR, Secret
 def commerce_client(app: App, name: str, auth: str, page_size: int = 300, **http: Any) -> CommerceClient:
     stored = app.connections.get(name)
     base_url = stored.settings["base_url"]
+    declared = stored.settings.get("auth", auth)
+    if declared != auth:
+        raise ConfigError(
+            f"Connection {name!r} is set up for auth={declared} but [commerce-syspro] commerce_auth = {auth!r}: "
+            f"make them agree (`ml-connector connections edit {name} --set auth={auth}` and its secrets)."
+        )
     options = {"page_size": page_size, **http}
     if auth == "bearer":
         return CommerceClient.with_integration_bearer(base_url, access_token=stored.secret("access_token"), **options)
@@ -91,6 +103,7 @@ def build_plan(
     cfg = config.load(app.settings.section(NAME))
     commerce = commerce_client(app, cfg.commerce_connection, cfg.commerce_auth, cfg.page_size, **(commerce_http or {}))
     enet = enet_client(app, cfg.syspro_connection, **(enet_options or {}))
+    enet.hold_session()  # one e.net session per run (logged off by plan.close)
     mappings = Mappings(app.store.mappings, NAME)
     commerce_source = CommerceSource(commerce, mappings, cfg.customer_code_prefix)
     syspro_source = SysproCustomerSource(enet)
@@ -126,7 +139,7 @@ def build_plan(
         return RecordStreamRunner(ctx, source, targets[stream.name])
 
     def handle(ctx: RunContext, stream: StreamSpec, all_streams: dict[str, StreamSpec], full: bool) -> None:
-        with enet:  # one e.net session per stream: Logon ... Logoff in finally
+        with enet:  # logs on at the first stream; held until the plan closes (one session per run)
             runner(ctx, stream).run_stream(stream, all_streams, full_refresh=full)
 
     def replay(ctx: RunContext, stream: StreamSpec, rows: list[dict[str, Any]]) -> None:
@@ -164,19 +177,39 @@ def build_plan(
                     if m["kind"] in ("sku", "category", *ACCOUNT_KINDS)
                 }
             )
-            results += [
-                _probe(
-                    "SYSPRO e.net",
-                    f"mapped GL account {gl} exists",
-                    lambda gl=gl: _require(enet.gl_account_exists(gl), "not in GenMaster: fix the mapping"),
+            for gl in accounts:
+                results.append(
+                    _probe(
+                        "SYSPRO e.net",
+                        f"mapped GL account {gl} exists and takes postings (GENTJL validate only)",
+                        lambda gl=gl: _account_open(enet, gl, today.year, today.month),
+                    )
                 )
-                for gl in accounts
-            ]
         return results
 
     plan = IntegrationPlan(NAME, declared, handle, None, checks, replayer=replay)
+    targets[JOURNAL].rendered_orders = targets[SALES_ORDER].rendered  # dry run: journals follow shown orders
+
+    def dry_run_parts(stream: StreamSpec) -> tuple[Any, Any]:
+        source: Any = syspro_source if stream.name == CUSTOMER_TO_COMMERCE else commerce_source
+        if stream.name in (CUSTOMER_TO_SYSPRO, CUSTOMER_TO_COMMERCE):
+            source = DryEchoFilter(source, app.store)
+        return source, targets[stream.name]
+
+    plan.dry_run_parts = dry_run_parts
+    plan.connections = {"Adobe Commerce": cfg.commerce_connection, "SYSPRO e.net": cfg.syspro_connection}
     plan.closers += [commerce.close, enet.close]
     return plan
+
+
+def _account_open(enet: SysproEnetClient, gl: str, year: int, month: int) -> str:
+    if not enet.gl_account_exists(gl):
+        raise ValueError(f"not in GenMaster: fix the mapping (`ml-connector mappings list {NAME}`) or add the account")
+    try:
+        enet.period_open(year, month, ledger_code=gl)
+    except ReferenceMissingError as exc:
+        raise ValueError(f"refused for postings ({exc}): take it off hold in SYSPRO or map another account") from None
+    return "yes"
 
 
 def _require(ok: bool, otherwise: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ml_connector.connectors.systems import store_connection
 from ml_connector.emulators.serving import ServedEmulator
 from ml_connector.settings import Settings
 
@@ -41,7 +42,8 @@ def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
     now = app.clock.now()
     syspro = served["syspro-odata"]
     cred = syspro.app.state.credentials
-    app.connections.put(
+    store_connection(
+        app.connections,
         "syspro-odata",
         "syspro-odata",
         {
@@ -51,15 +53,18 @@ def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
         },
         {"password": cred["password"]},
         now,
+        replace=True,
     )
     looker = served["looker"]
     lcred = looker.app.state.credentials
-    app.connections.put(
+    store_connection(
+        app.connections,
         "looker",
         "looker",
         {"base_url": looker.url, "client_id": lcred["client_id"]},
         {"client_secret": lcred["client_secret"]},
         now,
+        replace=True,
     )
 
 

@@ -4,6 +4,7 @@ Looker datagroup reset after the load, and the checks `ml-connector check syspro
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from ml_connector.bootstrap import App
@@ -50,7 +51,9 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
         )
 
     def after_run(ctx: RunContext) -> None:
-        if looker is not None and cfg.datagroup:
+        # Reset only when rows changed: a reset throws away every dashboard's cached results.
+        changed = sum(t.loaded + t.released for t in ctx.tallies.values())
+        if looker is not None and cfg.datagroup and changed:
             group: Any = tuple(cfg.datagroup.split("::", 1)) if "::" in cfg.datagroup else cfg.datagroup
             looker.reset_datagroup(group)
 
@@ -82,10 +85,28 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
     plan.group_handler = lambda ctx, group, all_streams, full: BatchStreamRunner(
         ctx, source, target, batch_rows=cfg.batch_rows
     ).run_group(group, all_streams, full_refresh=full)
+    duckdb_file = app.settings.warehouse_path if app.settings.warehouse.type == "duckdb" else None
+    plan.dry_run_parts = lambda stream: (source, ReadOnlyWarehouse(target, duckdb_file))
+    plan.connections = {"SYSPRO OData": cfg.syspro_connection}
+    if cfg.looker_connection:
+        plan.connections["Looker"] = cfg.looker_connection
     plan.closers.append(client.close)
     if looker is not None:
         plan.closers.append(looker.close)
     return plan
+
+
+class ReadOnlyWarehouse:
+    """The warehouse as a dry run sees it: the keys already loaded (for reference checks), nothing created
+    (a DuckDB file that does not exist yet stays that way)."""
+
+    def __init__(self, target: WarehouseTarget, duckdb_file: Path | None) -> None:
+        self.target, self.duckdb_file = target, duckdb_file
+
+    def known_keys(self, stream: StreamSpec) -> set[str]:
+        if self.duckdb_file is not None and not self.duckdb_file.exists():
+            return set()
+        return self.target.known_keys(stream)
 
 
 def _connection_ok(looker: LookerClient, name: str) -> str:

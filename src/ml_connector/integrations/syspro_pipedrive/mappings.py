@@ -40,6 +40,7 @@ class FieldKeys:
         self.client, self.store, self.cfg, self.clock = client, store, cfg, clock
         self._keys: dict[str, dict[str, str]] = {}
         self.created: list[str] = []
+        self.read_only = False  # a dry run: find keys, never create fields or remember them
 
     def wanted(self, kind: str) -> dict[str, tuple[str, str]]:
         declared = DECLARED[kind]
@@ -68,6 +69,9 @@ class FieldKeys:
                 out[logical] = remembered
                 continue
             found = by_name.get(name.casefold())
+            if self.read_only:
+                out[logical] = found.key if found is not None else f"<new field {name!r}>"
+                continue
             if found is None and not self.cfg.create_fields:
                 raise ReferenceMissingError(
                     f"Pipedrive has no {kind} field called {name!r}. Create it (type {field_type}) in Pipedrive, "

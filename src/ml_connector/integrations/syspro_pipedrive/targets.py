@@ -22,7 +22,9 @@ import orjson
 import structlog
 
 from ml_connector.connectors.pipedrive.client import EntityGoneError, PipedriveClient
+from ml_connector.connectors.pipedrive.models import ENTITY_PATHS
 from ml_connector.core.clock import Clock
+from ml_connector.engine.dry_run import Rendering, json_rendering
 from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError
 from ml_connector.integrations.syspro_pipedrive.mappings import FieldKeys, merged_into
@@ -115,6 +117,16 @@ class PipedriveTarget:
 
     def check_references(self, d: Delivery) -> None:
         self.afford(d)
+
+    def render(self, d: Delivery) -> Rendering:
+        """What ``send`` would send now (dry run): the create body, or the PATCH of the changed fields."""
+        self.fields.read_only = True
+        fields = self.fields_of(d)
+        path = f"/api/v2/{ENTITY_PATHS[self.kind]}"
+        rid = parse_ref(d.previous_target_ref)
+        if rid is None:
+            return json_rendering(body_of(fields), f"JSON POST {path}")
+        return json_rendering(body_of(self.changed(d.source_id, fields)), f"JSON PATCH {path}/{rid} (changed fields)")
 
     def find(self, d: Delivery) -> dict[str, Any] | None:
         raise NotImplementedError

@@ -54,7 +54,7 @@ def pipedrive_client(app: App, name: str, cfg: config.SysproPipedriveSettings, *
         save=lambda day, tokens: snapshots.add_spent(system, day, tokens, app.clock.now()),
     )
     auth: AuthFlow
-    if s.get("auth", "oauth" if stored.system == "pipedrive-oauth" else "api_token") == "oauth":
+    if s.get("auth", "api_token") == "oauth":
         secrets = dict(stored.secrets)
 
         def persist(new_refresh: Secret) -> None:
@@ -147,6 +147,11 @@ def build_plan(
         )
 
     plan = IntegrationPlan(NAME, streams(), handle, None, checks, replayer=replay)
+    plan.connections = {"SYSPRO OData": cfg.syspro_connection, "Pipedrive": cfg.pipedrive_connection}
+    dry_source = SnapshotSource(
+        SysproSnapshot(odata, cfg, app.clock.now().date()), None, lambda: snapshots.ids(NAME, ORGANIZATION)
+    )
+    plan.dry_run_parts = lambda stream: (dry_source, targets[stream.name])
     plan.closers += [client.close, odata.close, report_tokens]
     return plan
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ml_connector.connectors.systems import store_connection
 from ml_connector.emulators.serving import ServedEmulator
 from ml_connector.integrations.syspro_sterling.streams import NAME as STREAM_NAME
 from ml_connector.settings import Settings
@@ -49,25 +50,25 @@ def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
     now = app.clock.now()
     syspro = served["syspro-odata"]
     cred = syspro.app.state.credentials
-    app.connections.put(
-        "syspro-odata", "syspro-odata",
+    store_connection(
+        app.connections, "syspro-odata", "syspro-odata",
         {"base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData", "company": cred["company"],
-         "operator": cred["operator"]}, {"password": cred["password"]}, now,
+         "operator": cred["operator"]}, {"password": cred["password"]}, now, replace=True,
     )  # fmt: skip
     sterling = served["sterling"]
     scred = sterling.app.state.credentials
-    app.connections.put(
-        "sterling", "sterling",
+    store_connection(
+        app.connections, "sterling", "sterling",
         {"base_url": f"{sterling.url}/B2BAPIs/svc/", "username": scred["username"], "allow_insecure_http": "true"},
-        {"password": scred["password"]}, now,
+        {"password": scred["password"]}, now, replace=True,
     )  # fmt: skip
     enet = served.get("syspro-enet")
     if enet is not None:
         e = enet.app.state.credentials
-        app.connections.put(
-            "syspro-enet", "syspro-enet",
+        store_connection(
+            app.connections, "syspro-enet", "syspro-enet",
             {"base_url": f"{enet.url}/SYSPROWCFService/Rest", "operator": e["operator"], "company_id": e["company_id"]},
-            {"operator_password": e["operator_password"], "company_password": e["company_password"]}, now,
+            {"operator_password": e["operator_password"], "company_password": e["company_password"]}, now, replace=True,
         )  # fmt: skip
     for kind, table in (("supplier", SUPPLIERS), ("customer", CUSTOMERS)):
         for code, partner in table.items():

@@ -23,6 +23,7 @@ from typing import Any
 from ml_connector.bootstrap import App
 from ml_connector.connectors.sterling import SterlingB2BClient, SupplierContact, TradingPartner
 from ml_connector.edi import ControlNumbers, Delimiters, Envelope
+from ml_connector.engine.dry_run import Rendering, json_rendering
 from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError
 from ml_connector.integrations.syspro_sterling.settings import PartnerSettings, SysproSterlingSettings
@@ -50,6 +51,12 @@ class PartnerDirectory:
         self.app, self.cfg = app, cfg
         self.routes = {kind: app.store.mappings.table(NAME, kind) for kind in ("supplier", "customer")}
         self.receiver_ids = app.store.mappings.table(NAME, "receiver_id")
+        self._exists: dict[str, bool] = {}  # partner name -> found in Sterling (asked once per run)
+
+    def exists_in_sterling(self, client: SterlingB2BClient, name: str) -> bool:
+        if not self._exists.get(name):  # a partner created during the run is found on the next ask
+            self._exists[name] = client.get_trading_partner(name) is not None
+        return self._exists[name]
 
     def codes(self, kind: str) -> list[str]:
         return sorted(self.routes[kind])
@@ -141,6 +148,11 @@ class TradingPartnerTarget:
         wanted = self._wanted(d, name)
         same = all(getattr(current, f) == getattr(wanted, f) for f in SYSPRO_OWNED)
         return f"partner:{name}" if same else None
+
+    def render(self, d: Delivery) -> Rendering:
+        name = self._partner_name(d)
+        return json_rendering(self._wanted(d, name).payload(), f"JSON trading partner {name} (create, or update "
+                              "the SYSPRO-owned fields)")  # fmt: skip
 
     def send(self, d: Delivery) -> str:
         name = self._partner_name(d)

@@ -16,12 +16,14 @@ from pathlib import Path
 from ml_connector.bootstrap import App
 from ml_connector.connectors.sterling import SterlingB2BClient
 from ml_connector.core.clock import Clock
-from ml_connector.edi import X12Error, read_interchange
+from ml_connector.edi import X12Document, X12Error, read_interchange
+from ml_connector.engine.dry_run import Rendering
 from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError, RemoteRejectedError
 from ml_connector.integrations.syspro_sterling import documents
 from ml_connector.integrations.syspro_sterling.partners import PartnerDirectory, ResolvedPartner, sequence_name
 from ml_connector.integrations.syspro_sterling.settings import SysproSterlingSettings
+from ml_connector.integrations.syspro_sterling.streams import NAME
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -65,6 +67,13 @@ class X12DocumentTarget:
 
     def check_references(self, d: Delivery) -> None:
         partner = self._partner(d)
+        if not self.directory.exists_in_sterling(self.client, partner.name):
+            raise ReferenceMissingError(
+                f"{document_summary(d.row)} is mapped to trading partner {partner.name}, which does not exist in "
+                f"Sterling: create it there, or fix the mapping (`ml-connector mappings set {NAME} "
+                f"{d.row['party_kind']} {d.row['party']} <partner>`); the document waits and goes on the next run.",
+                reference="trading partner", key=partner.name,
+            )  # fmt: skip
         if d.previous_target_ref and partner.settings.po_changes == "review":
             raise ReferenceMissingError(
                 f"PO {d.row['document_id']} changed after its 850 went out ({d.previous_target_ref}); trading "
@@ -81,19 +90,30 @@ class X12DocumentTarget:
         sent = read_interchange(self.client.extract_message(found), strict=False)
         return target_ref(found, int(sent.control_number), partner.name, d.row["set"])
 
-    def send(self, d: Delivery) -> str:
+    def render(self, d: Delivery) -> Rendering:
+        """The interchange as it would go out now, numbered with the partner's next control number, which is
+        only looked at, not reserved."""
         partner = self._partner(d)
-        number = self.app.store.sequences.next(sequence_name(partner.name))  # committed before the send
+        number = (self.app.store.sequences.current(sequence_name(partner.name)) or 0) + 1
+        document = self._document(d, partner, number)
+        return Rendering(f"X12 {d.row['set']} to {partner.name} (control number {number} if sent now)", document.text)
+
+    def _document(self, d: Delivery, partner: ResolvedPartner, number: int) -> X12Document:
         envelope = self.directory.envelope(partner, number, documents.envelope_time(self.clock.now()))
         try:
-            document = documents.build(d.row, envelope, partner.delimiters(), change=d.previous_target_ref is not None,
-                                       line_break="\n" if partner.settings.line_break else "")  # fmt: skip
+            return documents.build(d.row, envelope, partner.delimiters(), change=d.previous_target_ref is not None,
+                                   line_break="\n" if partner.settings.line_break else "")  # fmt: skip
         except (ValueError, X12Error) as exc:  # content X12 cannot carry: failed, replayable once fixed in SYSPRO
             raise RemoteRejectedError(
                 f"{document_summary(d.row)} cannot be written as X12: {exc} "
                 f"(control number {number} for {partner.name} stays unused).",
                 system="X12",
             ) from exc
+
+    def send(self, d: Delivery) -> str:
+        partner = self._partner(d)
+        number = self.app.store.sequences.next(sequence_name(partner.name))  # committed before the send
+        document = self._document(d, partner, number)
         archive_path(self.app, partner.name, number).write_bytes(document.encode())  # what `edi show` prints
         message_id = self.client.upload_message(self._outbox(partner), message_name(d), document.encode())
         return target_ref(message_id, number, partner.name, d.row["set"])

@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from ml_connector.bootstrap import App
+from ml_connector.connectors.schema import flag
 from ml_connector.connectors.sterling import SterlingB2BClient
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.connectors.syspro.enet.session import EnetCredentials
@@ -33,7 +34,7 @@ def sterling_client(app: App, connection: str, **http: Any) -> SterlingB2BClient
     stored = app.connections.get(connection)
     s = stored.settings
     return SterlingB2BClient(
-        s["base_url"], s["username"], stored.secret("password"), verify=bool(s.get("verify_tls", True)),
+        s["base_url"], s["username"], stored.secret("password"), verify=flag(s, "verify_tls"),
         allow_insecure_http=str(s.get("allow_insecure_http", "false")).lower() in ("1", "true", "yes"), **http,
     )  # fmt: skip
 
@@ -57,6 +58,8 @@ def build_plan(app: App, *, enet_options: dict[str, Any] | None = None, **http: 
     odata = syspro_client(app, cfg.syspro_connection, **http)
     sterling = sterling_client(app, cfg.sterling_connection)
     enet = enet_client(app, cfg.syspro_enet_connection, **(enet_options or {}))
+    if enet is not None:
+        enet.hold_session()  # one e.net session per run (logged off by plan.close)
     writer = SupplierWriter(app, enet) if enet is not None else None
     source = DocumentSource(SysproODataSource(odata))
     declared = streams(directory.codes("supplier"), directory.codes("customer"), since=cfg.since,
@@ -107,12 +110,39 @@ def build_plan(app: App, *, enet_options: dict[str, Any] | None = None, **http: 
                 "Sterling B2B", "list trading partners", lambda: f"{len(sterling.list_trading_partners())} partner(s)"
             )
         )
+        for kind in ("supplier", "customer"):
+            for code, name in sorted(directory.routes[kind].items()):
+                results.append(probe("Sterling B2B", f"{kind} {code} -> trading partner {name} exists",
+                                     partial(_partner_exists, sterling, name, kind, code)))  # fmt: skip
+        if enet is not None:
+            results.append(
+                probe("SYSPRO e.net", "logon (supplier writes from Sterling partners)", partial(_logon, enet))
+            )
         return results
 
     plan = IntegrationPlan(NAME, declared, handle, None, checks)
     plan.replayer = replay
+    # Dry run: the documents and partners; 997s are not read (reading them would move the inbox cursor).
+    plan.dry_run_parts = lambda stream: None if stream.name == ACK_STREAM else (source, targets[stream.name])
+    plan.connections = {"SYSPRO OData": cfg.syspro_connection, "Sterling B2B Integrator": cfg.sterling_connection}
+    if enet is not None and cfg.syspro_enet_connection:
+        plan.connections["SYSPRO e.net"] = cfg.syspro_enet_connection
     plan.closers += [odata.close, sterling.close, *([enet.close] if enet is not None else [])]
     return plan
+
+
+def _partner_exists(sterling: SterlingB2BClient, name: str, kind: str, code: str) -> str:
+    if sterling.get_trading_partner(name) is None:
+        raise ValueError(
+            f"no such partner in Sterling: create it, or fix the mapping "
+            f"(`ml-connector mappings set {NAME} {kind} {code} <partner>`)"
+        )
+    return "exists"
+
+
+def _logon(enet: SysproEnetClient) -> str:
+    enet.session.logon()
+    return "logged on"
 
 
 def _pull_partners(

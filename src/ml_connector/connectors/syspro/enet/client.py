@@ -64,6 +64,7 @@ class SysproEnetClient:
         self.rules = rules
         self.page_size = page_size
         self._probe_ledger_code = probe_ledger_code
+        self._held = False
 
     @classmethod
     def connect(cls, base_url: str, credentials: EnetCredentials, **options: Any) -> SysproEnetClient:
@@ -79,7 +80,13 @@ class SysproEnetClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.session.logoff()
+        if not self._held:
+            self.session.logoff()
+
+    def hold_session(self) -> None:
+        """One logon for the client's life (a run): ``with client:`` blocks no longer log off, :meth:`close`
+        does. Each logon takes a SYSPRO licence seat, so a run logs on once, not once per stream."""
+        self._held = True
 
     def close(self) -> None:
         self.session.close()
@@ -170,10 +177,11 @@ class SysproEnetClient:
         row = found[0]
         return JournalKey(int(row["glyear"]), int(row["glperiod"]), int(row["journal"])).ref
 
-    def period_open(self, year: int, period: int) -> bool:
+    def period_open(self, year: int, period: int, *, ledger_code: str | None = None) -> bool:
         """Whether SYSPRO accepts postings into ``year``/``period``: a validate-only GENTJL
-        (``ValidateOnly=Y``, posts nothing) of a 0.01 debit and credit on the probe ledger code."""
-        code = self._probe_code()
+        (``ValidateOnly=Y``, posts nothing) of a 0.01 debit and credit on the probe ledger code (or on
+        ``ledger_code``: then an account on hold or unknown is refused too, raising ReferenceMissingError)."""
+        code = ledger_code or self._probe_code()
         probe = GlJournal(
             reference="ML-PERIOD-CHECK",
             posting_year=year,

@@ -1,0 +1,1 @@
+"""Looker -> QAD: figures Looker computes become reconciliation references on QAD GL accounts and cost centres."""

@@ -1,0 +1,143 @@
+"""The Looker scheduled-plan webhook, mounted at ``/hooks/looker-qad/<secret>``.
+
+Looker signs nothing (looker-pipedrive.md 1.8), so the secret path segment is the only credential: it
+is compared in constant time with the current secret and, while rotating, the previous one (stored in
+the ``looker-qad-webhook`` connection, read per request). A wrong secret gets 404 and a log line that
+never holds it. The attachment (CSV or JSON) is parsed, matched to a figure by the plan's title, a
+repeated delivery is ignored, and the rows go down the same posting path as a pull.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import threading
+from typing import Any
+
+import orjson
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from ml_connector.engine.service import run_integration
+from ml_connector.errors import MlConnectorError
+from ml_connector.integrations.looker_qad import settings as config
+from ml_connector.integrations.looker_qad.streams import NAME
+from ml_connector.store.deliveries import DeliveryLedger
+
+log = structlog.get_logger("ml_connector.looker_qad.webhook")
+SECRET_CONNECTION = "looker-qad-webhook"  # noqa: S105 - a connection name
+WEBHOOK_STREAM = "webhook_delivery"
+
+
+class DeliveryRefused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _rows(attachment: dict[str, Any], figure: config.FigureSettings) -> list[dict[str, Any]]:
+    mimetype, data = str(attachment.get("mimetype", "")), attachment.get("data")
+    if mimetype.endswith(";base64"):
+        raise DeliveryRefused(415, f"the attachment is binary ({mimetype}); set the plan's format to CSV or JSON")
+    if isinstance(data, str) and ("csv" in mimetype or attachment.get("extension") == "csv"):
+        labels = {header: getattr(figure.columns, role) for role, header in figure.csv_labels.items()}
+        reader = csv.DictReader(io.StringIO(data))
+        return [{labels.get(k, k): v for k, v in row.items()} for row in reader]
+    if isinstance(data, str):
+        try:
+            data = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise DeliveryRefused(400, "the attachment's data is neither CSV nor valid JSON") from None
+    if isinstance(data, dict):
+        data = data.get("data")
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise DeliveryRefused(400, "the attachment's data is not a list of rows")
+    return [{k: v.get("value") if isinstance(v, dict) else v for k, v in r.items()} for r in data]
+
+
+def parse(body: bytes, cfg: config.LookerQadSettings) -> tuple[config.FigureSettings, list[dict[str, Any]], str]:
+    """The figure a delivery is for, its rows, and the delivery's digest (to recognise a repeat)."""
+    if len(body) > cfg.webhook_max_bytes:
+        raise DeliveryRefused(
+            413,
+            f"the delivery has {len(body)} bytes, over webhook_max_bytes = {cfg.webhook_max_bytes}; "
+            "narrow the Look or raise the limit in the looker-qad config",
+        )
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise DeliveryRefused(400, "the body is not JSON; Looker's webhook destination sends JSON") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("attachment"), dict):
+        raise DeliveryRefused(400, "the delivery has no attachment; set the plan's format to CSV or JSON")
+    title = str((payload.get("scheduled_plan") or {}).get("title") or "")
+    figure = next((f for f in cfg.figures if title in (f.webhook_title, f.name)), None)
+    if figure is None:
+        known = ", ".join(f.webhook_title or f.name for f in cfg.figures)
+        raise DeliveryRefused(422, f"no figure takes scheduled plan '{title}' (known: {known}); set webhook_title")
+    rows = _rows(payload["attachment"], figure)
+    digest = hashlib.sha256(orjson.dumps([title, payload["attachment"]])).hexdigest()[:32]
+    return figure, rows, digest
+
+
+def _known_secrets(app: Any) -> list[str]:
+    try:
+        stored = app.connections.get(SECRET_CONNECTION)
+    except MlConnectorError:
+        return []
+    return [s.reveal() for name, s in sorted(stored.secrets.items()) if name in ("secret", "previous_secret")]
+
+
+def webhook_router(app: Any, *, background: bool = True, **run_options: Any) -> APIRouter:
+    """``background=True`` answers Looker at once and posts in a thread; ``False`` posts first (tests)."""
+    router = APIRouter()
+    lock = threading.Lock()
+
+    def post(figure: config.FigureSettings, rows: list[dict[str, Any]], digest: str) -> str:
+        with lock:
+            report = run_integration(app, NAME, pushed={figure.name: rows}, **run_options)
+            with app.store.engine.begin() as db:
+                DeliveryLedger.settle(
+                    db, NAME, WEBHOOK_STREAM, figure.name, digest, state="delivered", now=app.clock.now(),
+                    run_id=report.run_id, target_ref=digest,
+                )  # fmt: skip
+            log.info("webhook.posted", figure=figure.name, rows=len(rows), status=report.status)
+            return report.status
+
+    @router.post("/{secret}")
+    async def looker_hook(secret: str, request: Request) -> JSONResponse:
+        given = secret.encode()
+        if not any(hmac.compare_digest(given, known.encode()) for known in _known_secrets(app)):
+            client = request.client.host if request.client else "?"
+            log.warning("webhook.rejected", integration=NAME, reason="unknown secret in the URL", client=client)
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        cfg = config.load(app.settings.section(NAME))
+        try:
+            figure, rows, digest = parse(await request.body(), cfg)
+        except DeliveryRefused as exc:
+            log.warning("webhook.refused", integration=NAME, status=exc.status, reason=str(exc))
+            return JSONResponse({"error": f"Looker delivery refused: {exc}."}, status_code=exc.status)
+        last = app.store.deliveries.last_delivered(NAME, WEBHOOK_STREAM, figure.name)
+        if last is not None and last.target_ref == digest:  # the same as the figure's latest delivery
+            log.info("webhook.repeat_ignored", figure=figure.name)
+            return JSONResponse({"status": "duplicate delivery ignored", "figure": figure.name})
+        if background:
+            threading.Thread(target=_logged, args=(post, figure, rows, digest), daemon=True).start()
+            return JSONResponse({"status": "accepted", "figure": figure.name, "rows": len(rows)})
+        try:
+            status = await run_in_threadpool(post, figure, rows, digest)
+        except MlConnectorError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=503)
+        return JSONResponse({"status": status, "figure": figure.name, "rows": len(rows)})
+
+    return router
+
+
+def _logged(post: Any, *args: Any) -> None:
+    try:
+        post(*args)
+    except MlConnectorError as exc:  # e.g. a scheduled run holds the lease: the next pull posts the figure
+        log.warning("webhook.post_failed", error=str(exc))

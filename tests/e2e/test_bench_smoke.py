@@ -1,0 +1,31 @@
+"""`make bench` runs to the end on a fresh clone: every case (bare fetch, plain dlt, ml-connector, the floor
+steps, commerce-syspro, syspro-sterling) once at a small volume, through the same entry point."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_every_bench_case_runs_at_small_volume() -> None:
+    env = {
+        **os.environ,
+        "BENCH_SIZES": "300",
+        "BENCH_CASES": "bare,dlt,mlc",
+        "BENCH_FLOOR": "1",
+        "BENCH_COMMERCE_ORDERS": "6",
+        "BENCH_STERLING_DOCS": "4",
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    for label in ("bare fetch (httpx + JSON)", "plain dlt rest_api", "ml-connector syspro-looker"):
+        assert label in out
+    assert "commerce-syspro" in out and "syspro-sterling" in out and "end to end into Sterling emu" in out

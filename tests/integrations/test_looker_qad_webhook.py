@@ -1,0 +1,201 @@
+"""The Looker scheduled-plan webhook of looker-qad: the Looker emulator's own run_once delivery posts
+through it; wrong secrets get 404 and only a log line; rotation; repeats ignored; CSV and JSON
+attachments; malformed, binary and oversized deliveries refused clearly; bad rows parked by reason."""
+
+from __future__ import annotations
+
+import warnings
+
+import httpx
+import orjson
+import pytest
+import structlog
+from fastapi import FastAPI
+from looker_qad_fixtures import build_chain, figure, months_back, qad_sums, warehouse_sums
+
+from ml_connector.emulators.serving import serve_in_thread
+from ml_connector.integrations.looker_qad.webhook import webhook_router
+
+with warnings.catch_warnings():  # starlette 1.x warns at import that it would prefer `httpx2`
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+SECRET = "hook-secret-7f3a9c21"
+NEW_SECRET = "hook-secret-rotated-55b1"
+PERIOD = months_back(0)
+Y, P = int(PERIOD[:4]), int(PERIOD[5:])
+
+
+def set_secrets(app, **secrets: str) -> None:
+    app.connections.put("looker-qad-webhook", "looker-webhook", {}, secrets, app.clock.now())
+
+
+@pytest.fixture
+def chain(tmp_path):
+    built = build_chain(tmp_path, figures=[figure(periods=[PERIOD], csv_labels={"amount": "Total Amount"})],
+                        webhook_max_bytes=4096)  # fmt: skip
+    set_secrets(built.app, secret=SECRET)
+    yield built
+    built.stop()
+
+
+def client(chain) -> TestClient:
+    web = FastAPI()
+    web.include_router(webhook_router(chain.app, background=False), prefix="/hooks/looker-qad")
+    return TestClient(web)
+
+
+def row(account, centre, amount, period=P) -> dict:
+    return {
+        "dim_gl_account.account": account,
+        "fct_gl_posting.cost_center": centre,
+        "fct_gl_posting.gl_year": Y,
+        "fct_gl_posting.gl_period": period,
+        "fct_gl_posting.total_amount": amount,
+    }
+
+
+def payload(rows, title="GL spend by plant") -> dict:
+    return {
+        "type": "query",
+        "scheduled_plan": {"scheduled_plan_id": 12, "title": title, "type": "Query", "query_id": 3},
+        "attachment": {"mimetype": "application/json", "extension": "json", "data": rows},
+        "data": None,
+        "form_params": {},
+    }
+
+
+def test_wrong_secret_404_leaves_only_a_log_line(chain) -> None:
+    with structlog.testing.capture_logs() as logs:
+        answer = client(chain).post("/hooks/looker-qad/not-the-secret-123", json=payload([row("6100", "200", 5)]))
+    assert answer.status_code == 404
+    assert [e["event"] for e in logs] == ["webhook.rejected"]
+    assert "not-the-secret-123" not in repr(logs) and SECRET not in repr(logs)
+    store = chain.app.store
+    assert store.ledger.search(integration="looker-qad", limit=10) == []
+    assert store.parked.open("looker-qad") == [] and chain.tenant.journals == []
+
+
+def test_push_posts_good_rows_parks_bad_ones_and_ignores_a_repeat(chain) -> None:
+    rows = [
+        row("6100", "200", 120.5),
+        row("6100", "300", -20),
+        row(None, "200", 7),  # missing account
+        row("6200", "400", "n/a"),  # non-numeric amount
+        row("6300", "C" * 200, 9),  # a 200-character cost centre
+    ]
+    hook = client(chain)
+    answer = hook.post(f"/hooks/looker-qad/{SECRET}", json=payload(rows))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == 5
+    assert qad_sums(chain) == {("6100", "200", f"{Y}/{P:02d}"): 120.5, ("6100", "300", f"{Y}/{P:02d}"): -20}
+    reasons = sorted(p["reason"] for p in chain.app.store.parked.open("looker-qad"))
+    assert len(reasons) == 3
+    assert "no GL account" in reasons[0] or any("no GL account" in r for r in reasons)
+    assert any("'n/a'" in r and "not a number" in r for r in reasons)
+    assert any("200 characters" in r for r in reasons)
+    again = hook.post(f"/hooks/looker-qad/{SECRET}", json=payload(rows))
+    assert again.json()["status"] == "duplicate delivery ignored"
+    [entry] = chain.tenant.journals  # one entry for the figure's period: two lines and the contra line
+    assert len(entry.lines) == 3 and entry.text == f"GL spend by plant {Y}/{P:02d}"
+
+
+def test_csv_attachment_rotation_and_refusals(chain) -> None:
+    hook = client(chain)
+    csv_text = (
+        "dim_gl_account.account,fct_gl_posting.cost_center,fct_gl_posting.gl_year,fct_gl_posting.gl_period,"
+        f"Total Amount\n6700,400,{Y},{P},33.25\n"
+    )
+    body = payload([])
+    body["attachment"] = {"mimetype": "text/csv", "extension": "csv", "data": csv_text}
+    set_secrets(chain.app, secret=NEW_SECRET, previous_secret=SECRET)  # rotating: both work for now
+    assert hook.post(f"/hooks/looker-qad/{SECRET}", json=body).json()["status"] == "succeeded"
+    assert qad_sums(chain) == {("6700", "400", f"{Y}/{P:02d}"): 33.25}
+    set_secrets(chain.app, secret=NEW_SECRET)  # rotation finished: the old one is gone
+    assert hook.post(f"/hooks/looker-qad/{SECRET}", json=body).status_code == 404
+    url = f"/hooks/looker-qad/{NEW_SECRET}"
+    assert hook.post(url, json=body).json()["status"] == "duplicate delivery ignored"
+
+    refused = hook.post(url, content=b"{not json")
+    assert refused.status_code == 400 and "not JSON" in refused.json()["error"]
+    binary = payload([])
+    binary["attachment"] = {"mimetype": "application/zip;base64", "extension": "zip", "data": "UEsDBBQ="}
+    assert hook.post(url, json=binary).status_code == 415
+    big = hook.post(url, json=payload([row("6100", "200", n) for n in range(200)]))
+    assert big.status_code == 413 and "webhook_max_bytes" in big.json()["error"]
+    unknown = hook.post(url, json=payload([row("6100", "200", 1)], title="Some other plan"))
+    assert unknown.status_code == 422 and "webhook_title" in unknown.json()["error"]
+    assert len(chain.tenant.journals) == 1  # none of the refused deliveries posted anything
+
+
+def test_looker_emulator_scheduled_plan_delivers_through_the_hook(chain) -> None:
+    chain.app.settings.section("looker-qad")["webhook_max_bytes"] = 5_000_000  # a month of plant spend
+    web = FastAPI()
+    web.include_router(webhook_router(chain.app, background=False), prefix="/hooks/looker-qad")
+    served = serve_in_thread(web)
+    try:
+        looker, cred = chain.looker, chain.looker.app.state.credentials
+        with httpx.Client(base_url=looker.url + "/api/4.0") as http:
+            token = http.post("/login", data=cred).json()["access_token"]
+            auth = {"Authorization": f"token {token}"}
+            query = figure()["query"]
+            body = {"model": query["model"], "view": query["explore"], "fields": query["fields"],
+                    "filters": query["filters"], "limit": "-1"}  # fmt: skip
+            query_id = http.post("/queries", json=body, headers=auth).json()["id"]
+            plan = {
+                "name": "GL spend by plant",
+                "query_id": query_id,
+                "scheduled_plan_destination": [
+                    {"type": "webhook", "format": "json", "address": f"{served.url}/hooks/looker-qad/{SECRET}"}
+                ],
+            }
+            assert http.post("/scheduled_plans/run_once", content=orjson.dumps(plan), headers=auth).status_code == 200
+        looker.app.state.emulator.wait_for_deliveries(1)
+        [delivery] = looker.app.state.emulator.webhook_deliveries
+        assert delivery.status_code == 200, delivery.error
+        assert qad_sums(chain) == warehouse_sums(chain.app, [PERIOD])
+    finally:
+        served.stop()
+
+
+def test_pushes_that_drop_and_restore_a_line_keep_qad_at_the_current_figure(chain) -> None:
+    hook, url = client(chain), f"/hooks/looker-qad/{SECRET}"
+    key = f"{Y}/{P:02d}"
+    both, one = [row("6100", "200", 10), row("6100", "300", 20)], [row("6100", "200", 10)]
+    assert hook.post(url, json=payload(both)).json()["status"] == "succeeded"
+    assert hook.post(url, json=payload(one)).json()["status"] == "succeeded"
+    assert qad_sums(chain) == {("6100", "200", key): 10}  # the dropped line was brought to zero
+    assert hook.post(url, json=payload(both)).json()["status"] == "succeeded"  # not a repeat of the latest
+    assert qad_sums(chain) == {("6100", "200", key): 10, ("6100", "300", key): 20}
+    assert hook.post(url, json=payload(both)).json()["status"] == "duplicate delivery ignored"
+    assert len(chain.tenant.journals) == 3  # the original entry, the zeroing, the restoring
+
+
+def test_served_by_the_web_app_and_secret_rotation_from_the_cli(tmp_path) -> None:
+    """`ml-connector serve` mounts the hook (no sign-in: the URL secret is its credential); the
+    webhook-secret command creates, rotates and finishes rotating the secret."""
+    from typer.testing import CliRunner
+
+    from ml_connector.bootstrap import bootstrap
+    from ml_connector.cli import main
+    from ml_connector.settings import load_settings
+    from ml_connector.web.app import create_web_app
+
+    config = tmp_path / "ml-connector.toml"
+    config.write_text('data_dir = "data"\n')
+    cli = CliRunner()
+    first = cli.invoke(main.app, ["webhook-secret", "looker-qad", "-c", str(config), "--base-url", "https://h"])
+    assert first.exit_code == 0, first.output
+    old = first.output.split("https://h/hooks/looker-qad/")[1].split()[0]
+    rotated = cli.invoke(
+        main.app, ["webhook-secret", "looker-qad", "-c", str(config), "--rotate", "--base-url", "https://h"]
+    )
+    new = rotated.output.split("https://h/hooks/looker-qad/")[1].split()[0]
+    assert new != old and "keeps working" in rotated.output
+    web = TestClient(create_web_app(bootstrap(load_settings(config))), base_url="http://127.0.0.1")
+    for secret in (old, new):  # both during the rotation, and no sign-in asked
+        answer = web.post(f"/hooks/looker-qad/{secret}", json={})
+        assert answer.status_code == 400 and "no attachment" in answer.text  # reached the hook itself
+    assert cli.invoke(main.app, ["webhook-secret", "looker-qad", "-c", str(config), "--finish"]).exit_code == 0
+    assert web.post(f"/hooks/looker-qad/{old}", json={}).status_code == 404
+    assert "no attachment" in web.post(f"/hooks/looker-qad/{new}", json={}).text
