@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ml_connector.connectors.systems import store_connection
 from ml_connector.emulators.serving import ServedEmulator
 from ml_connector.settings import Settings
 
@@ -24,18 +25,21 @@ def prepare(settings: Settings) -> None:
 def connect_pipedrive(app: Any, pipedrive: ServedEmulator, name: str = "pipedrive") -> None:
     """Store the emulator's API token as the connection ``pipedrive`` (encrypted)."""
     cred = pipedrive.app.state.credentials
-    app.connections.put(
+    store_connection(
+        app.connections,
         name,
         "pipedrive",
         {"base_url": pipedrive.url, "auth": "api_token"},
         {"api_token": cred["api_token"]},
         app.clock.now(),
+        replace=True,
     )
 
 
 def connect_syspro(app: Any, syspro: ServedEmulator) -> None:
     cred = syspro.app.state.credentials
-    app.connections.put(
+    store_connection(
+        app.connections,
         "syspro-odata",
         "syspro-odata",
         {
@@ -45,6 +49,7 @@ def connect_syspro(app: Any, syspro: ServedEmulator) -> None:
         },
         {"password": cred["password"]},
         app.clock.now(),
+        replace=True,
     )
 
 
