@@ -8,6 +8,7 @@ import hashlib
 import json
 import random
 import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from ml_connector.settings import load_settings
 # Read-side bookkeeping an emulator keeps (request counters, logon sessions, clocks): not data.
 NOT_DATA = {"lock", "clock", "rng", "sessions", "calls", "request_log", "requests", "seen", "log", "_lock", "tokens",
             "cache", "_filters", "_nonces"}  # fmt: skip
+# Looker keeps every query it ran (queries are immutable objects) and a result cache: reading, not data.
+LOOKER_QUERY_BOOKKEEPING = ("queries", "_query_keys", "result_cache", "query_runs", "_counters")
 
 
 def snapshot(value: Any, depth: int = 0) -> Any:
@@ -142,3 +145,59 @@ def test_dry_run_for_a_person_prints_each_document_and_the_counts(world) -> None
     assert result.exit_code == 0, result.output[-2000:]
     assert "would send purchase_order" in result.stdout and "ISA*" in result.stdout
     assert "Dry run: nothing was sent, no cursor moved, no control number used." in result.stdout
+
+
+def test_looker_qad_dry_run_shows_each_journal_entry_it_would_post_and_changes_nothing(world) -> None:
+    """Per figure and period the exact QAD request body; lines on an inactive cost centre would park with
+    the reason; QAD, Looker, the store and the warehouse stay unchanged; a real run then posts exactly
+    the entries shown."""
+    config, runtime, served = world
+    assert run_integration(runtime, "syspro-looker").status == "succeeded"  # the warehouse Looker reads
+    tenant = served["qad"].app.state.emulator.tenant
+    tenant.add_cost_centre("300", "Tulsa plant", active=False)  # closed in QAD: its lines would park
+    before = _unchanged(runtime, served)
+    report = _dry(config, "looker-qad")
+    after = _unchanged(runtime, served)
+    for state in (before[0], after[0]):  # running a query in Looker records it (immutable, as real Looker does)
+        for kept in LOOKER_QUERY_BOOKKEEPING:
+            state["looker"].pop(kept)
+    assert after[0] == before[0], _diff(before[0], after[0])[:10]
+    assert after[1] == before[1], "the store changed (ledger, parked, run, cursor)"
+    assert after[2] == before[2], "the warehouse file changed"
+    assert report["dry_run"] is True and not tenant.journals
+    entries = [w for w in report["would"] if w["outcome"] == "would send"]
+    parked = [w for w in report["would"] if w["outcome"] == "would park"]
+    assert entries and parked
+    assert all(w["format"].startswith("QAD JSON POST /api/erp/") and "viewUri=" in w["format"] for w in entries)
+    assert all("cost centre" in w["reason"] and "'300'" in w["reason"] for w in parked), parked[0]
+    shown = []
+    for w in entries:
+        [(collection, [entry])] = [(k, v) for k, v in json.loads(w["document"]).items() if k != "supplementaryMessages"]
+        debit = sum(Decimal(str(x["postingLineDebitTC"])) for x in entry["journalEntryLines"])
+        credit = sum(Decimal(str(x["postingLineCreditTC"])) for x in entry["journalEntryLines"])
+        assert debit == credit and entry["daybookCode"] == "RECON" and entry["dataOperation"] == "C"
+        assert all(x["costCentreCode"] != "300" for x in entry["journalEntryLines"])
+        shown.append(_entry_key(entry["postingText"], entry["postingSecondText"], entry["journalEntryLines"]))
+    figure_lines = sum(len(json.loads(w["document"])[collection][0]["journalEntryLines"]) - 1 for w in entries)
+    [stream] = report["streams"]
+    assert stream["loaded"] == figure_lines and stream["parked"] == len(parked)
+    assert run_integration(runtime, "looker-qad").status in ("succeeded", "partial")
+    posted = [_entry_key(e.text, e.second_text, e.lines) for e in tenant.journals]
+    assert sorted(posted) == sorted(shown)  # the dry run showed exactly what the run posted
+
+
+def _entry_key(text: str, second: str, lines: list[dict[str, Any]]) -> tuple[Any, ...]:
+    return (
+        text,
+        second,
+        sorted(
+            (
+                x["glCode"],
+                x["costCentreCode"],
+                Decimal(str(x["postingLineDebitTC"])),
+                Decimal(str(x["postingLineCreditTC"])),
+                x["postingLineText"],
+            )
+            for x in lines
+        ),
+    )

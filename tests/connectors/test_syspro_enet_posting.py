@@ -91,8 +91,20 @@ def test_unknown_customer_stock_code_or_warehouse_parks_the_order(enet_pair: Ene
     assert app.state.emulator.rows("SorMaster") == []
 
 
-def test_second_order_with_the_same_po_is_refused_by_syspro(enet_pair: EnetPair) -> None:
+def test_second_order_with_the_same_po_is_accepted_as_syspro_ships(enet_pair: EnetPair) -> None:
+    """SYSPRO's duplicate-PO check is off by default: nothing on the target keeps an order single."""
     app, enet = enet_pair
+    with enet:
+        first = enet.post_sales_order(_order("100000400"))
+        second = enet.post_sales_order(_order("100000400"))
+    assert first != second
+    assert len(app.state.emulator.rows("SorMaster")) == 2
+
+
+def test_second_order_with_the_same_po_is_refused_where_the_site_turned_the_check_on(
+    make_enet: Callable[..., EnetPair],
+) -> None:
+    app, enet = make_enet(refuse_duplicate_po=True)
     with enet:
         first = enet.post_sales_order(_order("100000400"))
         with pytest.raises(EnetDuplicateError, match=f"already exists on sales order {first}"):

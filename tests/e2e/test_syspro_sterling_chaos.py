@@ -91,7 +91,8 @@ def run_chaos(tmp_path: Path, emulators, *, pos: int, invoices: int, kills: int)
     env = setup(tmp_path, syspro, sterling, suppliers, customers)
     db_path = tmp_path / ".ml-connector" / "store.db"
     rng = random.Random(20261123)
-    killed = 0
+    killed = landed = 0
+    in_doubt_sent: set[str] = set()  # documents in Sterling whose delivery the killed process never recorded
     while killed < kills:
         before = max(sent_count(db_path), 0)
         target = before + rng.randint(1, max(2, (pos + invoices) // (kills * 2)))
@@ -107,7 +108,12 @@ def run_chaos(tmp_path: Path, emulators, *, pos: int, invoices: int, kills: int)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         killed += 1
+        uploaded = settled_outbox(sterling)
+        if before < sent_count(db_path) < len(ids):
+            landed += 1  # progress since the last kill, and documents still to send: mid-delivery
+        in_doubt_sent |= sending_documents(db_path) & uploaded
     assert killed >= kills * 3 // 4, f"only {killed} kills landed; raise the volume"
+    assert landed >= kills * 3 // 4, f"only {landed} of {killed} kills landed mid-delivery"
     for _ in range(2):  # finish, then read the 997s of the last documents
         done = subprocess.run([*EXE, "run", NAME, "--json"], cwd=tmp_path, env=env, capture_output=True, text=True,
                               timeout=600)  # fmt: skip
@@ -135,6 +141,40 @@ def run_chaos(tmp_path: Path, emulators, *, pos: int, invoices: int, kills: int)
     assert all(n == 1 for _, n in sent)  # one ledger delivery per document
     assert acks == {"ack_accepted": len(ids)}  # every 997 matched, none unmatched or rejected
     assert in_doubt == 0
+    with sqlite3.connect(db_path) as db:
+        recovered = db.execute("select stream, source_id from record_ledger where integration=? and stream in "
+                               "('purchase_order','invoice') and status='recovered'", (NAME,)).fetchall()  # fmt: skip
+    print(f"documents={len(ids)} kills={killed} landed={landed} recovered_by_lookup={len(recovered)}")
+    # exactly the documents that were in Sterling but 'sending' in the store at a kill were adopted by the lookup
+    assert {document_id(stream, sid) for stream, sid in recovered} == in_doubt_sent
+
+
+def document_id(stream: str, source_id: str) -> str:
+    """The id the message name carries: the PO number, or customer-invoice."""
+    return source_id if stream == "purchase_order" else "-".join(source_id.split("|")[:2])
+
+
+def outbox_ids(sterling) -> set[str]:
+    outbox = sterling.app.state.emulator.mailbox_messages("/MLCONNECT/Outbox")
+    return {m.name.split("-", 2)[2].rsplit("-", 1)[0] for m, _ in outbox}
+
+
+def settled_outbox(sterling, quiet_s: float = 0.3) -> set[str]:
+    """The outbox once an upload the dead process had sent has completed (no change for ``quiet_s``)."""
+    seen, since = None, time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        now = outbox_ids(sterling)
+        if now != seen:
+            seen, since = now, time.monotonic()
+        time.sleep(0.05)
+    return seen or set()
+
+
+def sending_documents(db_path: Path) -> set[str]:
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute("select stream, source_id from deliveries where integration=? and state='sending' and "
+                          "stream in ('purchase_order','invoice')", (NAME,)).fetchall()  # fmt: skip
+    return {document_id(stream, sid) for stream, sid in rows}
 
 
 def test_sigkill_small_every_document_once(tmp_path, emulators) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from playwright import sync_api
 
 from ml_connector.bootstrap import App, bootstrap
 from ml_connector.emulators.registry import create_emulator
@@ -38,7 +39,6 @@ if not CHROMIUM.exists():
         "browser test needs Debian's Chromium at /usr/bin/chromium (apt-get install -y chromium)",
         allow_module_level=True,
     )
-sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (in the dev extra)")
 
 
 def make_app(tmp_path: Path, syspro) -> App:

@@ -81,3 +81,18 @@ def test_online_invoice_refund_and_cancellation_rules(app) -> None:
     empty = call(app, "POST", f"/rest/V1/order/{other['entity_id']}/refund", json={"items": []})
     assert empty.status_code == 400
     assert call(app, "GET", "/rest/V1/creditmemo/999").status_code == 404
+
+
+def test_invoice_search_on_a_store_with_no_invoice_yet_answers_an_empty_page(app) -> None:
+    """sales_invoice is a table: its columns exist before the first row, so an updated_at filter on a store
+    with no invoice is an empty result (total_count 0), not an error."""
+    params = {
+        "searchCriteria[filterGroups][0][filters][0][field]": "updated_at",
+        "searchCriteria[filterGroups][0][filters][0][value]": "2026-01-01 00:00:00",
+        "searchCriteria[filterGroups][0][filters][0][conditionType]": "gteq",
+        "searchCriteria[pageSize]": "50",
+    }
+    answer = call(app, "GET", "/rest/V1/invoices", params=params)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["items"] == []
+    assert answer.json()["total_count"] == 0

@@ -1,6 +1,6 @@
 """The Commerce emulator against material nobody here wrote: RFC 5849's worked example, Authlib's stock
 OAuth 1.0a signer, the reference's error bodies, searchCriteria rules and field shapes
-(/work/shared/reference/commerce-sterling-x12.md Part 1), and the reference's webhook verify recipe.
+(docs/protocols/COMMERCE.md), and the reference's webhook verify recipe.
 """
 
 from __future__ import annotations

@@ -1,18 +1,20 @@
-"""Looker emulator against the vendor's OpenAPI 4.0 spec (every JSON body it produces is checked with a
-schema walker over looker.4.0.oas.json), plus auth edge cases, limits, async tasks, caching and faults."""
+"""Looker emulator against the vendor's OpenAPI 4.0 spec (every JSON body it produces is validated by the
+`jsonschema` validator against looker.4.0.oas.json: types, required and unknown fields, enums, formats),
+plus auth edge cases, limits, async tasks, caching and faults."""
 
 from __future__ import annotations
 
 import json
 import warnings
 from collections.abc import Iterator
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import httpx
+import jsonschema
+import psycopg
 import pytest
 
 from ml_connector.emulators.faults import FaultPlan, FaultRule
@@ -23,7 +25,7 @@ with warnings.catch_warnings():  # starlette 1.x warns at import that it would p
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-SPEC_PATH = Path("/work/shared/reference/specs/looker.4.0.oas.json")
+SPEC_PATH = Path(__file__).parents[1] / "data" / "specs" / "looker.4.0.oas.json"
 T0 = 1_790_000_000.0
 
 
@@ -32,58 +34,65 @@ def spec() -> dict[str, Any]:
     return json.loads(SPEC_PATH.read_text())
 
 
-def resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        schema = spec()["components"]["schemas"][name]
-    return schema
+OAS_ONLY = {"nullable", "example", "discriminator", "xml", "externalDocs", "deprecated", "readOnly", "writeOnly"}
 
 
-def schema_errors(value: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
-    """Differences between ``value`` and an OpenAPI 3 schema: types, nullability, required and
-    unknown properties (the emulator must not invent fields), date-time strings."""
-    nullable = schema.get("nullable", False)
-    schema = resolve(schema)
-    kind = schema.get("type")
-    if value is None:
-        return [] if nullable or schema.get("nullable") or kind in (None, "any") else [f"{path}: null not allowed"]
-    if kind in (None, "any"):
-        if "properties" not in schema:
-            return []
-        kind = "object"
-    checks = {
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "boolean": lambda v: isinstance(v, bool),
-        "array": lambda v: isinstance(v, list),
-        "object": lambda v: isinstance(v, dict),
-    }
-    if not checks[kind](value):
-        return [f"{path}: expected {kind}, got {type(value).__name__} {value!r:.60}"]
-    errors: list[str] = []
-    if kind == "string" and schema.get("format") == "date-time":
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            errors.append(f"{path}: {value!r} is not a date-time")
-    if kind == "array":
-        for i, item in enumerate(value):
-            errors += schema_errors(item, schema.get("items", {}), f"{path}[{i}]")
-    if kind == "object":
-        props = schema.get("properties", {})
-        extra = schema.get("additionalProperties")
-        for key in schema.get("required", []):
-            if key not in value:
-                errors.append(f"{path}: missing required {key!r}")
-        for key, item in value.items():
-            if key in props:
-                errors += schema_errors(item, props[key], f"{path}.{key}")
-            elif isinstance(extra, dict):
-                errors += schema_errors(item, extra, f"{path}.{key}")
-            elif props:
-                errors.append(f"{path}: property {key!r} is not in the spec")
-    return errors
+def to_json_schema(node: Any) -> Any:
+    """An OpenAPI 3.0 schema as JSON Schema (draft 4): ``nullable`` becomes a null type (and a null enum
+    member), ``type: any`` no type, and an object with declared properties refuses others (the emulator
+    must not invent fields). Property names are kept as they are, whatever they are called."""
+    if isinstance(node, list):
+        return [to_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key.startswith("x-") or key in OAS_ONLY:
+            continue
+        if key == "properties":
+            out[key] = {name: to_json_schema(schema) for name, schema in value.items()}
+        else:
+            out[key] = to_json_schema(value)
+    if out.get("type") == "any":
+        del out["type"]
+    if out.get("type") == "array" and "enum" in out:  # Looker's generator puts an item enum on the array
+        out["items"] = {**out.get("items", {}), "enum": out.pop("enum")}
+    if "properties" in out and "additionalProperties" not in out:
+        out["additionalProperties"] = False
+    if node.get("nullable"):
+        if "$ref" in out:
+            out = {"anyOf": [{"$ref": out.pop("$ref")}, {"type": "null"}], **out}
+        elif "type" in out:
+            out["type"] = [out["type"], "null"]
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+    return out
+
+
+@cache
+def json_schemas() -> dict[str, Any]:
+    return {"schemas": to_json_schema(spec()["components"]["schemas"])}
+
+
+def schema_errors(value: Any, schema: dict[str, Any]) -> list[str]:
+    """Differences between ``value`` and a schema of the spec, found by the `jsonschema` validator: types,
+    nullability, required and unknown properties, enums and formats (date-time, date)."""
+    document = {**to_json_schema(schema), "components": json_schemas()}
+    validator = jsonschema.Draft4Validator(document, format_checker=jsonschema.FormatChecker())
+    return [f"{'/'.join(map(str, e.absolute_path)) or '$'}: {e.message:.200}" for e in validator.iter_errors(value)]
+
+
+def test_the_validator_checks_enums_formats_and_unknown_fields() -> None:
+    """The checks this file relies on are live: a wrong enum value, a bad date-time, an invented field."""
+    field = {"$ref": "#/components/schemas/LookmlModelExploreField"}
+    assert (
+        schema_errors({"name": "a.b", "category": "dimension", "user_attribute_filter_types": ["string"]}, field) == []
+    )
+    assert schema_errors({"name": "a.b", "category": "column"}, field)  # not one of the spec's categories
+    assert schema_errors({"name": "a.b", "user_attribute_filter_types": ["text"]}, field)
+    plan = {"$ref": "#/components/schemas/ScheduledPlan"}
+    assert schema_errors({"id": "1", "created_at": "2026-13-45T99:00:00Z"}, plan)
+    assert schema_errors({"id": "1", "invented": True}, plan)
 
 
 def response_schema(method: str, spec_path: str, status: int) -> dict[str, Any]:
@@ -531,13 +540,9 @@ def test_default_looks_follow_a_custom_lookml_dir(tmp_path: Path, clock: FakeClo
 
 
 @pytest.mark.postgres
-def test_postgres_warehouse(clock: FakeClock) -> None:
-    psycopg = pytest.importorskip("psycopg")
-    dsn = "host=/var/run/postgresql dbname=postgres"
-    try:
-        conn = psycopg.connect(dsn, autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no local PostgreSQL: {exc}")
+def test_postgres_warehouse(clock: FakeClock, pg_database: str) -> None:
+    dsn = pg_database.replace("postgresql+psycopg://", "postgresql://")
+    conn = psycopg.connect(dsn, autocommit=True)
     with conn:
         conn.execute("DROP SCHEMA IF EXISTS syspro CASCADE")
         conn.execute("CREATE SCHEMA syspro")
@@ -558,7 +563,7 @@ def test_postgres_warehouse(clock: FakeClock) -> None:
                 ]
                 conn_json = client.get("/api/4.0/connections/ml_warehouse", headers=auth).json()
                 assert conn_json["dialect_name"] == "postgres"
-                assert conn_json["database"] == "postgres"
+                assert conn_json["database"] == dsn.rsplit("/", 1)[1]
         finally:
             conn.execute("DROP SCHEMA syspro CASCADE")
 

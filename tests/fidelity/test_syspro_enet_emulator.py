@@ -1,4 +1,4 @@
-"""The SYSPRO e.net emulator against the recorded wire facts of reference syspro-qad.md (VCR cassettes
+"""The SYSPRO e.net emulator against the recorded wire facts in docs/PROTOCOLS.md (VCR cassettes
 of a real SYSPRO 7 server, rectella's live SYSPRO 8 notes, XSD-generated shapes). Raw HTTP only: no
 connector code, so a shared misunderstanding cannot hide here."""
 

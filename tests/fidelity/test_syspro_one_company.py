@@ -120,8 +120,14 @@ def test_sortoi_order_appears_over_odata_with_the_same_padded_key(company):
     assert [o["SalesOrder"] for o in changed["value"]] == [number]
 
 
-def test_the_duplicate_customer_po_rule_sees_odata_seeded_orders(company):
-    app, client, _ = company
+def test_the_duplicate_customer_po_rule_sees_odata_seeded_orders():
+    # SYSPRO accepts a repeated customer PO by default; this company has the site's duplicate check on
+    app = create_app(
+        seed=0,
+        odata={"clock": lambda: NOW, "timestamp_filters": True},
+        enet={"clock": FixedClock(NOW), "refuse_duplicate_po": True},
+    )
+    client = TestClient(app)
     db = app.state.emulator
     seeded = next(o for o in db.rows("SorMaster") if o["OrderStatus"] == "1")
     warehouse = seeded["Warehouse"]

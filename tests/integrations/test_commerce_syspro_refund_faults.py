@@ -1,7 +1,8 @@
 """commerce-syspro refunds that go wrong: a lost GENTJL answer followed by a dead process (the next run
 adopts the posted journal, it does not post a twin), and bad credit memos (larger than the order, for
 an order SYSPRO never received, a negative adjustment, a closed period): each parked or refused with a
-reason, none stops the run, and each is replayable."""
+reason, none stops the run, and each is replayable. Also an invoice whose order Commerce deleted
+(posting_trigger invoice_created): refused with a reason, never dropped."""
 
 from __future__ import annotations
 
@@ -165,3 +166,42 @@ def test_journal_answer_lost_then_order_cancelled_is_still_reversed(tmp_path, se
     assert len(receivable) == 2
     assert sum(receivable) == 0
     assert [r["OrderStatus"] for r in state.rows("SorMaster")] == ["\\"]
+
+
+def test_invoice_of_an_order_commerce_no_longer_has_fails_with_a_reason_and_the_run_goes_on(tmp_path, served) -> None:
+    """posting_trigger invoice_created: an invoice whose order Commerce deleted is kept and refused (failed
+    in the ledger with the reason), never dropped; the other invoices of the run still post; once the order
+    is back, the run its reason names posts it (exactly once) and closes the failure."""
+    store = served["commerce"].app.state.emulator.store
+    app = make_app(tmp_path, served, section={**NO_CUSTOMERS, "posting_trigger": "invoice_created"})
+    kept = store.place_order(skus={"PMP-SUB-05": 2})
+    gone = store.place_order(skus={"VLV-BALL-2IN-BR": 2})
+    first = creditmemos.invoice_items(store, kept["entity_id"], {kept["items"][0]["item_id"]: 1})
+    assert run_integration(app, NAME).status == "succeeded"  # both sales orders, the first invoice
+    kept_invoice = creditmemos.invoice_items(store, kept["entity_id"], None)  # the rest of it
+    gone_invoice = creditmemos.invoice_items(store, gone["entity_id"], None)
+    with store.lock:
+        del store.orders[gone["entity_id"]]  # an admin deletes the order in Commerce; its invoice stays
+    report = run_integration(app, NAME)
+    assert report.status == "partial"  # a failed record, yet the run went on (the other invoice posts below)
+    assert report.error is not None and "invoice_journal: record(s) failed" in report.error
+    tally = {t.stream: t for t in report.streams}["invoice_journal"]
+    assert (tally.failed, tally.parked, tally.loaded) == (1, 0, 1)
+    [held] = app.store.parked.open(NAME, "invoice_journal")
+    assert held["source_id"] == gone_invoice["increment_id"]
+    assert held["status"] == "failed"
+    assert f"Invoice {gone_invoice['increment_id']}" in held["reason"]
+    assert f"order (entity {gone['entity_id']}) is not in Commerce any more" in held["reason"]
+    assert "by hand" in held["reason"]
+    state = served["syspro-enet"].app.state.emulator
+    invoice_refs = [r["Reference"] for r in state.rows("GenJournalCtl") if r["Reference"].startswith("WIN")]
+    assert invoice_refs == [f"WIN{first['increment_id']}", f"WIN{kept_invoice['increment_id']}"]
+    assert "--full-refresh" in held["reason"]
+    with store.lock:
+        store.orders[gone["entity_id"]] = gone  # restored in Commerce: the full refresh its reason names posts it
+    again = run_integration(app, NAME, full_refresh=True)
+    assert again.status == "succeeded", again.error
+    assert {t.stream: t.loaded for t in again.streams}["invoice_journal"] == 1
+    assert app.store.parked.open(NAME) == []
+    invoice_refs = [r["Reference"] for r in state.rows("GenJournalCtl") if r["Reference"].startswith("WIN")]
+    assert sorted(invoice_refs) == sorted(f"WIN{i['increment_id']}" for i in (first, kept_invoice, gone_invoice))

@@ -7,6 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import edi_parser
 import pytest
 
 from ml_connector.edi import read_interchange
@@ -19,7 +20,6 @@ from ml_connector.integrations.syspro_sterling.targets import parse_ref
 sys.path.insert(0, str(Path(__file__).parent))
 from sterling_fixtures import SEED, make_app, new_purchase_orders, outbox
 
-edi_parser = pytest.importorskip("edi_parser")
 NAME = "syspro-sterling"
 
 

@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import edi_parser
 import pytest
 import structlog
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +25,6 @@ from ml_connector.integrations.syspro_sterling import documents, streams
 sys.path.insert(0, str(Path(__file__).parent))
 from sterling_fixtures import SEED, make_app
 
-edi_parser = pytest.importorskip("edi_parser")
 NASTY = st.text(alphabet=st.sampled_from(list("AZaz09 *~>^:|\n\r\t\x00é東ß'\"-")), max_size=60)
 
 

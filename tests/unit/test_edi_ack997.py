@@ -17,7 +17,7 @@ from ml_connector.edi import (
     read_interchange,
 )
 
-SAMPLES = Path("/work/shared/reference/x12-samples")
+SAMPLES = Path(__file__).parents[1] / "data" / "x12-samples"
 STAMP = datetime(2026, 1, 16, 8, 0)
 ISA = "ISA*00*          *00*          *ZZ*BUYER          *ZZ*SUPPLIER       *260115*1030*U*00401*000000007*0*T*>~"
 SET_850 = "ST*850*{n}~BEG*00*SA*PO{n}**20260115~PO1*1*1*EA~CTT*1~SE*5*{n}~"

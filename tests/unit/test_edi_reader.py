@@ -1,4 +1,4 @@
-"""X12 reader: every public sample in shared/reference/x12-samples parses with the right delimiters
+"""X12 reader: every public sample in tests/data/x12-samples parses with the right delimiters
 and segment counts; envelope problems are found and name their segment."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from ml_connector.edi import X12EnvelopeError, X12SyntaxError, read_interchange, read_interchanges
 
-SAMPLES = Path("/work/shared/reference/x12-samples")
+SAMPLES = Path(__file__).parents[1] / "data" / "x12-samples"
 # file -> (element, component, terminator, ST01, problem codes). Delimiters and validity from INDEX.md.
 EXPECTED = {
     "810_edinet_x12.810a_ariba.edi": ("*", ">", "~", "810", {"ISA_WIDTH"}),

@@ -1,4 +1,4 @@
-"""X12 writer and builders: reference examples (commerce-sterling-x12.md 3.8), ISA layout, the
+"""X12 writer and builders: published X12 examples, ISA layout, the
 content rule, element limits, number formats and control numbers."""
 
 from __future__ import annotations

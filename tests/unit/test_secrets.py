@@ -27,6 +27,21 @@ def test_redactor_scrubs_registered_values_and_credential_patterns() -> None:
     assert "x=1" in out
 
 
+def test_redactor_scrubs_the_encoded_forms_of_a_secret() -> None:
+    from base64 import b64encode
+    from urllib.parse import quote, quote_plus
+
+    from ml_connector.http.auth import BasicAuth
+
+    secret = "Pw&d/e+f g%1!"
+    BasicAuth("ODATA", Secret(secret))
+    basic = b64encode(f"ODATA:{secret}".encode()).decode()
+    forms = [secret, quote(secret, safe=""), quote_plus(secret), b64encode(secret.encode()).decode(), basic]
+    out = REDACTOR.scrub(" | ".join(f"seen {form} here" for form in forms))
+    assert not [form for form in forms if form in out], out
+    assert out.count("seen *** here") == len(forms)
+
+
 def test_key_file_is_created_private_and_refused_when_readable(tmp_path) -> None:
     path = tmp_path / "keys"
     ring = KeyRing.load(path, create=True)

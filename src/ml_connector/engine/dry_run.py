@@ -4,7 +4,9 @@ without writing to any target, moving any cursor, using any control number or wr
 An integration plugs in with one method per target, ``render(delivery) -> Rendering`` (the exact document:
 e.net XML, X12, JSON), and ``IntegrationPlan.dry_run_parts(stream) -> (source, target) | None`` in its
 wiring (None: the stream is not part of a dry run, e.g. reading acknowledgements). A target without
-``render`` shows the mapped row as JSON. See docs/ENGINE.md, "Dry run".
+``render`` shows the mapped row as JSON. A target that sends a page's records together (engine/grouped_runner.py)
+has ``render_group(deliveries) -> list[GroupRendering]`` instead: one document per group it would send.
+See docs/ENGINE.md, "Dry run".
 """
 
 from __future__ import annotations
@@ -36,6 +38,15 @@ class Rendering:
 
     format: str
     text: str
+
+
+@dataclass(frozen=True)
+class GroupRendering:
+    """One document a grouped target would send for several records (QAD: a journal entry per figure/period)."""
+
+    label: str
+    source_ids: list[str]
+    rendering: Rendering
 
 
 class Renderable(Protocol):
@@ -102,8 +113,10 @@ class DryRun:
         batch = not hasattr(target, "check_references")
         known = {r.column: self._known(target, r.dimension, seen_keys) for r in stream.references} if batch else {}
         shown = 0
+        grouped = hasattr(target, "render_group")
         for page in source.pages(stream, window):
             tally.read += len(page)
+            pending: list[Delivery] = []
             for row in page:
                 sid, mapped = source_id(row, stream.key), stream.mapper(row)
                 if stream.kind is StreamKind.DIMENSION:
@@ -113,7 +126,8 @@ class DryRun:
                     item = self._batch_item(stream, sid, mapped, known, show=shown < BATCH_SAMPLES)
                 else:
                     digest = content_hash(row, ignore=stream.hash_ignore)
-                    item = self._record_item(integration, stream, sid, digest, mapped, target)
+                    item = self._record_item(integration, stream, sid, digest, mapped, target,
+                                             pending if grouped else None)  # fmt: skip
                 if item is None:
                     tally.unchanged += 1
                     continue
@@ -121,9 +135,19 @@ class DryRun:
                 if item.rendering is not None or item.reason:
                     shown += 1
                     self.out(item)
+            if pending:
+                self._show_groups(stream, target, pending)
+
+    def _show_groups(self, stream: StreamSpec, target: Any, pending: list[Delivery]) -> None:
+        """A grouped target's documents, one per group (its records were counted one by one)."""
+        updates = {d.source_id for d in pending if d.previous_target_ref is not None}
+        for group in target.render_group(pending):
+            outcome = "would update" if updates & set(group.source_ids) else "would send"
+            self.out(DryRunItem(stream.name, group.label, outcome, rendering=group.rendering))
 
     def _record_item(self, integration: str, stream: StreamSpec, sid: str, digest: str, mapped: dict[str, Any],
-                     target: Any) -> DryRunItem | None:  # fmt: skip
+                     target: Any, pending: list[Delivery] | None = None) -> DryRunItem | None:  # fmt: skip
+        """``pending`` (a grouped target): a record that would be sent joins it, rendered with its group."""
         deliveries = self.store.deliveries
         state = deliveries.state(integration, stream.name, sid, digest)
         if state is not None and state.state == "delivered":
@@ -135,6 +159,9 @@ class DryRun:
             return DryRunItem(stream.name, sid, "changed after post", why)
         try:
             target.check_references(delivery)
+            if pending is not None:
+                pending.append(delivery)
+                return DryRunItem(stream.name, sid, "would update" if previous else "would send")
             rendering = render(target, delivery)
         except ReferenceMissingError as exc:
             return DryRunItem(stream.name, sid, "would park", REDACTOR.scrub(str(exc)))

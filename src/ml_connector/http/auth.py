@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ml_connector.secrets.secret import Secret
+from ml_connector.secrets.secret import REDACTOR, Secret
 
 
 class AuthFlow(Protocol):
@@ -33,6 +33,7 @@ class BasicAuth:
 
     def __init__(self, username: str, password: Secret) -> None:
         raw = f"{username}:{password.reveal()}".encode()
+        REDACTOR.register_basic(username, password.reveal())  # the bare token too, without "Basic "
         self._header = Secret("Basic " + base64.b64encode(raw).decode())
 
     def apply(self, method: str, url: str, headers: dict[str, str], body: bytes) -> str:

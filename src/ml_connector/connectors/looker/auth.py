@@ -1,7 +1,7 @@
 """Looker API 4.0 login: client id + secret as a form body, ``Authorization: token <access_token>``.
 
 The token is cached for its ``expires_in`` (renewed 60 s early) and renewed once after a 401 by
-:class:`~ml_connector.http.auth.LoginTokenAuth`. See ../reference/looker-pipedrive.md section 1.2.
+:class:`~ml_connector.http.auth.LoginTokenAuth`. See docs/PROTOCOLS.md (Looker).
 """
 
 from __future__ import annotations

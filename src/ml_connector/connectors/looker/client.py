@@ -1,7 +1,7 @@
 """LookerClient: the Looker API 4.0 calls ml-connector makes (user and permission checks, connection
 tests, datagroup resets, LookML metadata, queries, Looks and async query tasks).
 
-Protocol facts: ../reference/looker-pipedrive.md PART 1; paths and shapes: specs/looker.4.0.oas.json.
+Protocol facts: docs/PROTOCOLS.md (Looker); shapes: tests/data/specs/looker.4.0.oas.json.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The query half of LookerClient: Looks, saved and inline queries, and async query tasks.
 
 Mixed into :class:`~ml_connector.connectors.looker.client.LookerClient`, which supplies the calls.
-Row limits and task states: ../reference/looker-pipedrive.md sections 1.4-1.6.
+Row limits and task states: docs/PROTOCOLS.md (Looker).
 """
 
 from __future__ import annotations

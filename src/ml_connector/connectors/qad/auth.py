@@ -1,6 +1,6 @@
 """QAD Adaptive ERP auth: OAuth2 password grant at ``{tenant}/oauth/token`` (form body), bearer token
 cached for ``expires_in``, renewed with the refresh token, and a fresh login once after a 401; HTTP
-Basic as the discouraged option (syspro-qad.md 7.2). Flows never log a value.
+Basic as the discouraged option (docs/PROTOCOLS.md (QAD)). Flows never log a value.
 """
 
 from __future__ import annotations

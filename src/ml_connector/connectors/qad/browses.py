@@ -1,6 +1,6 @@
 """The read half of QadClient: browses (``page`` + ``pageAction`` always sent: without them QAD
 silently returns nothing) and the master data and posted lines read through them; :class:`QadPaths`,
-the browse ids and collection names QAD does not publish (syspro-qad.md 7.3, 7.5).
+the browse ids and collection names QAD does not publish (docs/PROTOCOLS.md (QAD)).
 """
 
 from __future__ import annotations

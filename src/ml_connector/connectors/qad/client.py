@@ -1,7 +1,7 @@
 """QadClient: the QAD Adaptive ERP REST calls ml-connector makes. Reads go through browses
 (``page`` + ``pageAction`` always sent: without them QAD silently returns nothing), writes through the
 business-entity API (``submitResult`` errors and 403 turned into clear messages, ``concurrencyHash``
-on updates). Paths that are not public are :class:`QadPaths` fields (syspro-qad.md 7.3-7.5).
+on updates). Paths that are not public are :class:`QadPaths` fields (docs/PROTOCOLS.md (QAD)).
 """
 
 from __future__ import annotations
@@ -92,6 +92,10 @@ class QadClient(QadBrowses):
         what = f"creating a journal entry in daybook {entry.daybook} ({entry.second_text or entry.text})"
         return self._submit(entry.wire(), {}, what)
 
+    def create_request(self, entry: JournalEntry) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """What ``create_journal_entry`` POSTs: path, query parameters and body (`run --dry-run` shows it)."""
+        return self._collection_path(), {"viewUri": self.paths.journal_view}, self._body(entry.wire())
+
     def read_journal_entry(self, year: int, daybook: str, voucher: int) -> JournalEntry | None:
         params = self._keys(year, daybook, voucher)
         data = self._call(
@@ -138,8 +142,7 @@ class QadClient(QadBrowses):
 
     def _submit(self, wire: dict[str, Any], keys: dict[str, Any], what: str) -> JournalEntry:
         params = keys or {"viewUri": self.paths.journal_view}
-        body = {"supplementaryMessages": [], self.paths.journal_collection: [wire]}
-        data = self._call("POST", self._collection_path(), what, params=params, json=body)
+        data = self._call("POST", self._collection_path(), what, params=params, json=self._body(wire))
         result = data.get("submitResult") or {}
         if not result.get("success", False):
             errors = [SubmitError.model_validate(e) for e in result.get("errors") or []]
@@ -160,6 +163,9 @@ class QadClient(QadBrowses):
                 request=f"POST {self._collection_path()}",
             )
         return JournalEntry.model_validate(saved[0])
+
+    def _body(self, wire: dict[str, Any]) -> dict[str, Any]:
+        return {"supplementaryMessages": [], self.paths.journal_collection: [wire]}
 
     def _call(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
         try:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class TokenResponse(BaseModel):
-    """``POST /oauth/token`` success body (syspro-qad.md 7.2)."""
+    """``POST /oauth/token`` success body (docs/PROTOCOLS.md (QAD))."""
 
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - a scheme name

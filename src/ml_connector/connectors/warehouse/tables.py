@@ -70,8 +70,7 @@ def _cast(array: Any, kind: str) -> Any:
     if array.type == target:
         return array
     if kind in ("money", "quantity"):
-        numbers = pc.cast(array, pa.float64())
-        return pc.cast(pc.round(numbers, target.scale), target, safe=False)
+        return _decimal(pc.cast(array, pa.float64()), target)
     if pa.types.is_null(array.type):
         return pa.nulls(len(array), target)
     if kind == "text":
@@ -82,10 +81,18 @@ def _cast(array: Any, kind: str) -> Any:
 def _as_type(values: list[Any], kind: str) -> pa.Array:
     target = ARROW_TYPES[kind]
     if kind in ("money", "quantity"):
-        numbers = pa.array([None if v is None else float(v) for v in values], pa.float64())
-        return pc.cast(pc.round(numbers, target.scale), target, safe=False)
+        return _decimal(pa.array([None if v is None else float(v) for v in values], pa.float64()), target)
     if kind in ("date", "timestamp"):
         if values and all(v is None or isinstance(v, str) for v in values):
             return pc.cast(pa.array(values, pa.string()), target)
         return pa.array(values, target)
     return pa.array(values, target)
+
+
+def _decimal(numbers: Any, target: pa.Decimal128Type) -> Any:
+    """Floats to the column's scale, half a unit away from zero, as SQL rounds decimals: 375 * 687.2214 =
+    257708.025 -> 257708.03. Rounding the float straight to the scale would give .02 (the double is a hair
+    below the half) or round half to even; going through a few extra exact decimal places avoids both."""
+    wider = pa.decimal128(38, target.scale + 4)
+    exact = pc.cast(pc.round(numbers, target.scale + 4), wider, safe=False)
+    return pc.cast(pc.round(exact, target.scale, round_mode="half_towards_infinity"), target, safe=False)

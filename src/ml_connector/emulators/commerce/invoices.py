@@ -9,6 +9,12 @@ from typing import Any
 from ml_connector.emulators.commerce.customers import Entity
 from ml_connector.emulators.commerce.orders import Ids
 
+# sales_invoice's own columns (a table, so they exist before the first row): searchCriteria may filter on them
+# on an empty store, as real Commerce allows, instead of the emulator learning them from rows it has seen.
+COLUMNS = frozenset(("entity_id", "increment_id", "order_id", "store_id", "state", "created_at", "updated_at",
+                     "grand_total", "subtotal", "tax_amount", "shipping_amount", "discount_amount",
+                     "billing_address_id", "order_currency_code", "email_sent", "transaction_id"))  # fmt: skip
+
 
 def build_invoice(ids: Ids, order: Entity, increment_id: str, at: str) -> Entity:
     """An invoice for the whole order, captured (state 2 = paid)."""

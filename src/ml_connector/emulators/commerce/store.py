@@ -16,13 +16,14 @@ from ml_connector.emulators.commerce.catalog import PRODUCTS, STORES, STORES_BY_
 from ml_connector.emulators.commerce.creditmemos import COLUMNS as MEMO_COLUMNS
 from ml_connector.emulators.commerce.customers import Entity, build_customer, merge_customer, no_such_customer, stamp
 from ml_connector.emulators.commerce.errors import NO_ENTITY, WebapiError
+from ml_connector.emulators.commerce.invoices import COLUMNS as INVOICE_COLUMNS
 from ml_connector.emulators.commerce.invoices import build_invoice
 from ml_connector.emulators.commerce.orders import build_order
 from ml_connector.emulators.commerce.search import SearchCriteria, matches, page_of, sort_entities
 
 Listener = Callable[[str, dict[str, Any]], None]
 COLLECTIONS = ("orders", "invoices", "customers", "creditmemos")
-# Nested objects are not columns: searchCriteria filters only top-level attributes (reference 1.3).
+# Nested objects are not columns: searchCriteria filters only top-level attributes (docs/PROTOCOLS.md).
 NESTED = frozenset(("items", "billing_address", "payment", "extension_attributes", "status_histories",
                     "addresses", "custom_attributes", "comments"))  # fmt: skip
 
@@ -50,8 +51,10 @@ class CommerceStore:
         self.orders: dict[int, Entity] = {}
         self.invoices: dict[int, Entity] = {}
         self.creditmemos: dict[int, Entity] = {}  # credit memos (refunds): see creditmemos.py
-        self._columns: dict[str, set[str]] = {name: set() for name in COLLECTIONS}
+        # Columns exist before the first row does (an empty store must still filter on updated_at).
+        self._columns: dict[str, set[str]] = {name: {"entity_id", "created_at", "updated_at"} for name in COLLECTIONS}
         self._columns["creditmemos"].update(MEMO_COLUMNS)
+        self._columns["invoices"].update(INVOICE_COLUMNS)
         self._by_website: dict[int, dict[int, Entity]] = {}
         self._rng = random.Random(seed)
         self._ids: dict[str, int] = defaultdict(int)

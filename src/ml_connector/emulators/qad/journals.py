@@ -1,4 +1,4 @@
-"""Journal entries through the business-entity API (syspro-qad.md 7.4/7.5): create (voucher numbered
+"""Journal entries through the business-entity API (docs/PROTOCOLS.md (QAD)): create (voucher numbered
 per entity + daybook + year), read by keys, update guarded by ``concurrencyHash``. Validation answers
 HTTP 200 with ``submitResult.success=false`` and ``errors[{fieldName,message,severity,code,value}]``.
 """

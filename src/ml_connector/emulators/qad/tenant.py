@@ -1,7 +1,7 @@
 """The emulated QAD tenant's master data: one domain/entity, a chart of accounts, cost centres (three
 plants), daybooks and GL periods (one closed), plus the journal entries posted into it.
 
-Field names follow the QAD Financials classes (BGL, BCostCentre, BJournalEntry; syspro-qad.md 7.5).
+Field names follow the QAD Financials classes (BGL, BCostCentre, BJournalEntry; docs/PROTOCOLS.md (QAD)).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-# Natural account, description, type, cost-centre analysis (syspro-qad.md 7.5 "analysis type").
+# Natural account, description, type, cost-centre analysis (docs/PROTOCOLS.md (QAD) "analysis type").
 ACCOUNTS: tuple[tuple[str, str, str, bool], ...] = (
     ("1000", "Cash at bank", "BALANCE", False),
     ("1100", "Accounts receivable control", "BALANCE", False),

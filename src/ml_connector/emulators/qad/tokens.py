@@ -1,5 +1,5 @@
 """OAuth2 password and refresh grants, bearer and Basic checks, and the account lock after repeated
-failures (syspro-qad.md 7.2: ``invalid_grant`` 400 bodies; "Maximum Access Failures" = 10).
+failures (docs/PROTOCOLS.md (QAD): ``invalid_grant`` 400 bodies; "Maximum Access Failures" = 10).
 """
 
 from __future__ import annotations

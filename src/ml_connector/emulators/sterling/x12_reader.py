@@ -1,6 +1,6 @@
 """The emulator's own small X12 reader: delimiters from the fixed-width ISA, segments, ISA/GS/ST nesting.
 
-Written independently of ``ml_connector.edi`` on purpose (ARCHITECTURE section 5): a bug shared by the
+Written independently of ``ml_connector.edi`` on purpose (docs/ARCHITECTURE.md, Emulators): a bug shared by the
 product's writer and the emulator's reader would otherwise hide itself. Facts: reference Part 3.1-3.3.
 """
 

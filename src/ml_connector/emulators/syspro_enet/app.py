@@ -1,6 +1,6 @@
 """SYSPRO e.net Solutions REST emulator: ``GET /SYSPROWCFService/Rest/<Method>?...`` with every answer
 HTTP 200 ``application/octet-stream`` (session ids, ``ERROR:`` texts, Windows-1252 XML), paths and
-parameter names case-insensitive. Reference syspro-qad.md sections 2, 3, 5.1, 9.2.
+parameter names case-insensitive. Facts: docs/PROTOCOLS.md (SYSPRO e.net).
 
 Fault kinds besides the generic ones: ``session_expiry`` (the caller's session dies on that call) and
 ``error_text`` (answer ``rule.body`` or a recorded ``ERROR:`` text). They match the request path

@@ -1,5 +1,5 @@
 """ARSSCS (AR customer setup: ``/Setup/Add``, ``/Setup/Update``, ``/Setup/Delete``) in the emulator.
-Elements are named like ArCustomer columns (reference syspro-qad.md 3.11); the answer copies the
+Elements are named like ArCustomer columns (docs/PROTOCOLS.md, SYSPRO e.net); the answer copies the
 recorded INVSWS setup shape: lower-case root, ``item`` / ``key`` / field elements (reference 2.4)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """GENTJL (post GL journal, ``/Transaction/Post``) in the emulator: journal type, posting year and
 period (open, not future, current or previous year), GenMaster ledger codes, signed amounts
 (positive debit, negative credit) that must balance; writes GenJournalCtl / GenJournalDetail /
-GenTransaction and answers ``postgljournal`` (lower-case root, reference syspro-qad.md 3.8)."""
+GenTransaction and answers ``postgljournal`` (lower-case root, docs/PROTOCOLS.md)."""
 
 from __future__ import annotations
 

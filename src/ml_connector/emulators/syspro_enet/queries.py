@@ -1,6 +1,6 @@
 """Query-class business objects of the emulator: COMFND (``/Query/Query``: Where / OrderBy /
 ReturnRows), COMFCH (``/Query/Fetch``: one row by key) and COMBRW (``/Query/Browse``: key paging).
-Shapes: reference syspro-qad.md 3.1-3.3. Comparisons follow a case-insensitive SQL collation."""
+Shapes: docs/PROTOCOLS.md (SYSPRO e.net). Comparisons follow a case-insensitive SQL collation."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """SORTOI order actions beyond add, in the emulator: ``OrderActionType`` ``D`` cancels an existing sales
 order (found by ``SalesOrder``, else by ``Customer`` + ``CustomerPoNumber``). [I] SYSPRO's SORTOI
 documents A add / C change / D delete-cancel; a cancelled order keeps its row with ``OrderStatus``
-``\\`` (cancelled, reference syspro-qad.md 6.14), and an order already invoiced (status 9) or cancelled
+``\\`` (cancelled, docs/PROTOCOLS.md (SYSPRO)), and an order already invoiced (status 9) or cancelled
 is refused with an error, as SYSPRO will not cancel it. A header ``DocumentType`` ``C`` imports the
 document as a credit note ([I] SorMaster.DocumentType C). Anything else goes to :func:`sales_orders.sortoi`.
 """

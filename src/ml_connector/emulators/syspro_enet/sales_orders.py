@@ -1,6 +1,6 @@
 """SORTOI (sales order import, ``/Transaction/Post``) in the emulator: validates customer, PO number,
 stock codes, warehouses, quantities and prices; writes SorMaster + SorDetail; answers the shape
-rectella saw from a live SYSPRO 8 (reference syspro-qad.md 3.5, 2.4 #3)."""
+rectella saw from a live SYSPRO 8 (docs/PROTOCOLS.md, SYSPRO e.net)."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def _header(
     elif customer is not None and customer.get("CustomerOnHold") == "Y":
         warnings.append(f"Customer '{customer['Customer']}' is on hold")
     po = checker.text(header, "CustomerPoNumber", "SorMaster", "CustomerPoNumber") or ""
-    if po and customer is not None and not allow_duplicates:
+    if po and customer is not None and state.options.refuse_duplicate_po and not allow_duplicates:
         clash = [
             r["SalesOrder"]
             for r in state.rows("SorMaster")

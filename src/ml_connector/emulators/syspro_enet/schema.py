@@ -1,4 +1,4 @@
-"""The SYSPRO company tables the e.net emulator keeps, with SQL types from reference syspro-qad.md
+"""The SYSPRO company tables the e.net emulator keeps, with SQL types from docs/PROTOCOLS.md (tables read) and
 section 6 (exact where the reference has an EF scaffold, [I] elsewhere), and how COMFND renders them:
 char columns space-padded, decimals right-aligned, empty dates ``0000-00-00``, rowversion as hex."""
 

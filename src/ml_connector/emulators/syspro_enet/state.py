@@ -36,6 +36,8 @@ class EnetOptions:
     sortoi_success: ``order`` (answer an ``Order`` block with the new SalesOrder) or ``status_only``
         (a clean success that carries only StatusOfItems, as rectella saw).
     unknown_bo_error: the ``ERROR:`` text for a business object the emulator does not license.
+    refuse_duplicate_po: refuse a sales order whose customer already has one with the same customer PO
+        number. Off by default, as SYSPRO ships; a site can switch the check on, and so can this option.
     """
 
     session_ttl_s: float = 1200.0
@@ -47,6 +49,7 @@ class EnetOptions:
     accept_post: bool = False
     version: str = "7.0.0.6"
     default_warehouse: str = "AK"
+    refuse_duplicate_po: bool = False
     # SorMaster.SalesOrder width when standalone: 6 as in the recorded SORTOI answer (rectella, "000123").
     # Over a shared database its numbering (15 digits, like the OData face) applies on both faces.
     sales_order_digits: int = 6

@@ -1,5 +1,5 @@
 """APSSSP (AP supplier setup: ``/Setup/Add``, ``/Setup/Update``) in the emulator. Elements are named like
-ApSupplier / ApSupplierAddr columns (reference syspro-qad.md 3.11); the answer has the same setup shape
+ApSupplier / ApSupplierAddr columns (docs/PROTOCOLS.md, SYSPRO e.net); the answer has the same setup shape
 as ARSSCS: lower-case root, ``item`` / ``key`` / field errors, ``StatusOfItems``."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Column and table definitions of the emulated SYSPRO company database, parsed from compact specs.
 
-A spec line reads like the reference (syspro-qad.md section 6): ``Name sqltype [key] [null] [I]``.
+A spec line reads like a SQL column list: ``Name sqltype [key] [null] [I]``.
 ``I`` tags a column whose existence or type is inferred rather than observed.
 """
 

@@ -1,4 +1,4 @@
-"""The entity sets this emulator serves: SYSPRO table names and columns from syspro-qad.md section 6.
+"""The entity sets this emulator serves: SYSPRO table names and columns (docs/PROTOCOLS.md, SYSPRO OData).
 
 Column subsets: the columns an integration reads plus the ones the reference lists with confidence.
 ``I`` marks inferred columns (see README.md). Order here is the JSON property order.

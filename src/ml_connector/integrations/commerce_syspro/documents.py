@@ -20,16 +20,19 @@ def money(value: Decimal | None) -> str:
     return str((value or Decimal(0)).quantize(Decimal("0.01")))
 
 
-def invoice_row(invoice: Invoice, order: Order) -> Row:
-    name = " ".join(p for p in (order.customer_firstname, order.customer_lastname) if p)
+def invoice_row(invoice: Invoice, order: Order | None) -> Row:
+    """``order`` None: Commerce no longer has the invoice's order; the row is kept (and refused with that
+    reason by :func:`invoice_problem`), never dropped."""
+    names = (order.customer_firstname, order.customer_lastname) if order is not None else ()
     return {
         "increment_id": invoice.increment_id or str(invoice.entity_id),
         "entity_id": invoice.entity_id,
-        "order_increment_id": order.increment_id,
-        "store_id": invoice.store_id if invoice.store_id is not None else order.store_id,
+        "order_increment_id": order.increment_id if order is not None else f"(entity {invoice.order_id})",
+        "order_found": order is not None,
+        "store_id": invoice.store_id if invoice.store_id is not None or order is None else order.store_id,
         "created_at": invoice.created_at.isoformat(),
         "updated_at": invoice.updated_at.isoformat(),
-        "customer_name": name,
+        "customer_name": " ".join(p for p in names if p),
         "grand_total": money(invoice.grand_total),
         "subtotal": money(invoice.subtotal),
         "tax": money(invoice.tax_amount),
@@ -94,6 +97,17 @@ def creditmemo_row(
         "order_refunded_before": money(refunded_before),
         "lines": lines,
     }
+
+
+def invoice_problem(row: Row) -> str | None:
+    """Why an invoice cannot be posted as it is (refused, replayable), or None."""
+    if not row.get("order_found", True):
+        return (
+            f"its order {row['order_increment_id']} is not in Commerce any more, so it is unknown which SYSPRO "
+            "sales order it belongs to. Restore the order in Commerce, then `ml-connector run commerce-syspro "
+            "--full-refresh` reads the invoice again and posts it; or post its journal by hand in SYSPRO"
+        )
+    return None
 
 
 def memo_problem(row: Row) -> str | None:

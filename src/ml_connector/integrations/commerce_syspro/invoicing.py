@@ -2,6 +2,7 @@
 debit; revenue per line, tax, shipping credits; discount debit), so an order invoiced in parts is
 journaled in parts, in each invoice's period. The sales order (SORTOI) still goes in when the order is
 placed; an invoice's journal waits for it. Reference: ``invoice_journal_prefix`` + invoice increment id.
+An invoice whose order Commerce no longer has is refused (failed, replayable), never dropped.
 
 Accounting consequence (docs/COMMERCE_REFUNDS.md): revenue and the receivable are recognised when
 Commerce invoices (captures), not when the customer orders; an order never invoiced posts no revenue,
@@ -14,9 +15,11 @@ from typing import Any
 
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.core.clock import Clock
+from ml_connector.engine.targets import Delivery
+from ml_connector.integrations.commerce_syspro.documents import invoice_problem
 from ml_connector.integrations.commerce_syspro.mappings import Mappings
 from ml_connector.integrations.commerce_syspro.settings import CommerceSysproSettings
-from ml_connector.integrations.commerce_syspro.targets import JournalTarget
+from ml_connector.integrations.commerce_syspro.targets import SYSTEM, JournalTarget, OrderInvalidError
 from ml_connector.store.deliveries import DeliveryLedger
 
 
@@ -37,6 +40,16 @@ class InvoiceJournalTarget(JournalTarget):
 
     def order_key(self, row: dict[str, Any]) -> str:
         return str(row["order_increment_id"])
+
+    def check_references(self, d: Delivery) -> None:
+        problem = invoice_problem(dict(d.row))
+        if problem:
+            raise OrderInvalidError(
+                f"Invoice {d.row['increment_id']} (order {d.row['order_increment_id']}) not posted: {problem}.",
+                system=SYSTEM,
+                status=422,
+            )
+        super().check_references(d)
 
 
 def posted_journal_reference(cfg: CommerceSysproSettings, row: dict[str, Any]) -> tuple[str, str, str]:

@@ -75,7 +75,7 @@ class CommerceSource:
         elif stream.source == "invoices":
             for invoices in self.client.iter_invoices(*bounds):
                 found = self._orders({i.order_id for i in invoices.items})
-                yield [invoice_row(i, found[i.order_id]) for i in invoices.items if i.order_id in found]
+                yield [invoice_row(i, found.get(i.order_id)) for i in invoices.items]
         elif stream.source == "creditmemos":
             for memos in iter_creditmemos(self.client, *bounds, page_size=self.client.page_size):
                 found = self._orders({m.order_id for m in memos.items})
@@ -96,7 +96,7 @@ class CommerceSource:
     def _orders(self, ids: set[int]) -> dict[int, Order]:
         found = by_entity_ids(self.client, "V1/orders", Order, ids) if ids else {}
         missing = ids - set(found)
-        if missing:  # Commerce deleted the order (rare): a memo is refused with that reason, never dropped
+        if missing:  # Commerce deleted the order (rare): its invoice or memo is refused with that reason, never dropped
             log.warning("commerce.document_without_order", orders=sorted(missing)[:10])
         return found
 

@@ -19,6 +19,7 @@ from ml_connector.connectors.commerce.models import CustomerDraft
 from ml_connector.connectors.syspro.enet import business_objects as bo
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.connectors.syspro.enet.models import ArCustomer, GlJournal, GlJournalLine, SalesOrder, SalesOrderLine
+from ml_connector.connectors.syspro.enet.text import to_cp1252
 from ml_connector.core.clock import Clock
 from ml_connector.engine.dry_run import Rendering, json_rendering
 from ml_connector.engine.targets import ChangePolicy, Delivery
@@ -211,7 +212,15 @@ class SysproCustomerTarget:
             )
 
     def lookup(self, d: Delivery) -> str | None:
-        return None  # an upsert repeated is harmless: always send again
+        """After an unknown outcome: SYSPRO already holds the customer as we would write it (same name and
+        email), so the write landed: adopt it (and link it, as send does). Otherwise send (an update)."""
+        row = dict(d.row)
+        wanted = self.customer(row)
+        held = self.enet.get_customer(wanted.customer)
+        if held is None or _card(held) != _card(wanted):
+            return None
+        self.mappings.link_customer(row["commerce_id"], held.customer, self.clock.now())
+        return held.customer
 
     def send(self, d: Delivery) -> str:
         row = dict(d.row)
@@ -233,6 +242,11 @@ class SysproCustomerTarget:
             sold_to=tuple((row.get("sold_to") or [])[:5]),
             sold_postal_code=row.get("sold_postal_code") or "",
         )
+
+
+def _card(c: ArCustomer) -> tuple[str, ...]:
+    """Name and email as SYSPRO holds them (Windows-1252, unpadded): what identifies our write."""
+    return to_cp1252(c.name), to_cp1252(c.email)
 
 
 class CommerceCustomerTarget:

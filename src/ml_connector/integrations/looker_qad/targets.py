@@ -6,6 +6,7 @@ net on the figure's contra account, figure and period in ``PostingText``, the fi
 Exactly once per line: the delivery ledger, and ``lookup`` before any resend whose outcome is unknown,
 which sums what QAD holds under the line's reference. A changed figure (ChangePolicy.UPDATE) posts the
 difference between the figure and what QAD holds; ``on_change = "review"`` flags it (REVIEW).
+``run --dry-run`` shows, per figure and period, the exact request ``send_group`` would POST.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from ml_connector.connectors.qad.client import QadClient, QadSubmitError
 from ml_connector.connectors.qad.models import JournalEntry, JournalEntryLine, PostedLine
+from ml_connector.engine.dry_run import GroupRendering, Rendering, json_rendering
 from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import MlConnectorError, ReferenceMissingError, RemoteError
 from ml_connector.integrations.looker_qad.mappings import QadCatalog
@@ -25,6 +28,7 @@ from ml_connector.integrations.looker_qad.mappings import QadCatalog
 NOTHING_POSTED = "nothing to post (zero)"
 _MISSING = {"glCode": ("qad_gl_account", "account"), "costCentreCode": ("qad_cost_centre", "cost_centre")}
 Result = str | MlConnectorError
+_Lines = list[tuple[int, dict[str, Any], Decimal]]
 
 
 class QadFigureTarget:
@@ -62,10 +66,7 @@ class QadFigureTarget:
     def send_group(self, deliveries: Sequence[Delivery]) -> list[Result]:
         """One entry per (figure, period, daybook) of these lines; a result per line, in order."""
         results: dict[int, Result] = {}
-        groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-        for n, d in enumerate(deliveries):
-            groups[d.row["figure"], d.row["period"], d.row["daybook"]].append(n)
-        for members in groups.values():
+        for members in _groups(deliveries).values():
             try:
                 results.update(self._post_group([(n, deliveries[n]) for n in members]))
             except RemoteError as exc:
@@ -78,21 +79,26 @@ class QadFigureTarget:
                 break
         return [results[n] for n in range(len(deliveries))]
 
+    def render_group(self, deliveries: Sequence[Delivery]) -> list[GroupRendering]:
+        """`run --dry-run`: per figure and period, the exact request ``send_group`` would POST (reads only)."""
+        shown = []
+        for (figure, period, daybook), members in _groups(deliveries).items():
+            _settled, lines, original = self._plan([(n, deliveries[n]) for n in members])
+            sids = [deliveries[n].source_id for n in members]
+            label = f"{figure} {period} (daybook {daybook}, {len(members)} line(s))"
+            if not lines:
+                text = "QAD already holds the current figure for these lines: no entry would be posted"
+                shown.append(GroupRendering(label, sids, Rendering("nothing to post", text)))
+                continue
+            path, params, body = self.qad.create_request(self.entry([(r, a) for _, r, a in lines], original))
+            kind = f"QAD JSON POST {path}?{urlencode(params)}"
+            if original is not None:
+                kind += f" (adjustment of {original.daybook}/{original.voucher})"
+            shown.append(GroupRendering(label, sids, json_rendering(body, kind)))
+        return shown
+
     def _post_group(self, members: list[tuple[int, Delivery]]) -> dict[int, Result]:
-        out: dict[int, Result] = {}
-        lines: list[tuple[int, dict[str, Any], Decimal]] = []
-        originals: list[PostedLine] = []
-        for n, d in members:
-            row, amount = dict(d.row), Decimal(d.row["amount"])
-            if d.previous_target_ref is not None:  # an adjustment: post what QAD lacks for the current figure
-                held = self.held(row)
-                amount -= sum((line.net for line in held), Decimal(0))
-                originals += held
-            if amount == 0:
-                out[n] = d.previous_target_ref or NOTHING_POSTED
-            else:
-                lines.append((n, row, amount))
-        original = min(originals, key=lambda line: (line.year, line.voucher)) if originals else None
+        out, lines, original = self._plan(members)
         for _attempt in range(2):  # a second try without lines QAD refused by their code
             if not lines:
                 break
@@ -113,6 +119,25 @@ class QadFigureTarget:
             out.update({n: QadSubmitError("QAD refused the entry twice", errors=[]) for n, _, _ in lines})
         return out
 
+    def _plan(self, members: list[tuple[int, Delivery]]) -> tuple[dict[int, Result], _Lines, PostedLine | None]:
+        """What QAD lacks per line (the difference for an adjustment), the lines settled without a post,
+        and the original entry an adjustment references."""
+        out: dict[int, Result] = {}
+        lines: _Lines = []
+        originals: list[PostedLine] = []
+        for n, d in members:
+            row, amount = dict(d.row), Decimal(d.row["amount"])
+            if d.previous_target_ref is not None:  # an adjustment: post what QAD lacks for the current figure
+                held = self.held(row)
+                amount -= sum((line.net for line in held), Decimal(0))
+                originals += held
+            if amount == 0:
+                out[n] = d.previous_target_ref or NOTHING_POSTED
+            else:
+                lines.append((n, row, amount))
+        original = min(originals, key=lambda line: (line.year, line.voucher)) if originals else None
+        return out, lines, original
+
     def entry(self, lines: list[tuple[dict[str, Any], Decimal]], original: PostedLine | None) -> JournalEntry:
         first = lines[0][0]
         period = self.catalog.periods[first["period"]]
@@ -132,6 +157,14 @@ class QadFigureTarget:
             postingSecondText=second[:40],
             journalEntryLines=wire,
         )
+
+
+def _groups(deliveries: Sequence[Delivery]) -> dict[tuple[str, str, str], list[int]]:
+    """Positions of the lines per (figure, period, daybook): one journal entry each."""
+    groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for n, d in enumerate(deliveries):
+        groups[d.row["figure"], d.row["period"], d.row["daybook"]].append(n)
+    return groups
 
 
 def figure_reference(prefix: str, figure: str, period: str) -> str:

@@ -1,6 +1,6 @@
 """The Looker scheduled-plan webhook, mounted at ``/hooks/looker-qad/<secret>``.
 
-Looker signs nothing (looker-pipedrive.md 1.8), so the secret path segment is the only credential: it
+Looker signs nothing (docs/PROTOCOLS.md (Looker)), so the secret path segment is the only credential: it
 is compared in constant time with the current secret and, while rotating, the previous one (stored in
 the ``looker-qad-webhook`` connection, read per request). A wrong secret gets 404 and a log line that
 never holds it. The attachment (CSV or JSON) is parsed, matched to a figure by the plan's title, a

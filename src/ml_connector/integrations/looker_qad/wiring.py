@@ -104,6 +104,8 @@ def build_plan(
         return results
 
     plan = IntegrationPlan(NAME, streams(), handle, None, checks, replayer=replay)
+    plan.dry_run_parts = lambda stream: (source, target)  # reads Looker, QAD and the ledger; posts nothing
+    plan.connections = {"Looker": cfg.looker_connection, "QAD": cfg.qad_connection}
     plan.closers += [looker.close, qad.close]
     return plan
 

@@ -96,7 +96,7 @@ INVENTORY_BALANCE: ColumnMap = (
 
 
 DEFAULT_CURSORS: dict[str, tuple[str, Precision]] = {
-    # stream: (column, precision). Date columns per syspro-qad.md 4.4; "rowversion" uses TimeStamp.
+    # stream: (column, precision). Date columns: docs/PROTOCOLS.md (SYSPRO OData); "rowversion" uses TimeStamp.
     "gl_posting": ("JnlDate", Precision.DATE),
     "ap_invoice": ("JournalDate", Precision.DATE),
     "ar_invoice": ("InvoiceDate", Precision.DATE),

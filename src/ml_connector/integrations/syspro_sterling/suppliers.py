@@ -93,7 +93,10 @@ class SupplierWriter:
                         f"partner by hand: `ml-connector mappings set {NAME} supplier <code> {partner.partner_name}`."
                     )
                     continue
-                self.enet.upsert_supplier(wanted, exists=held is not None)
+                # The partner's EDI id in EdiReceiverCode is our mark: a supplier carrying it is an earlier
+                # run's write whose answer was lost (the run died before noting it): adopt it, write nothing.
+                if held is None or held.edi_receiver_code != wanted.edi_receiver_code:
+                    self.enet.upsert_supplier(wanted, exists=held is not None)
                 self._record(ctx, partner.partner_name, code)
         return left
 

@@ -2,7 +2,7 @@
 import), GENTJL (GL journal), ARSSCS (AR customer setup) and APSSSP (AP supplier setup), plus readers
 of their answers.
 
-Shapes: reference syspro-qad.md 3.5 (SORTOI), 3.8 (GENTJL), 3.11 (ARSSCS, APSSSP); widths: section 6.
+Shapes and the references written: docs/PROTOCOLS.md (SYSPRO e.net, business objects).
 """
 
 from __future__ import annotations

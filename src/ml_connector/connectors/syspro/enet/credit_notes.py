@@ -1,6 +1,6 @@
 """A SYSPRO credit note against a sales order over e.net: SORTOI importing a sales document of type C
 (credit note) whose lines are what the customer sent back. [I] SorMaster.DocumentType ``C`` is SYSPRO's
-credit note (reference syspro-qad.md 6.14 lists DocumentType); the header element ``DocumentType`` and
+credit note (docs/PROTOCOLS.md (SYSPRO) lists DocumentType); the header element ``DocumentType`` and
 the link to the original order in ``ShippingInstrs`` ("CREDIT FOR SO <number>") are this connector's
 assumption where the reference is silent, so the prefix and wording are settings of the integration.
 The credit note carries its own CustomerPoNumber (e.g. ``CN`` + credit memo number): that is its

@@ -1,7 +1,7 @@
 """SYSPRO e.net failures turned into our error tree: the HTTP 200 + ``ERROR:`` text layer, and the
 ``ErrorDescription`` layer inside business-object XML, split into park (a missing reference) and reject.
 
-Exact SYSPRO wording is only partly public (reference syspro-qad.md 2.4), so the patterns live in
+Exact SYSPRO wording is only partly public (docs/PROTOCOLS.md, SYSPRO e.net), so the patterns live in
 :class:`EnetErrorRules` and can be replaced per site.
 """
 

@@ -1,5 +1,5 @@
 """COMFND, SYSPRO's generic table query (``/Query/Query``): the request builder, the row reader, and
-the mapping of ArCustomer rows to :class:`ArCustomer`. Shape: reference syspro-qad.md 3.1 (recorded).
+the mapping of ArCustomer rows to :class:`ArCustomer`. Shape: COMFND as recorded (docs/PROTOCOLS.md).
 
 COMFND is used for every lookup because its "no match" answer is recorded (``RowsReturned 0``),
 while COMFCH's answer to a missing key is not.

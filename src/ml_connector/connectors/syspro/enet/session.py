@@ -1,5 +1,5 @@
 """One SYSPRO e.net session: logon, serialised calls, one automatic renewal when SYSPRO says the
-session expired, and logoff in ``finally`` (a context manager). Reference syspro-qad.md 2.2, 2.3, 5.2.
+session expired, and logoff in ``finally`` (a context manager). Facts: docs/PROTOCOLS.md (SYSPRO e.net).
 
 e.net allows one session per operator (a second logon evicts the first [T]), so a session holds a
 process-wide lease on its operator from logon to logoff; a second session for the same operator

@@ -1,6 +1,6 @@
 """SYSPRO OData v4 client: Basic auth, $filter/$select/$orderby, nextLink or $skip paging at the cap.
 
-URL shape, company selector and entity-set names are not public (syspro-qad.md 4.2): all configurable,
+URL shape, company selector and entity-set names are not public (docs/PROTOCOLS.md, SYSPRO OData): all configurable,
 with the reference's defaults (4.3). Keys come back exactly as stored, padding included.
 """
 
