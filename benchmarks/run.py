@@ -186,6 +186,7 @@ def main() -> None:
     __import__("benchmarks.syspro_sterling", fromlist=["print_rows"]).print_rows()  # syspro-sterling rows (own table)
     __import__("benchmarks.looker_qad", fromlist=["print_rows"]).print_rows()  # looker-qad rows (own table)
     __import__("benchmarks.runtime", fromlist=["print_rows"]).print_rows()  # idle polls, Celery runs/min (own table)
+    __import__("benchmarks.syspro_pipedrive", fromlist=["main"]).main()  # syspro-pipedrive rows (own table)
 
 
 if __name__ == "__main__":

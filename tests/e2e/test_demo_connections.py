@@ -23,7 +23,7 @@ def test_demo_stores_connections_only_through_store_connection(tmp_path: Path, m
     monkeypatch.setattr(ConnectionStore, "put", spy)
     assert run_demo(tmp_path / "demo") == 0
     names = {c.split(":")[1] for c in callers}
-    assert names == {"syspro-odata", "looker", "commerce", "syspro-enet", "sterling", "qad"}
+    assert names == {"syspro-odata", "looker", "commerce", "syspro-enet", "sterling", "qad", "pipedrive"}
     assert {c.split(":")[0] for c in callers} == {"store_connection"}, callers
 
 

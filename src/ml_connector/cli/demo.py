@@ -27,6 +27,7 @@ DEMOS = [
     "ml_connector.integrations.commerce_syspro.demo",
     "ml_connector.integrations.syspro_sterling.demo",
     "ml_connector.integrations.looker_qad.demo",
+    "ml_connector.integrations.syspro_pipedrive.demo",
 ]
 
 

@@ -22,6 +22,7 @@ SYSTEMS: dict[str, str] = {
     "sterling": "ml_connector.connectors.sterling.connection",
     "warehouse": "ml_connector.connectors.warehouse.connection",
     "qad": "ml_connector.connectors.qad.connection",
+    "pipedrive": "ml_connector.connectors.pipedrive.connection",
     "oidc": "ml_connector.auth.oidc_connection",  # web console single sign-on, not a connector
     "alert-webhook": "ml_connector.runtime.alert_connections:WEBHOOK",  # alerts, not a connector
     "smtp": "ml_connector.runtime.alert_connections:SMTP",  # alert e-mail, not a connector

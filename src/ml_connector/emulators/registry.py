@@ -11,6 +11,7 @@ EMULATORS: dict[str, str] = {
     "looker": "ml_connector.emulators.looker.app",
     "syspro-enet": "ml_connector.emulators.syspro_enet.app",
     "commerce": "ml_connector.emulators.commerce.app",
+    "pipedrive": "ml_connector.emulators.pipedrive.app",
     "sterling": "ml_connector.emulators.sterling.app",
     "syspro": "ml_connector.emulators.syspro_enet.company",  # both SYSPRO faces on one port, one database
     "qad": "ml_connector.emulators.qad.app",

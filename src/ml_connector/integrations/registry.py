@@ -13,6 +13,7 @@ INTEGRATIONS: dict[str, str] = {
     "commerce-syspro": "ml_connector.integrations.commerce_syspro.wiring",
     "syspro-sterling": "ml_connector.integrations.syspro_sterling.wiring",
     "looker-qad": "ml_connector.integrations.looker_qad.wiring",
+    "syspro-pipedrive": "ml_connector.integrations.syspro_pipedrive.wiring",
 }
 
 

@@ -297,3 +297,25 @@ action_log = Table(
     Column("detail", Text),
     Index("ix_action_log_at", "at"),
 )
+
+# What a record target last wrote per field (a short hash per field), so an update sends only the fields
+# that changed (Pipedrive: organizations and deals). Written in the same step as the delivery.
+sent_fields = Table(
+    "sent_fields",
+    metadata,
+    Column("integration", String(100), primary_key=True),
+    Column("stream", String(100), primary_key=True),
+    Column("source_id", String(300), primary_key=True),
+    Column("fields", JSON, nullable=False),  # field name -> hash of the value last sent
+    _ts("updated_at", False),
+)
+
+# Tokens spent per system per budget day (Pipedrive's daily token budget survives restarts).
+token_spend = Table(
+    "token_spend",
+    metadata,
+    Column("system", String(100), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("spent", Integer, nullable=False),
+    _ts("updated_at", False),
+)

@@ -1,0 +1,1 @@
+"""SYSPRO -> Pipedrive: customers to organizations, sales orders to deals with products, stock on both."""
