@@ -79,6 +79,7 @@ def test_page_hashes_change_with_content_and_ignore_key_order(page) -> None:
 STREAM_ARGS: dict[str, dict] = {
     "syspro-looker": {},
     "looker-qad": {},
+    "syspro-pipedrive": {},
     "commerce-syspro": {"lookback_s": 300, "lag_s": 5},
     "syspro-sterling": {
         "suppliers": ["000021"],
