@@ -19,6 +19,10 @@ def test_every_bench_case_runs_at_small_volume() -> None:
         "BENCH_FLOOR": "1",
         "BENCH_COMMERCE_ORDERS": "6",
         "BENCH_STERLING_DOCS": "4",
+        "BENCH_PIPEDRIVE_RECORDS": "40",
+        "BENCH_LOOKER_QAD_FIGURES": "2",
+        "BENCH_IDLE_POLLS": "1",
+        "BENCH_CELERY_RUNS": "2",
         "RUNTIME__DLTHUB_TELEMETRY": "false",
     }
     done = subprocess.run(
