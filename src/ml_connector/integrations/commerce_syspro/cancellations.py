@@ -26,7 +26,7 @@ from ml_connector.errors import ReferenceMissingError
 from ml_connector.integrations.commerce_syspro.mappings import Mappings
 from ml_connector.integrations.commerce_syspro.settings import CommerceSysproSettings
 from ml_connector.integrations.commerce_syspro.streams import JOURNAL, NAME, SALES_ORDER
-from ml_connector.integrations.commerce_syspro.targets import JournalTarget
+from ml_connector.integrations.commerce_syspro.targets import JournalTarget, require_open_period
 from ml_connector.store.deliveries import DeliveryLedger
 
 NOTHING_POSTED = "nothing posted: nothing to reverse"
@@ -80,14 +80,7 @@ class CancelJournalTarget:
 
     def check_references(self, d: Delivery) -> None:
         if self._posted(d):
-            journal = self.journal(dict(d.row))
-            period = f"{journal.posting_year}/{journal.posting_period:02d}"
-            if period in self.order_journal.closed_periods:
-                raise ReferenceMissingError(
-                    f"posting period {period} is closed in SYSPRO; open it and the next run posts the reversal",
-                    reference="posting_period",
-                    key=period,
-                )
+            require_open_period(self.journal(dict(d.row)), self.order_journal.closed_periods, "reversal")
 
     def lookup(self, d: Delivery) -> str | None:
         return self.enet.find_journal_by_reference(self.reference(dict(d.row)))

@@ -32,7 +32,7 @@ from ml_connector.integrations.commerce_syspro.invoicing import posted_journal_r
 from ml_connector.integrations.commerce_syspro.mappings import Mappings
 from ml_connector.integrations.commerce_syspro.settings import CommerceSysproSettings
 from ml_connector.integrations.commerce_syspro.streams import NAME, SALES_ORDER
-from ml_connector.integrations.commerce_syspro.targets import SYSTEM, OrderInvalidError
+from ml_connector.integrations.commerce_syspro.targets import SYSTEM, OrderInvalidError, require_open_period
 from ml_connector.store.deliveries import DeliveryLedger
 
 log = structlog.get_logger("ml_connector.commerce_syspro")
@@ -126,14 +126,7 @@ class RefundJournalTarget:
                 reference=stream,
                 key=key,
             )
-        journal = self.journal(row)
-        period = f"{journal.posting_year}/{journal.posting_period:02d}"
-        if period in self.closed_periods:
-            raise ReferenceMissingError(
-                f"posting period {period} is closed in SYSPRO; open it and the next run posts the refund",
-                reference="posting_period",
-                key=period,
-            )
+        require_open_period(self.journal(row), self.closed_periods, "refund")
 
     def lookup(self, d: Delivery) -> str | None:
         return self.enet.find_journal_by_reference(self.reference(dict(d.row)))

@@ -52,6 +52,17 @@ def _check_order(row: dict[str, Any]) -> None:
         raise OrderInvalidError(f"Order {row['increment_id']} not posted: {problem}.", system=SYSTEM, status=422)
 
 
+def require_open_period(journal: GlJournal, closed_periods: set[str], what: str) -> None:
+    """Park (not fail) a journal whose SYSPRO posting period this run learnt is closed; ``what`` names it."""
+    period = f"{journal.posting_year}/{journal.posting_period:02d}"
+    if period in closed_periods:
+        raise ReferenceMissingError(
+            f"posting period {period} is closed in SYSPRO; open it and the next run posts the {what}",
+            reference="posting_period",
+            key=period,
+        )
+
+
 class SalesOrderTarget:
     change_policy = ChangePolicy.REVIEW
 
@@ -170,14 +181,7 @@ class JournalTarget:
                 reference="sales_order",
                 key=order,
             )
-        journal = self.journal(row)
-        period = f"{journal.posting_year}/{journal.posting_period:02d}"
-        if period in self.closed_periods:
-            raise ReferenceMissingError(
-                f"posting period {period} is closed in SYSPRO; open it and the next run posts the journal",
-                reference="posting_period",
-                key=period,
-            )
+        require_open_period(self.journal(row), self.closed_periods, "journal")
 
     def lookup(self, d: Delivery) -> str | None:
         return self.enet.find_journal_by_reference(f"{self.prefix}{d.row['increment_id']}")
