@@ -11,16 +11,14 @@ the next run looks each one up before anything is sent again.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from ml_connector.core.cursors import Window
 from ml_connector.core.hashing import content_hash, source_id
 from ml_connector.core.records import Outcome
 from ml_connector.core.streams import StreamKind, StreamSpec
-from ml_connector.engine.record_runner import RecordStreamRunner, _Record
-from ml_connector.engine.targets import ChangePolicy, Delivery, RecordTarget
+from ml_connector.engine.record_runner import Pending, RecordStreamRunner, _Record
+from ml_connector.engine.targets import Delivery, RecordTarget
 from ml_connector.errors import IntegrityError, MlConnectorError, ReferenceMissingError, RemoteError
 from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store.deliveries import DeliveryLedger
@@ -34,12 +32,6 @@ class GroupTarget(RecordTarget, Protocol):
         (ReferenceMissingError parks it, a RemoteError fails it). Raise only when the outcome of the
         whole call is unknown (then every record stays ``sending`` and is looked up next run)."""
         ...
-
-
-@dataclass
-class _Pending:
-    record: _Record
-    delivery: Delivery
 
 
 class GroupedRecordRunner(RecordStreamRunner):
@@ -64,11 +56,12 @@ class GroupedRecordRunner(RecordStreamRunner):
         ctx.progress.stream_finished(stream.name, ctx.tally(stream.name))
 
     def deliver_page(self, stream: StreamSpec, page: Sequence[Mapping[str, Any]]) -> None:
-        pending: list[_Pending] = []
+        pending: list[Pending] = []
         for row in page:
             sid, digest = source_id(row, stream.key), content_hash(row, ignore=stream.hash_ignore)
-            prepared = self._prepare(stream, sid, digest, stream.mapper(row), self.ctx.clock.now())
-            if isinstance(prepared, _Pending):
+            record = _Record(stream.name, sid, digest, None, self.ctx.clock.now(), None, None)
+            prepared = self.prepare(stream, record, stream.mapper(row))
+            if isinstance(prepared, Pending):
                 pending.append(prepared)
         if not pending:
             return
@@ -98,40 +91,3 @@ class GroupedRecordRunner(RecordStreamRunner):
                 ParkedStore.close_for(db, ctx.integration, record.stream, record.sid, ctx.run_id, now)
             RecordLedger.append(db, [r.ledger_row(ctx, Outcome.DELIVERED, now, ref, None) for r, ref in done])
         ctx.tally(done[0][0].stream).count(Outcome.DELIVERED, len(done))
-
-    def _prepare(
-        self, stream: StreamSpec, sid: str, digest: str, mapped: dict[str, Any], extracted_at: datetime
-    ) -> Outcome | _Pending:
-        """RecordStreamRunner.deliver up to the send: the same decisions, in the same order."""
-        ctx, ledger = self.ctx, self.ctx.store.deliveries
-        state = ledger.state(ctx.integration, stream.name, sid, digest)
-        if state is not None and state.state == "delivered":
-            ctx.tally(stream.name).count(Outcome.UNCHANGED)
-            return Outcome.UNCHANGED
-        previous = ledger.last_delivered(ctx.integration, stream.name, sid)
-        delivery = Delivery(
-            ctx.integration, stream.name, sid, digest, mapped, previous.target_ref if previous else None
-        )
-        record = _Record(stream.name, sid, digest, None, extracted_at, None, None)
-        if previous is not None and self.target.change_policy is ChangePolicy.REVIEW:
-            return self._finish(
-                record,
-                Outcome.CHANGED_AFTER_POST,
-                previous.target_ref,
-                error=f"{stream.name} {sid} changed after it was posted as {previous.target_ref}; "
-                "it is not posted again. Review the difference in the source and the target.",
-            )
-        try:
-            self.target.check_references(delivery)
-            if state is not None and state.state == "sending":
-                found = self.target.lookup(delivery)
-                if found is not None:
-                    return self._finish(record, Outcome.RECOVERED, found)
-        except ReferenceMissingError as exc:
-            return self._park(record, mapped, "parked", REDACTOR.scrub(str(exc)), exc.reference, exc.key)
-        except RemoteError as exc:
-            if exc.retriable:
-                raise
-            return self._park(record, mapped, "failed", REDACTOR.scrub(str(exc)), None, None)
-        ledger.mark_sending(ctx.integration, stream.name, sid, digest, ctx.run_id, ctx.clock.now())
-        return _Pending(record, delivery)

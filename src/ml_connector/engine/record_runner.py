@@ -10,6 +10,7 @@ then settle delivered + ledger + record state in one transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -104,19 +105,31 @@ class RecordStreamRunner:
         replay_of: int | None = None,
         parked_id: int | None = None,
     ) -> Outcome:
-        ctx, ledger = self.ctx, self.ctx.store.deliveries
-        tally = ctx.tally(stream.name)
+        record = _Record(stream.name, sid, digest, source_ts, extracted_at, replay_of, parked_id)
+        prepared = self.prepare(stream, record, mapped)
+        if not isinstance(prepared, Pending):
+            return prepared
+        try:
+            target_ref = self.target.send(prepared.delivery)
+        except (ReferenceMissingError, RemoteError) as exc:
+            return self._refused(record, mapped, exc)
+        return self._finish(record, Outcome.RELEASED if parked_id else Outcome.DELIVERED, target_ref)
+
+    def prepare(self, stream: StreamSpec, record: _Record, mapped: dict[str, Any]) -> Outcome | Pending:
+        """Everything up to the send: unchanged, changed after post, parked, recovered by look-up (each
+        settled here and returned as its outcome), or marked ``sending`` (committed) and returned pending.
+        The grouped runner sends what this returns pending in one call per page."""
+        ctx, ledger, sid, digest = self.ctx, self.ctx.store.deliveries, record.sid, record.digest
         state = ledger.state(ctx.integration, stream.name, sid, digest)
         if state is not None and state.state == "delivered":
-            tally.count(Outcome.UNCHANGED)
-            if parked_id is not None:
-                self._settle_parked(parked_id, "superseded")
+            ctx.tally(stream.name).count(Outcome.UNCHANGED)
+            if record.parked_id is not None:
+                self._settle_parked(record.parked_id, "superseded")
             return Outcome.UNCHANGED
         previous = ledger.last_delivered(ctx.integration, stream.name, sid)
         delivery = Delivery(
             ctx.integration, stream.name, sid, digest, mapped, previous.target_ref if previous else None
         )
-        record = _Record(stream.name, sid, digest, source_ts, extracted_at, replay_of, parked_id)
         if previous is not None and self.target.change_policy is ChangePolicy.REVIEW:
             return self._finish(
                 record,
@@ -132,15 +145,19 @@ class RecordStreamRunner:
                 if found is not None:
                     log.info("delivery.recovered", stream=stream.name, source_id=sid, target_ref=found)
                     return self._finish(record, Outcome.RECOVERED, found)
-            ledger.mark_sending(ctx.integration, stream.name, sid, digest, ctx.run_id, ctx.clock.now())
-            target_ref = self.target.send(delivery)
-        except ReferenceMissingError as exc:
+        except (ReferenceMissingError, RemoteError) as exc:
+            return self._refused(record, mapped, exc)
+        ledger.mark_sending(ctx.integration, stream.name, sid, digest, ctx.run_id, ctx.clock.now())
+        return Pending(record, delivery)
+
+    def _refused(self, record: _Record, mapped: dict[str, Any], exc: ReferenceMissingError | RemoteError) -> Outcome:
+        """A missing reference parks the record; a permanent remote refusal fails it; a retriable one (the
+        system is down or throttling) stops the stream, the cursor staying before this record."""
+        if isinstance(exc, ReferenceMissingError):
             return self._park(record, mapped, "parked", REDACTOR.scrub(str(exc)), exc.reference, exc.key)
-        except RemoteError as exc:
-            if exc.retriable:
-                raise  # the system is down or throttling: stop the stream; the cursor stays before this record
-            return self._park(record, mapped, "failed", REDACTOR.scrub(str(exc)), None, None)
-        return self._finish(record, Outcome.RELEASED if parked_id else Outcome.DELIVERED, target_ref)
+        if exc.retriable:
+            raise exc
+        return self._park(record, mapped, "failed", REDACTOR.scrub(str(exc)), None, None)
 
     def replay(self, stream: StreamSpec, rows: list[dict[str, Any]], *, automatic: bool = False) -> None:
         """Deliver parked/failed rows again; failed ones only when asked (not on every run)."""
@@ -273,3 +290,11 @@ class _Record:
             "content_hash": self.digest,
             "replay_of": self.replay_of,
         }
+
+
+@dataclass
+class Pending:
+    """A record marked ``sending`` and not yet sent: what :meth:`RecordStreamRunner.prepare` leaves."""
+
+    record: _Record
+    delivery: Delivery
