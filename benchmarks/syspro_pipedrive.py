@@ -18,7 +18,8 @@ import structlog
 from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.integrations.syspro_pipedrive.demo import NAME, connect_pipedrive, connect_syspro
+from ml_connector.integrations.demo_connections import connect_syspro_odata
+from ml_connector.integrations.syspro_pipedrive.demo import NAME, connect_pipedrive
 from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
 
@@ -50,7 +51,7 @@ def measure(records: int, *, paced: bool) -> dict[str, Any]:
             section = {"plan": PLAN, "daily_tokens": UNLIMITED, **({} if paced else {"burst_limit": 100_000})}
             settings = Settings.model_validate({"data_dir": str(Path(workdir) / "data"), NAME: section})
             app = bootstrap(settings, create_keys=True)
-            connect_syspro(app, syspro)
+            connect_syspro_odata(app, syspro)
             connect_pipedrive(app, pipedrive)
             started = time.perf_counter()
             report = run_integration(app, NAME)

@@ -15,10 +15,10 @@ from structlog.testing import capture_logs
 from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.integrations.syspro_sterling.targets import archive_path
 from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
-from syspro_connection import add_syspro_odata
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_a_fresh_data_dir_and_every_file_in_it_are_private(tmp_path, usual_umask
     syspro = serve_in_thread(create_emulator("syspro-odata", seed=3, timestamp_filters=True))
     try:
         app = bootstrap(settings, create_keys=True)
-        add_syspro_odata(app, syspro)
+        connect_syspro_odata(app, syspro)
         assert run_integration(app, "syspro-looker").status == "succeeded"
         archive_path(app, "ACME", 1).write_bytes(b"ISA*00*...~")  # as the Sterling target archives X12
         with app.store.engine.connect() as db:  # the store open: its -wal and -shm exist now

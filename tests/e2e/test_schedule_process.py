@@ -19,10 +19,10 @@ from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.faults import FaultPlan, FaultRule
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.runtime.scheduler import SCHEDULER_LEASE
 from ml_connector.runtime.triggers import trigger_run
 from ml_connector.settings import load_settings
-from syspro_connection import add_syspro_odata
 
 sys.path.insert(0, str(Path(__file__).parent))
 from celery_harness import EXE, wait_for
@@ -49,7 +49,7 @@ def test_schedule_process_standby_request_and_sigterm(tmp_path) -> None:
     config = tmp_path / "ml-connector.toml"
     config.write_text(CONFIG)
     app = bootstrap(load_settings(config), create_keys=True)
-    add_syspro_odata(app, syspro)
+    connect_syspro_odata(app, syspro)
     logs = {n: (tmp_path / f"{n}.log").open("wb") for n in ("first", "second")}
     procs = {}
     try:

@@ -19,7 +19,8 @@ import pytest
 from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
-from ml_connector.integrations.syspro_pipedrive.demo import connect_pipedrive, connect_syspro
+from ml_connector.integrations.demo_connections import connect_syspro_odata
+from ml_connector.integrations.syspro_pipedrive.demo import connect_pipedrive
 from ml_connector.settings import load_settings
 
 EXE = [sys.executable, "-m", "ml_connector.cli.main"]
@@ -48,7 +49,7 @@ def run_chaos(tmp_path: Path, *, customers: int, orders: int, kills: int) -> Non
             f"daily_tokens = {UNLIMITED}\nburst_limit = 100000\n"
         )
         app = bootstrap(load_settings(config), create_keys=True)
-        connect_syspro(app, syspro)
+        connect_syspro_odata(app, syspro)
         connect_pipedrive(app, pipedrive)
         env = {**os.environ, "ML_CONNECTOR_CONFIG": str(config)}
         db_path = tmp_path / ".ml-connector" / "store.db"

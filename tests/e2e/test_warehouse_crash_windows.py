@@ -18,9 +18,9 @@ import pytest
 from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
-from syspro_connection import add_syspro_odata
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "integrations"))
 from syspro_looker_expected import differences, gl_sums_from_source, gl_sums_in_warehouse
@@ -96,7 +96,7 @@ def _assert_equal_to_source(app, state) -> None:
 @pytest.mark.parametrize("load", [pytest.param("first", marks=pytest.mark.slow), "incremental"])
 def test_kill_after_the_warehouse_commit_before_the_store_commit(tmp_path, syspro, load) -> None:
     app = bootstrap(Settings.model_validate(_settings(tmp_path)), create_keys=True)
-    add_syspro_odata(app, syspro)
+    connect_syspro_odata(app, syspro)
     state = syspro.app.state.emulator
     if load == "incremental":
         assert run_integration(app, NAME).status == "succeeded"
@@ -115,7 +115,7 @@ def test_kill_after_the_warehouse_commit_before_the_store_commit(tmp_path, syspr
 
 def test_kill_in_the_middle_of_an_incremental_merge(tmp_path, syspro) -> None:
     app = bootstrap(Settings.model_validate(_settings(tmp_path)), create_keys=True)
-    add_syspro_odata(app, syspro)
+    connect_syspro_odata(app, syspro)
     state = syspro.app.state.emulator
     assert run_integration(app, NAME).status == "succeeded"
     _change_source(state)

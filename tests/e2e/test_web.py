@@ -16,13 +16,13 @@ from ml_connector.bootstrap import App, bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
 from ml_connector.engine.runner import Runner
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.runtime.service import build, run_integration
 from ml_connector.settings import Settings
 from ml_connector.store.ledger import RecordLedger
 from ml_connector.web.app import create_web_app
 from ml_connector.web.hooks import mount_webhooks
 from ml_connector.web.rendering import build_environment
-from syspro_connection import add_syspro_odata
 from web_session import signed_in
 
 with warnings.catch_warnings():  # starlette's TestClient warns about httpx on import
@@ -44,7 +44,7 @@ def make_app(tmp_path: Path, syspro) -> App:
         }
     )
     app = bootstrap(settings, create_keys=True)
-    add_syspro_odata(app, syspro)
+    connect_syspro_odata(app, syspro)
     return app
 
 

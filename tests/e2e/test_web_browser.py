@@ -16,10 +16,10 @@ from playwright import sync_api
 from ml_connector.bootstrap import App, bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
 from ml_connector.web.app import create_web_app
-from syspro_connection import add_syspro_odata
 from web_session import PASSWORD, ensure_user
 
 SEED = 5
@@ -50,7 +50,7 @@ def make_app(tmp_path: Path, syspro) -> App:
         }
     )
     app = bootstrap(settings, create_keys=True)
-    add_syspro_odata(app, syspro)
+    connect_syspro_odata(app, syspro)
     return app
 
 

@@ -19,11 +19,11 @@ import duckdb
 from ml_connector.bootstrap import App, bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import ServedEmulator, serve_in_thread
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.integrations.looker_qad.settings import DEMO_FIGURE
 from ml_connector.integrations.syspro_looker.lookml import write_views
 from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
-from syspro_connection import add_syspro_odata
 
 CONTRA = "9990"
 
@@ -53,7 +53,7 @@ def template_warehouse() -> Path:
     syspro = _syspro(TEMPLATE_POSTINGS, {})
     try:
         app = bootstrap(settings, create_keys=True)
-        add_syspro_odata(app, syspro)
+        connect_syspro_odata(app, syspro)
         assert run_integration(app, "syspro-looker").status == "succeeded"
     finally:
         syspro.stop()
@@ -154,7 +154,7 @@ def build_chain(
     qad = serve_in_thread(create_emulator("qad", **(qad_options or {})))
     app = bootstrap(settings, create_keys=True)
     if served is not None:
-        add_syspro_odata(app, served)
+        connect_syspro_odata(app, served)
     add_looker(app, looker)
     add_qad(app, qad)
     return Chain(app, served, looker, qad)

@@ -11,7 +11,8 @@ from typing import Any
 from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import ServedEmulator, serve_in_thread
-from ml_connector.integrations.syspro_pipedrive.demo import connect_pipedrive, connect_syspro
+from ml_connector.integrations.demo_connections import connect_syspro_odata
+from ml_connector.integrations.syspro_pipedrive.demo import connect_pipedrive
 from ml_connector.settings import Settings
 
 NAME = "syspro-pipedrive"
@@ -49,7 +50,7 @@ def make_app(
 ):
     data: dict[str, Any] = {"data_dir": str(tmp_path / "data"), NAME: {"cloudflare_wait_s": 0.2, **(section or {})}}
     app = bootstrap(Settings.model_validate(data), create_keys=True, clock=clock)
-    connect_syspro(app, syspro)
+    connect_syspro_odata(app, syspro)
     connect_pipedrive(app, pipedrive)
     return app
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from ml_connector.bootstrap import bootstrap
 from ml_connector.core.clock import Clock
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.settings import Settings
-from syspro_connection import add_syspro_odata
 
 SEED = 11
 SUPPLIERS = {"000021": "ACMEWHOLESALE", "000016": "WIDGETCO"}
@@ -42,7 +42,7 @@ def make_app(
 
 def store_connections(app: Any, syspro: Any, sterling: Any) -> None:
     now = app.clock.now()
-    add_syspro_odata(app, syspro)
+    connect_syspro_odata(app, syspro)
     scred = sterling.app.state.credentials
     app.connections.put(
         "sterling",

@@ -10,9 +10,9 @@ from ml_connector.bootstrap import bootstrap
 from ml_connector.connectors.systems import store_connection
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
-from syspro_connection import add_syspro_odata
 
 
 def test_commerce_syspro_logs_on_to_enet_once_per_run(tmp_path) -> None:
@@ -37,7 +37,7 @@ def looker_pair(tmp_path):
     syspro = serve_in_thread(create_emulator("syspro-odata", seed=3))
     looker = serve_in_thread(create_emulator("looker", seed=3))
     app = bootstrap(settings, create_keys=True)
-    add_syspro_odata(app, syspro)
+    connect_syspro_odata(app, syspro)
     cred = looker.app.state.credentials
     store_connection(app.connections, "looker", "looker", {"base_url": looker.url, "client_id": cred["client_id"]},
                      {"client_secret": cred["client_secret"]}, app.clock.now())  # fmt: skip

@@ -11,9 +11,9 @@ import pytest
 from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.runtime.service import replay_parked, run_integration
 from ml_connector.settings import Settings
-from syspro_connection import add_syspro_odata
 
 SEED = 5
 
@@ -34,7 +34,7 @@ def make_app(tmp_path: Path, syspro, *, warehouse: dict | None = None, cursors: 
         }
     )
     app = bootstrap(settings, create_keys=True)
-    add_syspro_odata(app, syspro)
+    connect_syspro_odata(app, syspro)
     return app
 
 

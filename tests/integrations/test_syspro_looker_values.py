@@ -12,9 +12,9 @@ import pytest
 from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
-from syspro_connection import add_syspro_odata
 
 sys.path.insert(0, str(Path(__file__).parent))
 from syspro_looker_expected import KEYS, differences, expected_tables, gl_sums_from_source, gl_sums_in_warehouse
@@ -38,7 +38,7 @@ def make_app(tmp_path: Path, syspro):
         }
     )
     app = bootstrap(settings, create_keys=True)
-    add_syspro_odata(app, syspro)
+    connect_syspro_odata(app, syspro)
     return app
 
 

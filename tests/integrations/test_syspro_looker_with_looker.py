@@ -14,10 +14,10 @@ from ml_connector.emulators.faults import FaultPlan, FaultRule
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
 from ml_connector.integrations.clients import looker_client
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.integrations.syspro_looker.lookml import write_views
 from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
-from syspro_connection import add_syspro_odata
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def systems(tmp_path):
     )
     app = bootstrap(settings, create_keys=True)
     lcred = looker.app.state.credentials
-    add_syspro_odata(app, syspro)
+    connect_syspro_odata(app, syspro)
     app.connections.put(
         "looker",
         "looker",

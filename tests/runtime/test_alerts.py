@@ -15,11 +15,11 @@ from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.faults import FaultPlan, FaultRule
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import free_port, serve_in_thread
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.runtime.alerts import Alerter, webhook_body
 from ml_connector.runtime.scheduler import Job
 from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings
-from syspro_connection import add_syspro_odata
 
 SMTP_PASSWORD = "smtp-pa55word-do-not-leak"
 HOOK_TOKEN = "T0001/B0002/xoxb-hook-secret-token"
@@ -84,7 +84,7 @@ def test_one_alert_per_incident_and_one_recovery_without_secrets(tmp_path, smtp,
             }
         )
         app = bootstrap(settings, create_keys=True)
-        add_syspro_odata(app, syspro)
+        connect_syspro_odata(app, syspro)
         now = app.clock.now()
         app.connections.put("slack", "alert-webhook", {}, {"url": f"{hook.url}/services/{HOOK_TOKEN}"}, now)
         app.connections.put(

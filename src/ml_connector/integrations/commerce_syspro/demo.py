@@ -11,6 +11,7 @@ from typing import Any
 from ml_connector.connectors.systems import store_connection
 from ml_connector.emulators.commerce import creditmemos
 from ml_connector.emulators.serving import ServedEmulator
+from ml_connector.integrations.demo_connections import connect_syspro_enet
 from ml_connector.settings import Settings
 
 NAME = "commerce-syspro"
@@ -88,17 +89,7 @@ def connect(app: Any, served: dict[str, ServedEmulator]) -> None:
         now,
         replace=True,
     )
-    enet = served["syspro-enet"]
-    e = enet.app.state.credentials
-    store_connection(
-        app.connections,
-        "syspro-enet",
-        "syspro-enet",
-        {"base_url": f"{enet.url}/SYSPROWCFService/Rest", "operator": e["operator"], "company_id": e["company_id"]},
-        {"operator_password": e["operator_password"], "company_password": e["company_password"]},
-        now,
-        replace=True,
-    )
+    connect_syspro_enet(app, served["syspro-enet"])
 
 
 def _groups(served: dict[str, ServedEmulator]) -> dict[str, str]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from ml_connector.connectors.systems import store_connection
 from ml_connector.emulators.serving import ServedEmulator
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.settings import Settings
 
 NAME = "syspro-looker"
@@ -40,21 +41,7 @@ def prepare(settings: Settings) -> None:
 
 def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
     now = app.clock.now()
-    syspro = served["syspro-odata"]
-    cred = syspro.app.state.credentials
-    store_connection(
-        app.connections,
-        "syspro-odata",
-        "syspro-odata",
-        {
-            "base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData",
-            "company": cred["company"],
-            "operator": cred["operator"],
-        },
-        {"password": cred["password"]},
-        now,
-        replace=True,
-    )
+    connect_syspro_odata(app, served["syspro-odata"])
     looker = served["looker"]
     lcred = looker.app.state.credentials
     store_connection(

@@ -8,6 +8,7 @@ from typing import Any
 
 from ml_connector.connectors.systems import store_connection
 from ml_connector.emulators.serving import ServedEmulator
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.settings import Settings
 
 NAME = "syspro-pipedrive"
@@ -36,26 +37,9 @@ def connect_pipedrive(app: Any, pipedrive: ServedEmulator, name: str = "pipedriv
     )
 
 
-def connect_syspro(app: Any, syspro: ServedEmulator) -> None:
-    cred = syspro.app.state.credentials
-    store_connection(
-        app.connections,
-        "syspro-odata",
-        "syspro-odata",
-        {
-            "base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData",
-            "company": cred["company"],
-            "operator": cred["operator"],
-        },
-        {"password": cred["password"]},
-        app.clock.now(),
-        replace=True,
-    )
-
-
 def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
     if not app.connections.exists("syspro-odata"):
-        connect_syspro(app, served["syspro-odata"])
+        connect_syspro_odata(app, served["syspro-odata"])
     connect_pipedrive(app, served["pipedrive"])
     _state["app"] = app
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ml_connector.connectors.systems import store_connection
 from ml_connector.emulators.serving import ServedEmulator
+from ml_connector.integrations.demo_connections import connect_syspro_enet, connect_syspro_odata
 from ml_connector.integrations.syspro_sterling.streams import NAME as STREAM_NAME
 from ml_connector.settings import Settings
 
@@ -48,13 +49,7 @@ def prepare(settings: Settings) -> None:
 
 def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
     now = app.clock.now()
-    syspro = served["syspro-odata"]
-    cred = syspro.app.state.credentials
-    store_connection(
-        app.connections, "syspro-odata", "syspro-odata",
-        {"base_url": f"{syspro.url}/SYSPRO8OData/SYSPROOData", "company": cred["company"],
-         "operator": cred["operator"]}, {"password": cred["password"]}, now, replace=True,
-    )  # fmt: skip
+    connect_syspro_odata(app, served["syspro-odata"])
     sterling = served["sterling"]
     scred = sterling.app.state.credentials
     store_connection(
@@ -62,14 +57,8 @@ def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
         {"base_url": f"{sterling.url}/B2BAPIs/svc/", "username": scred["username"], "allow_insecure_http": "true"},
         {"password": scred["password"]}, now, replace=True,
     )  # fmt: skip
-    enet = served.get("syspro-enet")
-    if enet is not None:
-        e = enet.app.state.credentials
-        store_connection(
-            app.connections, "syspro-enet", "syspro-enet",
-            {"base_url": f"{enet.url}/SYSPROWCFService/Rest", "operator": e["operator"], "company_id": e["company_id"]},
-            {"operator_password": e["operator_password"], "company_password": e["company_password"]}, now, replace=True,
-        )  # fmt: skip
+    if "syspro-enet" in served:
+        connect_syspro_enet(app, served["syspro-enet"])
     for kind, table in (("supplier", SUPPLIERS), ("customer", CUSTOMERS)):
         for code, partner in table.items():
             if app.store.mappings.get(NAME, kind, code) is None:
