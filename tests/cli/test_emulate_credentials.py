@@ -1,5 +1,6 @@
 """`emulate --print-credentials` prints the full base URL (service path included) and every setting and secret
-`connections add` needs, as JSON; a port in use is refused before anything is printed."""
+`connections add` needs, as JSON, also beside the emulator already serving on that port; serving on a port in use
+is refused before anything is printed."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ PATHS = {
     "commerce": "/rest/default",
     "sterling": "/B2BAPIs/svc/",
     "looker": "",
+    "qad": "/clouderp",
+    "pipedrive": "",
 }
 
 
@@ -69,3 +72,19 @@ def test_a_port_in_use_is_refused_before_anything_is_printed() -> None:
         result = CliRunner().invoke(app, ["emulate", "syspro-odata", "--port", str(port)])
         assert result.exit_code == 2
         assert result.stdout == "" and f"Port {port}" in result.stderr
+
+
+def test_credentials_print_beside_the_running_emulator(tmp_path: Path) -> None:
+    """The usual order: `emulate syspro-odata --port P &`, then `--print-credentials --port P` for the same seed."""
+    port = free_port()
+    served = serve_in_thread(create_emulator("syspro-odata", seed=3), port=port)
+    try:
+        result = CliRunner().invoke(
+            app, ["emulate", "syspro-odata", "--port", str(port), "--seed", "3", "--print-credentials"]
+        )
+        assert result.exit_code == 0, result.output
+        info = json.loads(result.stdout)
+        assert info["secrets"]["password"] == served.app.state.credentials["password"]
+        assert info["base_url"] == f"{served.url}/SYSPRO8OData/SYSPROOData"
+    finally:
+        served.stop()

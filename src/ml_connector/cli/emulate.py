@@ -65,14 +65,16 @@ def connection_for(system: str, port: int, credentials: dict[str, Any]) -> dict[
 def emulate(
     system: str = typer.Argument(
         ...,
-        help="syspro (OData + e.net on one database), syspro-odata, syspro-enet, looker, commerce, sterling, qad",
+        help="syspro (OData + e.net on one database), syspro-odata, syspro-enet, looker, commerce, sterling, qad, "
+        "pipedrive",
     ),
     port: int = typer.Option(8800, "--port"),
     seed: int = typer.Option(0, "--seed"),
     print_credentials: bool = typer.Option(
         False,
         "--print-credentials",
-        help="Print as JSON what `connections add` needs (base URL with its service path, settings, secrets) and exit.",
+        help="Print as JSON what `connections add` needs (base URL with its service path, settings, secrets) and exit; "
+        "works while the emulator of that --port and --seed is running.",
     ),
     scale: list[str] = typer.Option([], "--scale", help="syspro, syspro-odata: TABLE=ROWS, e.g. ArCustomer=2000"),
 ) -> None:
@@ -83,7 +85,7 @@ def emulate(
     from ml_connector.emulators.registry import create_emulator
     from ml_connector.emulators.serving import serve_forever
 
-    if not port_free(port):
+    if not print_credentials and not port_free(port):  # printing works beside a running emulator (same seed)
         raise ConfigError(f"Port {port} on 127.0.0.1 is in use; choose another with --port.")
     options: dict[str, object] = {"seed": seed}
     if scale:
