@@ -52,7 +52,8 @@ def test_config_typos_are_refused_with_a_suggestion(tmp_path: Path, body: str, n
 def test_a_garbage_key_file_is_one_line_naming_the_file(tmp_path: Path) -> None:
     config = _config(tmp_path)
     keys = tmp_path / "data" / "keys"
-    keys.parent.mkdir()
+    keys.parent.mkdir(mode=0o700)
+    keys.parent.chmod(0o700)  # private whatever the umask: this test is about the key file alone
     keys.write_text("not-a-fernet-key\n")
     keys.chmod(0o600)
     result = _invoke(config, "connections", "list")
@@ -131,6 +132,24 @@ def test_a_refused_password_is_exit_3_without_dlt_internals(tmp_path: Path) -> N
     assert "refused the credentials" in report["error"] and "connection 'syspro-odata'" in report["error"]
     assert "connections edit syspro-odata" in report["error"]
     assert not any(s in result.output for s in DLT_INTERNALS)
+
+
+def test_a_refused_password_is_one_check_line_not_one_per_table(tmp_path: Path) -> None:
+    syspro = serve_in_thread(create_emulator("syspro-odata", seed=1))
+    try:
+        config = _looker_app(tmp_path, syspro.url, password="wrong-password-1")
+        result = _invoke(config, "check", "syspro-looker", "--json")
+    finally:
+        syspro.stop()
+    assert result.exit_code == 3, result.output
+    failed = [r for r in json.loads(result.stdout) if not r["ok"]]
+    assert len(failed) == 1, failed  # nine table reads refused alike: one line
+    [line] = failed
+    assert line["system"] == "SYSPRO OData"
+    assert line["what"].startswith("read GenMaster, ") and "(9 checks, one cause)" in line["what"]
+    assert "ApInvoice" in line["what"] and "InvWarehouse" in line["what"]
+    assert "refused the credentials (HTTP 401)" in line["detail"] and "GET http" not in line["detail"]
+    assert "wrong-password-1" not in result.output
 
 
 def test_a_missing_setting_of_a_stored_connection_is_one_line(tmp_path: Path) -> None:

@@ -258,7 +258,7 @@ class HttpClient:
         if status in (401, 403):
             return RemoteAuthError(
                 f"{self.system} refused the credentials (HTTP {status}) on {where}: {excerpt}. "
-                "Check them with `ml-connector connections add` and `ml-connector check`.",
+                "Fix the stored user or password with `ml-connector connections edit`, then `ml-connector check`.",
                 **common,
             )
         if status == 429:

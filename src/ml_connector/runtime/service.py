@@ -14,6 +14,7 @@ from ml_connector.engine.context import RunContext, RunReport
 from ml_connector.engine.dry_run import DryRun, DryRunItem
 from ml_connector.engine.runner import Runner
 from ml_connector.errors import ConfigError, ReferenceMissingError
+from ml_connector.integrations.check_results import collapse_same_cause
 from ml_connector.integrations.plan import CheckResult, IntegrationPlan
 from ml_connector.integrations.reachability import reachability, require_reachable
 from ml_connector.integrations.registry import builder
@@ -84,7 +85,7 @@ def check_integration(app: App, integration: str, **options: Any) -> list[CheckR
     try:
         results = reachability(app, plan)
         if all(r.ok for r in results):
-            results += plan.checks()
+            results = collapse_same_cause(results + plan.checks())
         now = app.clock.now()
         for system, name in plan.connections.items():
             failed = [r for r in results if r.system == system and not r.ok]
