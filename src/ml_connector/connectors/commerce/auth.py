@@ -1,4 +1,4 @@
-"""Adobe Commerce auth flows for the shared HTTP client (reference 1.4):
+"""Adobe Commerce auth flows for the shared HTTP client (commerce-sterling-x12.md §1.4):
 
 * :class:`CommerceOAuth1Auth` signs every request as an OAuth 1.0a integration (HMAC-SHA256, the
   method Adobe documents; HMAC-SHA1 also accepted by Magento) with Authlib's ``ClientAuth``;
@@ -92,12 +92,12 @@ class CommerceOAuth1Auth:
 
 
 def integration_bearer_auth(access_token: Secret) -> StaticTokenAuth:
-    """The integration access token alone, as ``Authorization: Bearer <token>`` (reference 1.4b)."""
+    """The integration access token alone, as ``Authorization: Bearer <token>`` (commerce-sterling-x12.md §1.4b)."""
     return StaticTokenAuth(access_token, scheme="Bearer")
 
 
 class AdobeImsAuth:
-    """Adobe IMS OAuth server-to-server: client credentials -> 24 h access token (reference 1.4d).
+    """Adobe IMS OAuth server-to-server: client credentials -> 24 h access token (commerce-sterling-x12.md §1.4d).
 
     Every API call carries ``Authorization: Bearer``, ``x-api-key: <client_id>`` and, when known,
     ``x-gw-ims-org-id``. The token is cached until shortly before expiry and fetched again after a 401.

@@ -38,7 +38,7 @@ log = structlog.get_logger("ml_connector.connectors.commerce")
 
 
 def render_commerce_message(body: str) -> str:
-    """Substitute ``%name`` / ``%1`` placeholders of a Commerce error body (reference 1.9)."""
+    """Substitute ``%name`` / ``%1`` placeholders of a Commerce error body (commerce-sterling-x12.md §1.9)."""
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -96,7 +96,7 @@ class CommerceClient:
 
     @classmethod
     def with_integration_bearer(cls, base_url: str, *, access_token: Secret, **options: Any) -> CommerceClient:
-        """Integration access token as Bearer (the store must allow it, reference 1.4b)."""
+        """Integration access token as Bearer (the store must allow it, commerce-sterling-x12.md §1.4b)."""
         return cls._build(base_url, integration_bearer_auth(access_token), **options)
 
     @classmethod

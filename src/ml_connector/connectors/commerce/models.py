@@ -1,6 +1,6 @@
 """Typed views of Adobe Commerce REST payloads: Order, OrderItem, OrderAddress, Invoice, Customer,
 and the drafts we send when creating or updating a customer. Only the fields the integrations use
-are declared; everything else is kept as extra data (reference 1.6-1.8).
+are declared; everything else is kept as extra data (commerce-sterling-x12.md §1.6-1.8).
 """
 
 from __future__ import annotations

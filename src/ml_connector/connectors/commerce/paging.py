@@ -1,7 +1,7 @@
 """Offset paging over Commerce search results that can neither lose nor repeat a record.
 
 Commerce <= 2.3 answers the last page again when ``currentPage`` runs past the end and 2.4 answers
-an empty page (reference 1.3), so neither is a stop signal: the scan stops on ``total_count``. If
+an empty page (commerce-sterling-x12.md §1.3), so neither is a stop signal: the scan stops on ``total_count``. If
 ``total_count`` changes between pages, records entered or left the window and every later offset
 shifted, so the scan starts over from page 1 and skips what it already yielded.
 """

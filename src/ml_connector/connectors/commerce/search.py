@@ -1,5 +1,5 @@
 """``searchCriteria`` query parameters for Adobe Commerce list endpoints, and the wire form of
-Commerce timestamps (UTC, ``YYYY-MM-DD HH:MM:SS``; reference 1.3 and 1.5).
+Commerce timestamps (UTC, ``YYYY-MM-DD HH:MM:SS``; commerce-sterling-x12.md §1.3 and 1.5).
 """
 
 from __future__ import annotations

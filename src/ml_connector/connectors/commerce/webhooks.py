@@ -1,5 +1,5 @@
 """Verification and parsing of incoming Adobe Commerce webhooks (module ``magento/commerce-webhooks``,
-reference 1.11). Pure functions over (headers, raw body, key): the web layer maps the errors to HTTP.
+commerce-sterling-x12.md §1.11). Pure functions over (headers, raw body, key): the web layer maps the errors to HTTP.
 
 Signature: ``x-adobe-commerce-webhook-signature`` = base64(RSA-SHA256 over base64(raw body)) made with
 the store's private key; verified with the public key the Admin shows (Stores > Configuration >
@@ -144,7 +144,7 @@ def _check_signature(signature: str | None, body: bytes, public_key: str | bytes
 
 def parse_webhook(body: bytes) -> CommerceWebhookEvent:
     """Read an event payload: ``{"eventName", "data": {"order"|"invoice": {...}}}`` or a plugin
-    payload ``{"order": {...}}``. Values may be strings (raw model data, reference 1.12)."""
+    payload ``{"order": {...}}``. Values may be strings (raw model data, commerce-sterling-x12.md §1.12)."""
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError:

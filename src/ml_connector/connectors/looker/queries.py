@@ -22,7 +22,7 @@ TASK_FORMATS = frozenset(
     {"inline_json", "json", "json_detail", "json_fe", "json_bi", "csv", "html", "md", "txt", "xlsx"}
     | {"gsxml", "sql", "odc"}
 )
-# Status values from the official examples and query_task_multi_results docs (reference 1.5).
+# Status values from the official examples and query_task_multi_results docs (looker-pipedrive.md §1.5).
 TASK_FAILED = frozenset({"error", "failure", "expired", "missing"})
 QueryBody = Query | Mapping[str, Any]
 

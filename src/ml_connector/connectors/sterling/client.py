@@ -23,7 +23,7 @@ from ml_connector.errors import RemoteRejectedError, RemoteUnavailableError
 from ml_connector.http.client import RetryPolicy
 from ml_connector.secrets.secret import Secret
 
-MAX_MESSAGE_NAME = 255  # 100 on DB2 / z/OS [F reference 2.5]
+MAX_MESSAGE_NAME = 255  # 100 on DB2 / z/OS [F commerce-sterling-x12.md §2.5]
 
 
 class SterlingB2BClient(DirectoryCalls):

@@ -1,5 +1,5 @@
 """Trading partner and routing channel calls of :class:`SterlingB2BClient` (``/svc/tradingpartners/``,
-``/svc/routingchannels/``; reference 2.6-2.7), kept apart so each module stays one concept."""
+``/svc/routingchannels/``; commerce-sterling-x12.md §2.6-2.7), kept apart so each module stays one concept."""
 
 from __future__ import annotations
 

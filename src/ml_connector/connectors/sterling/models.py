@@ -2,7 +2,7 @@
 trading partners (and their mapping from SYSPRO suppliers), routing channels.
 
 Readers accept both shapes the API uses for enums and booleans: the bare value (requests, mailbox
-contents rows) and ``{"code": ..., "display": ...}`` (single-object reads) [F reference 2.2].
+contents rows) and ``{"code": ..., "display": ...}`` (single-object reads) [F commerce-sterling-x12.md §2.2].
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ class MailboxItem:
 
 @dataclass(frozen=True)
 class MailboxMessage:
-    """``GET /svc/mailboxmessages/<id>`` [F reference 2.5]."""
+    """``GET /svc/mailboxmessages/<id>`` [F commerce-sterling-x12.md §2.5]."""
 
     id: int
     name: str
@@ -126,7 +126,7 @@ class MailboxMessage:
 
 @dataclass(frozen=True)
 class RoutingChannel:
-    """File Gateway routing channel: producer mailbox -> consumer, per template [F reference 2.7]."""
+    """File Gateway routing channel: producer mailbox -> consumer, per template [F commerce-sterling-x12.md §2.7]."""
 
     key: str
     template: str

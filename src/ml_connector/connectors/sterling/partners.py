@@ -1,4 +1,4 @@
-"""Trading partners: the Sterling record (``/svc/tradingpartners/``, fields from reference 2.6) and its
+"""Trading partners: the Sterling record (``/svc/tradingpartners/``, fields from commerce-sterling-x12.md §2.6) and its
 mapping to and from a SYSPRO supplier (ApSupplier + ApSupplierAddr: code, name, address, contact,
 email, phone, EDI receiver code).
 """
@@ -81,7 +81,7 @@ class TradingPartner:
     ) -> TradingPartner:
         """Map a supplier. The partner name is the supplier code (stable key) unless given.
 
-        Sterling has no company-name field among the partner fields [F reference 2.6]; the supplier name
+        Sterling has no company-name field among the partner fields [F commerce-sterling-x12.md §2.6]; the supplier name
         stands in for the contact's surname only when the supplier has no contact person.
         """
         name = safe_partner_name(partner_name or supplier.code)

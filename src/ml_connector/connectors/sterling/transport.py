@@ -1,5 +1,5 @@
 """How the Sterling client talks to ``/B2BAPIs/svc/``: Basic auth over HTTPS, the API's error bodies
-(``{"errorCode", "errorDescription"}`` on 400/404, reference 2.2) turned into our error tree, ``_range``
+(``{"errorCode", "errorDescription"}`` on 400/404, commerce-sterling-x12.md §2.2) turned into our error tree, ``_range``
 paging, and ``{"Location": ...}`` / ``{"rowsAffected": 1}`` answers.
 """
 

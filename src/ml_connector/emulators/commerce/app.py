@@ -4,7 +4,7 @@ Routes: ``/rest/V1/...``, ``/rest/<store_code>/V1/...`` (default, b2b, marketpla
 form ``/<tenant_id>/V1/...``; ``POST /ims/token/v3`` is the Adobe IMS token endpoint. Generic faults
 come from :class:`FaultMiddleware`; ``token_expiry`` (IMS tokens die) and ``repeat_page`` (a search
 answers the previous page again) are Commerce-specific fault kinds. The rate-limit body Commerce uses
-is ``{"message": "Too Many Requests"}`` (reference 1.10): pass it as the rule's ``body``.
+is ``{"message": "Too Many Requests"}`` (commerce-sterling-x12.md §1.10): pass it as the rule's ``body``.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def create_app(
             and the timestamps of new records (seeded history is fixed, starting at ``start``).
         orders / customers: seeded history size (customers default to max(24, orders // 5)).
         allow_integration_bearer: Admin "Allow OAuth Access Tokens to be used as standalone Bearer
-            tokens"; off by default since 2.4.4 (reference 1.4b).
+            tokens"; off by default since 2.4.4 (commerce-sterling-x12.md §1.4b).
         repeat_last_page: Magento <= 2.3 answered the last page again past the end; 2.4 answers [].
         webhook_secret: a shared secret sent in ``webhook_secret_header`` (a hook ``<headers>`` entry);
             the RSA signature header is added as well unless ``webhook_signing`` is False.

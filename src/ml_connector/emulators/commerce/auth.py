@@ -80,7 +80,8 @@ class Authenticator:
         if scheme_name.lower() != "bearer" or not token:
             raise not_authorized(resource)
         if secrets.compare_digest(token.encode(), self.integration.access_token.encode()):
-            # Disabled by default since 2.4.4 (oauth/consumer/enable_integration_as_bearer, reference 1.4b).
+            # Disabled by default since 2.4.4 (oauth/consumer/enable_integration_as_bearer,
+            # commerce-sterling-x12.md §1.4b).
             if not self.allow_integration_bearer:
                 raise not_authorized(resource)
             return Caller("integration_bearer", f"integration consumer {self.integration.consumer_id}")

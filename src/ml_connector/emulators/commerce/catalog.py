@@ -28,7 +28,7 @@ class StoreView:
 
     @property
     def store_name(self) -> str:
-        # Magento stores the three names joined by newlines (reference 1.5).
+        # Magento stores the three names joined by newlines (commerce-sterling-x12.md §1.5).
         return f"{self.website_name}\n{self.group_name}\n{self.view_name}"
 
 

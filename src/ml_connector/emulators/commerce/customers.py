@@ -1,4 +1,4 @@
-"""Customers in their REST shape (``customer-data-customer-interface``, reference 1.8): seeded ones,
+"""Customers in their REST shape (``customer-data-customer-interface``, commerce-sterling-x12.md §1.8): seeded ones,
 and the create / update rules of POST and PUT /V1/customers. Also the shared timestamp and money helpers.
 """
 
@@ -16,7 +16,7 @@ Entity = dict[str, Any]
 
 
 def stamp(at: datetime) -> str:
-    """Commerce REST timestamps: UTC, ``YYYY-MM-DD HH:MM:SS`` (reference 1.5)."""
+    """Commerce REST timestamps: UTC, ``YYYY-MM-DD HH:MM:SS`` (commerce-sterling-x12.md §1.5)."""
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 

@@ -1,4 +1,4 @@
-"""Magento Web API error bodies: raw messages with %placeholders plus ``parameters`` (reference 1.9)."""
+"""Magento Web API error bodies: raw messages with %placeholders plus ``parameters`` (commerce-sterling-x12.md §1.9)."""
 
 from __future__ import annotations
 

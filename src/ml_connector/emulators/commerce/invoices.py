@@ -1,5 +1,5 @@
-"""Invoices in their REST shape (``sales-data-invoice-interface``, reference 1.7) and the raw model
-data that event and webhook payloads carry instead of the REST form (reference 1.12).
+"""Invoices in their REST shape (``sales-data-invoice-interface``, commerce-sterling-x12.md §1.7) and the raw model
+data that event and webhook payloads carry instead of the REST form (commerce-sterling-x12.md §1.12).
 """
 
 from __future__ import annotations

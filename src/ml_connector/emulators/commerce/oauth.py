@@ -1,4 +1,4 @@
-"""OAuth 1.0a request verification as Magento does it for integrations (reference 1.4a; Magento's
+"""OAuth 1.0a request verification as Magento does it for integrations (commerce-sterling-x12.md §1.4a; Magento's
 Oauth.php, Helper/Request.php, Helper/Signature/Hmac.php, Nonce/Generator.php). Written here from
 those sources, independent of the connector's signer, so a bug on one side cannot hide on the other.
 """

@@ -1,4 +1,4 @@
-"""Orders in their REST shape (``sales-data-order-interface``, reference 1.6): items (configurable
+"""Orders in their REST shape (``sales-data-order-interface``, commerce-sterling-x12.md §1.6): items (configurable
 parent + child lines, virtual warranties), billing and shipping addresses, payment, tax, shipping and
 discounts with consistent totals. Pure functions of a Random and the ids they are given.
 """
@@ -98,7 +98,7 @@ def build_order(
     billing = {"address_type": "billing", "entity_id": billing_id, **address_fields}
     ship_to = {"address_type": "shipping", "entity_id": shipping_id, **address_fields}
     payment: Entity = {
-        "account_status": None,  # required in the interface, so serialised as null (reference 1.5)
+        "account_status": None,  # required in the interface, so serialised as null (commerce-sterling-x12.md §1.5)
         "additional_information": [store.payment_title, ""],
         "amount_ordered": grand,
         "base_amount_ordered": grand,
@@ -193,7 +193,8 @@ def _order_items(
     }  # fmt: skip
     if product.parent_id is None:
         return [item]
-    # Configurable: the parent line carries the price, the child variant line is priced 0 (reference 1.6).
+    # Configurable: the parent line carries the price, the child variant line is priced 0
+    # (commerce-sterling-x12.md §1.6).
     item.update(product_id=product.parent_id, product_type="configurable", name=CONFIGURABLE_PARENTS[product.parent_id])
     child = {
         **item, "item_id": ids("order_item"), "quote_item_id": ids("quote_item"), "product_id": product.product_id,

@@ -1,6 +1,6 @@
 """``searchCriteria`` as Magento's REST layer reads it: bracketed query keys in snake or camel case,
 17 condition types, OR inside a filter group and AND across groups, multi-key sortOrders, pageSize
-and currentPage, and the snake_case echo in ``search_criteria`` (reference 1.3).
+and currentPage, and the snake_case echo in ``search_criteria`` (commerce-sterling-x12.md §1.3).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ml_connector.emulators.commerce.errors import (
     required_fields,
 )
 
-# Every condition_type the REST docs list (reference 1.3).
+# Every condition_type the REST docs list (commerce-sterling-x12.md §1.3).
 CONDITION_TYPES = frozenset(
     {"eq", "finset", "from", "gt", "gteq", "in", "like", "lt", "lteq", "moreq", "neq", "nfinset", "nin"}
     | {"nlike", "notnull", "null", "to"}
@@ -30,7 +30,7 @@ Getter = Callable[[dict[str, Any], str], Any]
 
 
 def snake(name: str) -> str:
-    """ServiceInputProcessor accepts both spellings: ``pageSize`` == ``page_size`` (reference 1.3)."""
+    """ServiceInputProcessor accepts both spellings: ``pageSize`` == ``page_size`` (commerce-sterling-x12.md §1.3)."""
     return _CAMEL.sub(r"_\1", name).lower()
 
 
@@ -141,7 +141,7 @@ def _integer(value: Any) -> int | None:
 
 
 def check_page_size(criteria: SearchCriteria, *, input_limit_enabled: bool, max_page_size: int) -> None:
-    """Web API input limits (2.4.7+): pageSize above the maximum is refused (reference 1.3, [M7])."""
+    """Web API input limits (2.4.7+): pageSize above the maximum is refused (commerce-sterling-x12.md §1.3, [M7])."""
     if input_limit_enabled and criteria.page_size is not None and criteria.page_size > max_page_size:
         raise WebapiError(400, MAX_PAGE_SIZE, {"max": max_page_size})
 

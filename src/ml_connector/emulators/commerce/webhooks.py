@@ -1,4 +1,4 @@
-"""Outgoing Adobe Commerce webhooks (module magento/commerce-webhooks, reference 1.11): a JSON POST
+"""Outgoing Adobe Commerce webhooks (module magento/commerce-webhooks, commerce-sterling-x12.md §1.11): a JSON POST
 ``{"eventName", "data"}`` signed in ``x-adobe-commerce-webhook-signature`` as
 base64(RSA-SHA256(base64(body))) with the store's private key, sent from a background thread.
 """

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 # Outside the SDK's `/r/err/` pattern on purpose: the official SDK fetches error docs from a CDN
-# (with no timeout) when the URL matches that pattern (reference 1.3).
+# (with no timeout) when the URL matches that pattern (looker-pipedrive.md §1.3).
 DOC_URL = "https://cloud.google.com/looker/docs/"
 
 

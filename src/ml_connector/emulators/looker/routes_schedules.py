@@ -103,7 +103,7 @@ def _plan(state: EmulatorState, body: Any, *, run_once: bool) -> dict[str, Any]:
 
 
 def _rate_limit(state: EmulatorState) -> None:
-    """scheduled_plan_run_once is limited to N calls per second (reference 1.7)."""
+    """scheduled_plan_run_once is limited to N calls per second (looker-pipedrive.md §1.7)."""
     now = state.clock()
     with state.lock:
         calls = state.run_once_calls

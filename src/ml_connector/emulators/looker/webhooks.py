@@ -1,4 +1,4 @@
-"""What Looker's scheduler POSTs to a webhook destination (reference 1.8): the DataWebhookPayload
+"""What Looker's scheduler POSTs to a webhook destination (looker-pipedrive.md §1.8): the DataWebhookPayload
 body, the LookerOutgoingWebhook headers with the static X-Looker-Webhook-Token, no signature."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Acknowledgments a partner sends back: one 997 per received functional group (AK1/AK2/AK3/AK4/AK5/AK9,
-reference 3.7) inside its own ISA/GS*FA envelope, or a TA1 when the interchange itself is unreadable.
+commerce-sterling-x12.md §3.7) inside its own ISA/GS*FA envelope, or a TA1 when the interchange itself is unreadable.
 
 Sender and receiver are swapped from the received interchange; the delimiters are the received ones.
 """
@@ -98,7 +98,7 @@ def _wrap(ix: Interchange, control: int, at: datetime, segments: list[list[str]]
 
 
 def _trim(row: list[str]) -> list[str]:
-    """Trailing empty elements are never written (reference 3.1)."""
+    """Trailing empty elements are never written (commerce-sterling-x12.md §3.1)."""
     while row and row[-1] == "":
         row.pop()
     return row

@@ -28,7 +28,7 @@ from ml_connector.emulators.sterling.routing import Router
 from ml_connector.emulators.sterling.store import ApiError, SterlingState
 
 # WebSphere Liberty answers a failed Basic login with its own text page, not the API's JSON error body
-# (reference 2.2: clients raise 401 without parsing it). Realm and wording are [I].
+# (commerce-sterling-x12.md §2.2: clients raise 401 without parsing it). Realm and wording are [I].
 UNAUTHORIZED_BODY = b"Error 401: SRVE0295E: Error reported: 401"
 
 
@@ -80,7 +80,7 @@ def create_app(
 
 
 class BasicAuthMiddleware:
-    """Every ``/B2BAPIs/svc/*`` call needs HTTP Basic credentials (reference 2.1, checklist 2.9.1)."""
+    """Every ``/B2BAPIs/svc/*`` call needs HTTP Basic credentials (commerce-sterling-x12.md §2.1, checklist 2.9.1)."""
 
     def __init__(self, app: ASGIApp, *, username: str, password: str) -> None:
         self.app = app

@@ -1,5 +1,5 @@
 """Routes for mailboxes, mailbox contents, documents, mailbox messages and message batches
-(reference 2.3-2.5 and checklist 2.9)."""
+(commerce-sterling-x12.md §2.3-2.5 and checklist 2.9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Routes for trading partners, communities and routing channels (reference 2.6-2.7)."""
+"""Routes for trading partners, communities and routing channels (commerce-sterling-x12.md §2.6-2.7)."""
 
 from __future__ import annotations
 

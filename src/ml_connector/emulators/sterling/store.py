@@ -14,7 +14,7 @@ from typing import Any
 
 
 class ApiError(Exception):
-    """Answered as ``{"errorCode": status, "errorDescription": description}`` (reference 2.2)."""
+    """Answered as ``{"errorCode": status, "errorDescription": description}`` (commerce-sterling-x12.md §2.2)."""
 
     def __init__(self, status: int, description: str) -> None:
         super().__init__(description)

@@ -1,4 +1,4 @@
-"""JSON shapes of the SB2Bi REST resources as the public clients see them (reference 2.2-2.6):
+"""JSON shapes of the SB2Bi REST resources as the public clients see them (commerce-sterling-x12.md §2.2-2.6):
 ``_id``/``_title``/``$ref``/``href`` on every object, ``{code, display}`` for enums and booleans on
 read, ``+0000`` timestamps, bare values inside ``mailboxcontents`` rows.
 """

@@ -1,7 +1,7 @@
 """Syntax checks a receiving partner runs before acknowledging: envelope control numbers and counts,
 transaction-set trailers, required / unknown / repeated segments, element presence, length and type.
 
-Results carry the 997 error codes directly (AK304, AK403, AK5, AK9; reference 3.7) and TA1 note codes.
+Results carry the 997 error codes directly (AK304, AK403, AK5, AK9; commerce-sterling-x12.md §3.7) and TA1 note codes.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 ISA_LENGTH = 106
-# 0-based offsets of the element separator inside the ISA (reference 3.2: positions 4, 7, 18, ... 1-based).
+# 0-based offsets of the element separator inside the ISA
+# (commerce-sterling-x12.md §3.2: positions 4, 7, 18, ... 1-based).
 ISA_SEPARATOR_OFFSETS = (3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103)
 
 # TA1 interchange note codes (TA105) used by this emulator.

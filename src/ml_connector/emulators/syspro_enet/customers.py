@@ -1,6 +1,6 @@
 """ARSSCS (AR customer setup: ``/Setup/Add``, ``/Setup/Update``, ``/Setup/Delete``) in the emulator.
 Elements are named like ArCustomer columns (docs/PROTOCOLS.md, SYSPRO e.net); the answer copies the
-recorded INVSWS setup shape: lower-case root, ``item`` / ``key`` / field elements (reference 2.4)."""
+recorded INVSWS setup shape: lower-case root, ``item`` / ``key`` / field elements (syspro-qad.md §2.4)."""
 
 from __future__ import annotations
 

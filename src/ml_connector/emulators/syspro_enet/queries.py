@@ -184,7 +184,7 @@ def comfch(state: EnetState, xml_in: Element) -> Element:
         return error_answer(table, f"Key '{key}' not found in table {table}")
     root = answer_root(table)
     for column, col in schema.items():
-        if col.kind != "rowversion":  # COMFCH omits TimeStamp (reference 6.11)
+        if col.kind != "rowversion":  # COMFCH omits TimeStamp (syspro-qad.md §6.11)
             sub(root, column, render(col, row.get(column)))
     return root
 

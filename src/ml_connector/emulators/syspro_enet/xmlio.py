@@ -13,7 +13,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 PROLOG = '<?xml version="1.0" encoding="Windows-1252"?>'
-# Root attributes as recorded (reference 2.4).
+# Root attributes as recorded (syspro-qad.md §2.4).
 ROOT_ATTRIBUTES = {
     "Language": "05", "Language2": "EN", "CssStyle": "", "DecFormat": "1", "DateFormat": "01",
     "Role": "01", "Version": "7.0.053", "OperatorPrimaryRole": "   ",

@@ -26,7 +26,7 @@ R = Overflow.REFUSE
 CUSTOMER_CODE = FieldSpec("Customer", 15, R)
 SUPPLIER_CODE = FieldSpec("Supplier", 15, R)
 CUSTOMER_PO = FieldSpec("CustomerPoNumber", 30, R)
-JOURNAL_REFERENCE = FieldSpec("JournalReference", 30, R)  # [I] reference 3.8: keep <= 30
+JOURNAL_REFERENCE = FieldSpec("JournalReference", 30, R)  # [I] syspro-qad.md §3.8: keep <= 30
 LEDGER_CODE = FieldSpec("LedgerCode", 35, R)
 ADDRESS_LINES = 5
 
@@ -155,7 +155,7 @@ def _optional(parent: Element, value: str, spec: FieldSpec, doing: str) -> None:
 def sortoi_sales_order(root: Element) -> tuple[bool, str]:
     """(whether an ``Order`` block came back, the SalesOrder number in it or ``""``).
 
-    A failed import can answer an ``Order`` with an empty ``SalesOrder`` and no error (reference 2.4 #3);
+    A failed import can answer an ``Order`` with an empty ``SalesOrder`` and no error (syspro-qad.md §2.4 #3);
     a clean success may answer only ``StatusOfItems``."""
     order = child(root, "Order")
     return order is not None, text_at(order, "SalesOrder")

@@ -1,6 +1,6 @@
 """Cancelling a SYSPRO sales order over e.net: SORTOI with ``OrderActionType`` ``D`` naming the
 ``SalesOrder`` (docs/PROTOCOLS.md (SYSPRO); [I] A add / C change / D cancel), and the status look-up
-that makes it safe to repeat: an order already at ``OrderStatus`` ``\\`` (cancelled, reference 6.14) is
+that makes it safe to repeat: an order already at ``OrderStatus`` ``\\`` (cancelled, syspro-qad.md §6.14) is
 not cancelled again. A refusal (invoiced/complete, unknown order) raises RemoteRejectedError with
 SYSPRO's text, so the record is failed with that reason and can be replayed.
 """

@@ -161,7 +161,7 @@ class EnetSession:
             raise AssertionError("unreachable")
 
     def _url(self, path: str, params: Mapping[str, str]) -> str:
-        # %20 for spaces, as recorded clients sent them (reference 5.2); every character escaped.
+        # %20 for spaces, as recorded clients sent them (syspro-qad.md §5.2); every character escaped.
         return f"{path}?{urlencode(params, quote_via=quote, safe='', encoding=self.query_encoding)}"
 
     def _logon_locked(self) -> None:
