@@ -24,7 +24,7 @@ from ml_connector.http.client import RetryPolicy
 from ml_connector.integrations.looker_qad.webhook import webhook_router
 from ml_connector.runtime.executors import ThreadExecutor
 from ml_connector.runtime.scheduler import Scheduler
-from ml_connector.runtime.service import run_integration
+from ml_connector.runtime.service import dry_run_integration, run_integration
 from ml_connector.runtime.triggers import trigger_run
 
 with warnings.catch_warnings():  # starlette 1.x warns at import that it would prefer `httpx2`
@@ -289,6 +289,12 @@ def test_repeats_are_ignored_and_a_newer_delivery_supersedes_a_pending_one(chain
     newer = [row("6100", "200", 15)]
     assert hook.post(url, json=payload(newer)).json()["status"] == "queued"
     assert store.inbox.counts("looker-qad") == {"pending": 2}
+    shown: list = []
+    dry_run_integration(chain.app, "looker-qad", shown.append)  # shows what the run would post, marks nothing
+    [item] = shown
+    assert item.source_id == f"GL spend by plant {Y}/{P:02d} (daybook RECON, 1 line(s))"
+    assert item.rendering is not None and '"postingLineDebitTC": 15' in item.rendering.text  # the newest rows
+    assert store.inbox.counts("looker-qad") == {"pending": 2} and chain.tenant.journals == []
     assert run_integration(chain.app, "looker-qad").status == "succeeded"  # what the scheduler starts
     assert qad_sums(chain) == {("6100", "200", f"{Y}/{P:02d}"): 15}  # the newest figure, in one entry
     assert len(chain.tenant.journals) == 1
@@ -313,3 +319,20 @@ def test_a_crash_between_the_qad_post_and_the_inbox_mark_posts_nothing_twice(cha
     assert store.inbox.counts("looker-qad") == {"consumed": 1}
     assert len(chain.tenant.journals) == 1  # its lines were delivered already: nothing posted twice
     assert qad_sums(chain) == {("6100", "200", f"{Y}/{P:02d}"): 30, ("6100", "300", f"{Y}/{P:02d}"): -5}
+
+
+def test_an_instance_hook_matches_by_its_own_figures_and_keeps_its_own_inbox(chain) -> None:
+    eu = {"figures": [figure("EU spend by plant", periods=[PERIOD], webhook_title="EU spend")]}
+    chain.app.settings.model_extra["looker-qad@eu"] = eu  # [looker-qad@eu] over [looker-qad]
+    web = FastAPI()
+    router = webhook_router(chain.app, trigger=trigger_run, background=False, instance="looker-qad@eu")
+    web.include_router(router, prefix="/hooks/looker-qad-eu")
+    hook, url = TestClient(web), f"/hooks/looker-qad-eu/{SECRET}"
+    assert hook.post(url, json=payload([row("6100", "200", 1)])).status_code == 422  # not a title of @eu
+    answer = hook.post(url, json=payload([row("6100", "400", 64)], title="EU spend"))
+    assert answer.json()["status"] == "succeeded", answer.text
+    assert qad_sums(chain) == {("6100", "400", f"{Y}/{P:02d}"): 64}
+    assert chain.app.store.inbox.counts("looker-qad@eu") == {"consumed": 1}
+    assert chain.app.store.inbox.counts("looker-qad") == {}
+    [run] = chain.app.store.runs.recent("looker-qad@eu")
+    assert run["status"] == "succeeded"
