@@ -85,5 +85,6 @@ def test_webhook_inbox_keeps_deliveries_until_consumed(backend, request, keys, c
     assert inbox.pending("looker-qad") == {}
     done = inbox.latest("looker-qad", "GL spend")
     assert done is not None and (done.state, done.run_id, done.consumed_at) == ("consumed", "run-1", now)
+    assert (done.digest, done.payload) == ("d2", None)  # the data is dropped once consumed
     assert inbox.counts("looker-qad") == {"consumed": 1, "superseded": 1}
     assert inbox.counts("looker-qad@eu") == {"pending": 1}

@@ -2,6 +2,8 @@
 when the webhook accepts it, so the run that posts it may start anywhere (this process, the scheduler, a
 Celery worker on another machine). A delivery is ``pending`` until a run consumes it; a run that fails
 leaves it pending for the next run. Rows are keyed by the integration instance and a subject (the figure).
+Once consumed (or superseded by a newer delivery of the subject) a row keeps its digest, times and run
+id but not its data, so the table stays small; the audit ledger holds what was posted.
 """
 
 from __future__ import annotations
@@ -75,14 +77,14 @@ class WebhookInbox:
 
     def consume(self, used: int, superseded: Iterable[int], run_id: str | None, now: datetime) -> None:
         """Mark ``used`` consumed by ``run_id`` and ``superseded`` (older deliveries of the same subject that
-        the newer one replaces) too, in one transaction; only rows still pending change."""
+        the newer one replaces) too, dropping their data, in one transaction; only rows still pending change."""
         with self._engine.begin() as db:
             for ids, state in (([used], CONSUMED), (list(superseded), SUPERSEDED)):
                 if ids:
                     db.execute(
                         update(webhook_inbox)
                         .where(webhook_inbox.c.id.in_(ids), webhook_inbox.c.state == PENDING)
-                        .values(state=state, consumed_at=now, run_id=run_id)
+                        .values(state=state, consumed_at=now, run_id=run_id, payload=None)
                     )
 
     def counts(self, integration: str) -> dict[str, int]:

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("integration", sa.String(length=100), nullable=False),
         sa.Column("subject", sa.String(length=300), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=True),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("consumed_at", sa.DateTime(timezone=True), nullable=True),
