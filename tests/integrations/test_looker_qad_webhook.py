@@ -1,9 +1,14 @@
 """The Looker scheduled-plan webhook of looker-qad: the Looker emulator's own run_once delivery posts
 through it; wrong secrets get 404 and only a log line; rotation; repeats ignored; CSV and JSON
-attachments; malformed, binary and oversized deliveries refused clearly; bad rows parked by reason."""
+attachments; malformed, binary and oversized deliveries refused clearly; bad rows parked by reason.
+
+Every accepted delivery goes through the store's webhook inbox and ``trigger_run``: with a scheduler
+active it is queued and the scheduler's run posts it; one received while QAD is down waits and the next
+run posts it; a crash after QAD's answer and before the inbox is marked posts nothing twice."""
 
 from __future__ import annotations
 
+import time
 import warnings
 
 import httpx
@@ -13,8 +18,14 @@ import structlog
 from fastapi import FastAPI
 from looker_qad_fixtures import build_chain, figure, months_back, qad_sums, warehouse_sums
 
+from ml_connector.emulators.faults import FaultPlan, FaultRule
 from ml_connector.emulators.serving import serve_in_thread
+from ml_connector.http.client import RetryPolicy
 from ml_connector.integrations.looker_qad.webhook import webhook_router
+from ml_connector.runtime.executors import ThreadExecutor
+from ml_connector.runtime.scheduler import Scheduler
+from ml_connector.runtime.service import dry_run_integration, run_integration
+from ml_connector.runtime.triggers import trigger_run
 
 with warnings.catch_warnings():  # starlette 1.x warns at import that it would prefer `httpx2`
     warnings.simplefilter("ignore")
@@ -39,9 +50,10 @@ def chain(tmp_path):
     built.stop()
 
 
-def client(chain) -> TestClient:
+def client(chain, *, background: bool = False, **run_options) -> TestClient:
     web = FastAPI()
-    web.include_router(webhook_router(chain.app, background=False), prefix="/hooks/looker-qad")
+    router = webhook_router(chain.app, trigger=trigger_run, background=background, **run_options)
+    web.include_router(router, prefix="/hooks/looker-qad")
     return TestClient(web)
 
 
@@ -96,6 +108,7 @@ def test_push_posts_good_rows_parks_bad_ones_and_ignores_a_repeat(chain) -> None
     assert any("200 characters" in r for r in reasons)
     again = hook.post(f"/hooks/looker-qad/{SECRET}", json=payload(rows))
     assert again.json()["status"] == "duplicate delivery ignored"
+    assert chain.app.store.inbox.counts("looker-qad") == {"consumed": 1}
     [entry] = chain.tenant.journals  # one entry for the figure's period: two lines and the contra line
     assert len(entry.lines) == 3 and entry.text == f"GL spend by plant {Y}/{P:02d}"
 
@@ -131,7 +144,7 @@ def test_csv_attachment_rotation_and_refusals(chain) -> None:
 def test_looker_emulator_scheduled_plan_delivers_through_the_hook(chain) -> None:
     chain.app.settings.section("looker-qad")["webhook_max_bytes"] = 5_000_000  # a month of plant spend
     web = FastAPI()
-    web.include_router(webhook_router(chain.app, background=False), prefix="/hooks/looker-qad")
+    web.include_router(webhook_router(chain.app, trigger=trigger_run, background=False), prefix="/hooks/looker-qad")
     served = serve_in_thread(web)
     try:
         looker, cred = chain.looker, chain.looker.app.state.credentials
@@ -199,3 +212,127 @@ def test_served_by_the_web_app_and_secret_rotation_from_the_cli(tmp_path) -> Non
     assert cli.invoke(main.app, ["webhook-secret", "looker-qad", "-c", str(config), "--finish"]).exit_code == 0
     assert web.post(f"/hooks/looker-qad/{old}", json={}).status_code == 404
     assert "no attachment" in web.post(f"/hooks/looker-qad/{new}", json={}).text
+
+
+FAST_QAD = {"qad_http": {"retry": RetryPolicy(max_attempts=2, base_delay_s=0.01), "sleep": lambda s: None}}
+
+
+def wait_idle(scheduler: Scheduler, executor: ThreadExecutor) -> None:
+    deadline = time.monotonic() + 60
+    while executor.running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not executor.running(), "the scheduler's run did not finish within 60 s"
+    scheduler.tick()  # collect the outcome
+
+
+def test_with_a_scheduler_active_the_hook_queues_and_the_scheduler_posts_once(chain) -> None:
+    executor = ThreadExecutor(chain.app, {})
+    scheduler = Scheduler(chain.app, {}, executor)
+    scheduler.tick()  # takes the *scheduler* lease: this store has an active scheduler
+    assert scheduler.active
+    hook, url = client(chain, background=True), f"/hooks/looker-qad/{SECRET}"
+    rows = [row("6100", "200", 41.5), row("6100", "300", 8)]
+    answer = hook.post(url, json=payload(rows))
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["status"] == "queued" and answer.json()["rows"] == 2
+    store = chain.app.store
+    assert chain.tenant.journals == [] and store.runs.recent("looker-qad") == []  # nothing ran in the request
+    assert store.inbox.counts("looker-qad") == {"pending": 1}
+    [reason] = store.requests.waiting()["looker-qad"]
+    assert "GL spend by plant" in reason and "2 row(s)" in reason
+    scheduler.tick()  # takes the request: one run on the executor
+    wait_idle(scheduler, executor)
+    assert qad_sums(chain) == {("6100", "200", f"{Y}/{P:02d}"): 41.5, ("6100", "300", f"{Y}/{P:02d}"): 8}
+    [run] = store.runs.recent("looker-qad")
+    assert (run["trigger"], run["status"]) == ("webhook", "succeeded")
+    [delivery] = [store.inbox.latest("looker-qad", "GL spend by plant")]
+    assert delivery is not None and (delivery.state, delivery.run_id) == ("consumed", run["run_id"])
+    scheduler.tick()
+    wait_idle(scheduler, executor)  # nothing waiting: no second run
+    assert hook.post(url, json=payload(rows)).json()["status"] == "duplicate delivery ignored"
+    scheduler.tick()
+    wait_idle(scheduler, executor)
+    assert len(store.runs.recent("looker-qad")) == 1 and len(chain.tenant.journals) == 1  # exactly once
+
+
+def test_a_delivery_received_while_qad_is_down_waits_for_the_next_run(tmp_path) -> None:
+    down = FaultPlan()
+    chain = build_chain(tmp_path, figures=[figure(periods=[PERIOD])], qad_options={"faults": down})
+    set_secrets(chain.app, secret=SECRET)
+    try:
+        down.add(FaultRule(kind="status", status=503))  # every QAD call answers 503
+        hook = client(chain, **FAST_QAD)
+        answer = hook.post(f"/hooks/looker-qad/{SECRET}", json=payload([row("6100", "200", 12.25)]))
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] != "succeeded"  # the run failed on QAD; the delivery is kept
+        assert chain.tenant.journals == []
+        assert chain.app.store.inbox.counts("looker-qad") == {"pending": 1}
+        down.rules.clear()  # QAD is back; the next run (a schedule's, a person's) posts the figure
+        report = run_integration(chain.app, "looker-qad", **FAST_QAD)
+        assert report.status == "succeeded", report.error
+        assert qad_sums(chain) == {("6100", "200", f"{Y}/{P:02d}"): 12.25}
+        assert chain.app.store.inbox.counts("looker-qad") == {"consumed": 1}
+        assert len(chain.tenant.journals) == 1
+    finally:
+        chain.stop()
+
+
+def test_repeats_are_ignored_and_a_newer_delivery_supersedes_a_pending_one(chain) -> None:
+    store = chain.app.store
+    store.leases.acquire("*scheduler*", "another-host:1:sched", chain.app.clock.now())  # a scheduler elsewhere
+    hook, url = client(chain, background=True), f"/hooks/looker-qad/{SECRET}"
+    first = [row("6100", "200", 10), row("6100", "300", 20)]
+    assert hook.post(url, json=payload(first)).json()["status"] == "queued"
+    repeat = hook.post(url, json=payload(first))
+    assert repeat.status_code == 200 and repeat.json()["status"] == "duplicate delivery ignored"
+    assert store.inbox.counts("looker-qad") == {"pending": 1} and len(store.requests.waiting()["looker-qad"]) == 1
+    newer = [row("6100", "200", 15)]
+    assert hook.post(url, json=payload(newer)).json()["status"] == "queued"
+    assert store.inbox.counts("looker-qad") == {"pending": 2}
+    shown: list = []
+    dry_run_integration(chain.app, "looker-qad", shown.append)  # shows what the run would post, marks nothing
+    [item] = shown
+    assert item.source_id == f"GL spend by plant {Y}/{P:02d} (daybook RECON, 1 line(s))"
+    assert item.rendering is not None and '"postingLineDebitTC": 15' in item.rendering.text  # the newest rows
+    assert store.inbox.counts("looker-qad") == {"pending": 2} and chain.tenant.journals == []
+    assert run_integration(chain.app, "looker-qad").status == "succeeded"  # what the scheduler starts
+    assert qad_sums(chain) == {("6100", "200", f"{Y}/{P:02d}"): 15}  # the newest figure, in one entry
+    assert len(chain.tenant.journals) == 1
+    assert store.inbox.counts("looker-qad") == {"consumed": 1, "superseded": 1}
+
+
+def test_a_crash_between_the_qad_post_and_the_inbox_mark_posts_nothing_twice(chain, monkeypatch) -> None:
+    store = chain.app.store
+    real = store.inbox.consume
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(store.inbox, "consume", crash)
+    hook = client(chain)
+    rows = [row("6100", "200", 30), row("6100", "300", -5)]
+    with pytest.raises(RuntimeError):  # the crash ends the run after QAD posted the entry
+        hook.post(f"/hooks/looker-qad/{SECRET}", json=payload(rows))
+    assert len(chain.tenant.journals) == 1 and store.inbox.counts("looker-qad") == {"pending": 1}
+    monkeypatch.setattr(store.inbox, "consume", real)
+    assert run_integration(chain.app, "looker-qad").status == "succeeded"  # takes the same delivery again
+    assert store.inbox.counts("looker-qad") == {"consumed": 1}
+    assert len(chain.tenant.journals) == 1  # its lines were delivered already: nothing posted twice
+    assert qad_sums(chain) == {("6100", "200", f"{Y}/{P:02d}"): 30, ("6100", "300", f"{Y}/{P:02d}"): -5}
+
+
+def test_an_instance_hook_matches_by_its_own_figures_and_keeps_its_own_inbox(chain) -> None:
+    eu = {"figures": [figure("EU spend by plant", periods=[PERIOD], webhook_title="EU spend")]}
+    chain.app.settings.model_extra["looker-qad@eu"] = eu  # [looker-qad@eu] over [looker-qad]
+    web = FastAPI()
+    router = webhook_router(chain.app, trigger=trigger_run, background=False, instance="looker-qad@eu")
+    web.include_router(router, prefix="/hooks/looker-qad-eu")
+    hook, url = TestClient(web), f"/hooks/looker-qad-eu/{SECRET}"
+    assert hook.post(url, json=payload([row("6100", "200", 1)])).status_code == 422  # not a title of @eu
+    answer = hook.post(url, json=payload([row("6100", "400", 64)], title="EU spend"))
+    assert answer.json()["status"] == "succeeded", answer.text
+    assert qad_sums(chain) == {("6100", "400", f"{Y}/{P:02d}"): 64}
+    assert chain.app.store.inbox.counts("looker-qad@eu") == {"consumed": 1}
+    assert chain.app.store.inbox.counts("looker-qad") == {}
+    [run] = chain.app.store.runs.recent("looker-qad@eu")
+    assert run["status"] == "succeeded"

@@ -63,3 +63,28 @@ def test_lease_blocks_a_second_holder_until_expiry(pg_database, keys, clock) -> 
     with pytest.raises(LeaseHeldError, match="already running"):
         store.leases.acquire("syspro-looker", "otherhost:2:b", clock.now())
     store.leases.acquire("syspro-looker", "otherhost:2:b", clock.now() + timedelta(hours=1))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_webhook_inbox_keeps_deliveries_until_consumed(backend, request, keys, clock, tmp_path) -> None:
+    url = request.getfixturevalue("pg_database") if backend == "postgres" else f"sqlite:///{tmp_path / 'store.db'}"
+    inbox = Store.open(url, keys).inbox
+    now = clock.now()
+    rows = [{"account": "6100", "amount": 1.5, "note": "O'Brien ß"}]
+    first = inbox.add("looker-qad", "GL spend", "d1", rows, now)
+    second = inbox.add("looker-qad", "GL spend", "d2", [], now + timedelta(seconds=1))
+    inbox.add("looker-qad@eu", "GL spend", "d1", rows, now)  # another instance keeps its own
+    assert second > first
+    latest = inbox.latest("looker-qad", "GL spend")
+    assert latest is not None and (latest.id, latest.digest, latest.state) == (second, "d2", "pending")
+    pending = inbox.pending("looker-qad")
+    assert [(d.id, d.payload) for d in pending["GL spend"]] == [(first, rows), (second, [])]
+    assert pending["GL spend"][0].received_at == now
+    inbox.consume(second, [first], "run-1", now)
+    inbox.consume(second, [], "run-2", now)  # already consumed: unchanged
+    assert inbox.pending("looker-qad") == {}
+    done = inbox.latest("looker-qad", "GL spend")
+    assert done is not None and (done.state, done.run_id, done.consumed_at) == ("consumed", "run-1", now)
+    assert (done.digest, done.payload) == ("d2", None)  # the data is dropped once consumed
+    assert inbox.counts("looker-qad") == {"consumed": 1, "superseded": 1}
+    assert inbox.counts("looker-qad@eu") == {"pending": 1}

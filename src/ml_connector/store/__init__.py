@@ -1,5 +1,5 @@
 """Persistence: connections, cursors, runs, the record ledger, deliveries, parked records, mappings,
-schedule state and run requests, and the console's users, sessions, API tokens and action log."""
+schedule state, run requests and the webhook inbox, and the console's users, sessions, API tokens and action log."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ml_connector.store.connections import ConnectionStore
 from ml_connector.store.cursors import CursorStore
 from ml_connector.store.database import open_store
 from ml_connector.store.deliveries import DeliveryLedger
+from ml_connector.store.inbox import WebhookInbox
 from ml_connector.store.ledger import RecordLedger
 from ml_connector.store.mappings import MappingStore
 from ml_connector.store.parking import ParkedStore
@@ -43,6 +44,7 @@ class Store:
     tokens: TokenStore
     attempts: LoginAttemptStore
     actions: ActionLog
+    inbox: WebhookInbox
     connections: ConnectionStore | None = None
 
     @classmethod
@@ -65,5 +67,6 @@ class Store:
             tokens=TokenStore(engine),
             attempts=LoginAttemptStore(engine),
             actions=ActionLog(engine),
+            inbox=WebhookInbox(engine),
             connections=ConnectionStore(engine, keys) if keys else None,
         )

@@ -319,3 +319,18 @@ token_spend = Table(
     Column("spent", Integer, nullable=False),
     _ts("updated_at", False),
 )
+
+webhook_inbox = Table(  # webhook deliveries that carry their data (looker-qad's pushed rows) until a run takes them
+    "webhook_inbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("integration", String(100), nullable=False),  # the instance the delivery is for
+    Column("subject", String(300), nullable=False),  # what it is about (looker-qad: the figure)
+    Column("digest", String(64), nullable=False),  # of the delivery's content: a repeat is recognised by it
+    Column("payload", JSON),  # the delivery's data; dropped once a run consumed it (the ledger has the lines)
+    Column("state", String(20), nullable=False),  # pending | consumed | superseded
+    _ts("received_at", False),
+    _ts("consumed_at"),
+    Column("run_id", String(40)),  # the run that consumed it
+    Index("ix_webhook_inbox_subject", "integration", "subject", "state"),
+)

@@ -1,9 +1,11 @@
 """How `ml-connector demo` runs Looker -> QAD, closing the chain SYSPRO -> warehouse (syspro-looker) ->
 Looker emulator over that warehouse -> QAD emulator. Between the two runs a few late GL postings land
-in SYSPRO, syspro-looker loads them, and the second run posts the differences as adjustments."""
+in SYSPRO, syspro-looker loads them (through the ``run`` function the caller hands in: an integration
+never imports the runtime), and the second run posts the differences as adjustments."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,10 +46,9 @@ def store_connections(app: Any, served: dict[str, ServedEmulator]) -> None:
     _state.update(app=app, served=served, first_entries=None)
 
 
-def change_source(served: dict[str, ServedEmulator]) -> str:
-    """Late postings in SYSPRO on plant cost centres, then syspro-looker loads them (and resets Looker's cache)."""
-    from ml_connector.runtime.service import run_integration
-
+def change_source(served: dict[str, ServedEmulator], *, run: Callable[[str], str]) -> str:
+    """Late postings in SYSPRO on plant cost centres, then syspro-looker loads them (and resets Looker's cache).
+    ``run(integration)`` runs an integration now and returns its status (the CLI hands in runtime's)."""
     tenant = served["qad"].app.state.emulator.tenant
     _state["first_entries"] = len(tenant.journals)
     posted = sorted(
@@ -60,8 +61,8 @@ def change_source(served: dict[str, ServedEmulator]) -> str:
             rows.append({"GlCode": f"10-{account}-{centre}", "EntryValue": amount})
     syspro = served["syspro-odata"].app.state.emulator
     syspro.insert("GenTransaction", rows)
-    report = run_integration(_state["app"], "syspro-looker")
-    return f"{len(rows)} late GL postings in SYSPRO, loaded into the warehouse by syspro-looker ({report.status})"
+    status = run("syspro-looker")
+    return f"{len(rows)} late GL postings in SYSPRO, loaded into the warehouse by syspro-looker ({status})"
 
 
 def show_result(settings: Settings) -> str:

@@ -1,6 +1,15 @@
 """Where figure lines come from: Looker (a Look or an inline query per figure, one call each while
 the result fits the row cap, an async query task past it) or rows a scheduled plan pushed.
 
+Pushed rows wait in the store's webhook inbox (``store.inbox``) until a run takes them: a figure with a
+pending delivery is posted from its newest one instead of being pulled from Looker (older pending ones are
+superseded: each delivery is the whole figure), and those figures go first, so a Looker outage does not
+hold them back. The delivery is marked consumed only after the runner settled its lines (the generator
+resumes after the page was delivered); a run that fails before leaves it pending for the next run. A
+crash between QAD's answer and that mark posts nothing twice: the next run reads the same rows, and the
+delivery ledger finds each line delivered with the same content (unchanged) or, left ``sending``, looks
+it up in QAD by its reference before sending anything.
+
 Per figure and period the source also re-emits, at zero, lines QAD was given earlier that the figure
 no longer has, and marks a line whose value returns to an earlier delivered one, so the engine
 posts the difference instead of calling it unchanged. QAD then always sums to the current figure.
@@ -79,37 +88,45 @@ class FigureSource:
         cfg: LookerQadSettings,
         store: Store,
         clock: Clock,
-        pushed: Mapping[str, Rows] | None = None,
+        *,
+        consume: bool = True,
     ) -> None:
         self.figures, self.catalog, self.cfg, self.store, self.clock = figures, catalog, cfg, store, clock
-        self.pushed = pushed
+        self.consume = consume  # False for --dry-run: read the inbox, mark nothing
+        self.integration: str = NAME
+        self.run_id: str | None = None
         self.errors: list[str] = []
 
-    def selected(self) -> list[FigureSettings]:
-        if self.pushed is None:
-            return list(self.cfg.figures)
-        return [f for f in self.cfg.figures if f.name in self.pushed]
+    def bind(self, integration: str, run_id: str | None) -> FigureSource:
+        """The instance (``looker-qad`` or ``looker-qad@x``) and run this source reads and consumes for."""
+        self.integration, self.run_id = integration, run_id
+        return self
 
-    def lines(self, figure: FigureSettings) -> tuple[list[str], Rows]:
+    def lines(self, figure: FigureSettings, pushed: Rows | None = None) -> tuple[list[str], Rows]:
         periods = self.catalog.periods_for(figure, self.clock.now().date())
-        if self.pushed is not None:
-            rows = self.pushed[figure.name]
-        else:
-            rows = self.figures.rows(figure, {int(p[:4]) for p in periods})
+        rows = pushed if pushed is not None else self.figures.rows(figure, {int(p[:4]) for p in periods})
         prefix = self.cfg.reference_prefix
         return periods, figure_lines(figure, rows, set(periods), max_code=self.cfg.max_code_length, prefix=prefix)
 
     def pages(self, stream: StreamSpec, window: Window) -> Iterator[Rows]:
-        for figure in self.selected():
+        inbox = self.store.inbox.pending(self.integration)
+        order = [f for f in self.cfg.figures if f.name in inbox] + [f for f in self.cfg.figures if f.name not in inbox]
+        for figure in order:
+            waiting = inbox.get(figure.name)
             try:
-                periods, lines = self.lines(figure)
+                periods, lines = self.lines(figure, list(waiting[-1].payload) if waiting else None)
             except RemoteError as exc:
                 if exc.retriable:
-                    raise  # Looker is down or throttling past our retries: stop, the next run retries
+                    raise  # Looker or QAD is down or throttling past our retries: stop, the next run retries
                 self.errors.append(f"figure '{figure.name}': {exc}")
                 log.warning("figure.failed", figure=figure.name, error=str(exc))
                 continue
             yield self._settle_history(stream, figure, periods, lines)
+            # Resumed: the runner delivered (or parked) the page's lines. Not reached when it raised.
+            if waiting and self.consume:
+                newest, older = waiting[-1], [d.id for d in waiting[:-1]]
+                self.store.inbox.consume(newest.id, older, self.run_id, self.clock.now())
+                log.info("inbox.consumed", figure=figure.name, delivery=newest.id, superseded=older)
 
     def cursor_value(self, stream: StreamSpec, row: Mapping[str, Any]) -> None:
         return None
@@ -139,7 +156,7 @@ class FigureSource:
         query = (
             select(deliveries.c.source_id, deliveries.c.content_hash)
             .where(
-                deliveries.c.integration == NAME,
+                deliveries.c.integration == self.integration,
                 deliveries.c.stream == stream,
                 deliveries.c.state == "delivered",
                 deliveries.c.source_id.startswith(figure + "|", autoescape=True),

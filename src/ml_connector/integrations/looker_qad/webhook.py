@@ -3,8 +3,12 @@
 Looker signs nothing (docs/PROTOCOLS.md (Looker)), so the secret path segment is the only credential: it
 is compared in constant time with the current secret and, while rotating, the previous one (stored in
 the ``looker-qad-webhook`` connection, read per request). A wrong secret gets 404 and a log line that
-never holds it. The attachment (CSV or JSON) is parsed, matched to a figure by the plan's title, a
-repeated delivery is ignored, and the rows go down the same posting path as a pull.
+never holds it. The attachment (CSV or JSON) is parsed and matched to a figure by the plan's title; a
+delivery equal to the figure's latest one is ignored. An accepted delivery's rows are kept in the store's
+webhook inbox and a run is requested through the ``trigger`` the web layer hands in
+(``ml_connector.runtime.triggers.trigger_run``): queued for the scheduler when one is active (the run may
+start on a Celery worker elsewhere; it reads the rows from the store), else started in a thread. The run
+posts them down the same path as a pull (see ``sources.FigureSource``); nothing runs inside the request.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import csv
 import hashlib
 import hmac
 import io
-import threading
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -25,12 +29,9 @@ from starlette.concurrency import run_in_threadpool
 from ml_connector.errors import MlConnectorError
 from ml_connector.integrations.looker_qad import settings as config
 from ml_connector.integrations.looker_qad.streams import NAME
-from ml_connector.runtime.service import run_integration
-from ml_connector.store.deliveries import DeliveryLedger
 
 log = structlog.get_logger("ml_connector.looker_qad.webhook")
 SECRET_CONNECTION = "looker-qad-webhook"  # noqa: S105 - a connection name
-WEBHOOK_STREAM = "webhook_delivery"
 
 
 class DeliveryRefused(Exception):
@@ -91,53 +92,51 @@ def _known_secrets(app: Any) -> list[str]:
     return [s.reveal() for name, s in sorted(stored.secrets.items()) if name in ("secret", "previous_secret")]
 
 
-def webhook_router(app: Any, *, background: bool = True, **run_options: Any) -> APIRouter:
-    """``background=True`` answers Looker at once and posts in a thread; ``False`` posts first (tests)."""
-    router = APIRouter()
-    lock = threading.Lock()
+def _settings(app: Any, instance: str) -> config.LookerQadSettings:
+    """The instance's looker-qad settings: its ``["looker-qad@x"]`` table laid over ``[looker-qad]``."""
+    raw = dict(app.settings.section(NAME))
+    if instance != NAME:
+        raw.update(app.settings.section(instance))
+    return config.load(raw)
 
-    def post(figure: config.FigureSettings, rows: list[dict[str, Any]], digest: str) -> str:
-        with lock:
-            report = run_integration(app, NAME, pushed={figure.name: rows}, **run_options)
-            with app.store.engine.begin() as db:
-                DeliveryLedger.settle(
-                    db, NAME, WEBHOOK_STREAM, figure.name, digest, state="delivered", now=app.clock.now(),
-                    run_id=report.run_id, target_ref=digest,
-                )  # fmt: skip
-            log.info("webhook.posted", figure=figure.name, rows=len(rows), status=report.status)
-            return report.status
+
+def webhook_router(
+    app: Any, *, trigger: Callable[..., str], background: bool = True, instance: str = NAME, **run_options: Any
+) -> APIRouter:
+    """``app``: the ml-connector App; ``trigger(app, instance, reason=, wait=, **run_options)`` requests the run.
+    ``background=True`` (default) answers Looker at once (202, ``queued`` or ``started``); ``False`` has the
+    trigger finish the run before answering (200 and the run's status; tests). ``instance``: the integration
+    instance (``looker-qad`` or ``looker-qad@x``) the deliveries are for."""
+    router = APIRouter()
+
+    def accept(figure: config.FigureSettings, rows: list[dict[str, Any]], digest: str) -> tuple[int, str] | None:
+        last = app.store.inbox.latest(instance, figure.name)
+        if last is not None and last.digest == digest:  # the same as the figure's latest delivery
+            return None
+        delivery = app.store.inbox.add(instance, figure.name, digest, rows, app.clock.now())
+        log.info("webhook.accepted", instance=instance, figure=figure.name, rows=len(rows), delivery=delivery)
+        reason = f"Looker scheduled plan: figure '{figure.name}', {len(rows)} row(s), inbox delivery {delivery}"
+        return delivery, trigger(app, instance, reason=reason, wait=not background, **run_options)
 
     @router.post("/{secret}")
     async def looker_hook(secret: str, request: Request) -> JSONResponse:
         given = secret.encode()
         if not any(hmac.compare_digest(given, known.encode()) for known in _known_secrets(app)):
             client = request.client.host if request.client else "?"
-            log.warning("webhook.rejected", integration=NAME, reason="unknown secret in the URL", client=client)
+            log.warning("webhook.rejected", integration=instance, reason="unknown secret in the URL", client=client)
             return JSONResponse({"detail": "Not Found"}, status_code=404)
-        cfg = config.load(app.settings.section(NAME))
+        cfg = _settings(app, instance)
         try:
             figure, rows, digest = parse(await request.body(), cfg)
         except DeliveryRefused as exc:
-            log.warning("webhook.refused", integration=NAME, status=exc.status, reason=str(exc))
+            log.warning("webhook.refused", integration=instance, status=exc.status, reason=str(exc))
             return JSONResponse({"error": f"Looker delivery refused: {exc}."}, status_code=exc.status)
-        last = app.store.deliveries.last_delivered(NAME, WEBHOOK_STREAM, figure.name)
-        if last is not None and last.target_ref == digest:  # the same as the figure's latest delivery
-            log.info("webhook.repeat_ignored", figure=figure.name)
+        accepted = await run_in_threadpool(accept, figure, rows, digest)
+        if accepted is None:
+            log.info("webhook.repeat_ignored", instance=instance, figure=figure.name)
             return JSONResponse({"status": "duplicate delivery ignored", "figure": figure.name})
-        if background:
-            threading.Thread(target=_logged, args=(post, figure, rows, digest), daemon=True).start()
-            return JSONResponse({"status": "accepted", "figure": figure.name, "rows": len(rows)})
-        try:
-            status = await run_in_threadpool(post, figure, rows, digest)
-        except MlConnectorError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=503)
-        return JSONResponse({"status": status, "figure": figure.name, "rows": len(rows)})
+        delivery, status = accepted
+        body = {"status": status, "figure": figure.name, "rows": len(rows), "delivery": delivery}
+        return JSONResponse(body, status_code=202 if background else 200)
 
     return router
-
-
-def _logged(post: Any, *args: Any) -> None:
-    try:
-        post(*args)
-    except MlConnectorError as exc:  # e.g. a scheduled run holds the lease: the next pull posts the figure
-        log.warning("webhook.post_failed", error=str(exc))

@@ -2,8 +2,8 @@
 limiter, the QAD client for the tenant and workspace, the figure source, the QAD target, the checks
 `ml-connector check looker-qad` runs, and replay.
 
-Options (tests, benchmarks, webhook): ``looker_http`` / ``qad_http`` (client keyword arguments such as
-``transport``, ``sleep`` or ``retry``) and ``pushed`` (figure name -> rows a scheduled plan delivered).
+Options (tests, benchmarks): ``looker_http`` / ``qad_http`` (client keyword arguments such as
+``transport``, ``sleep`` or ``retry``). Rows a scheduled plan pushed come from the store's webhook inbox.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ml_connector.engine.grouped_runner import GroupedRecordRunner
 from ml_connector.http.ratelimit import SlidingWindowBudget
 from ml_connector.integrations.looker_qad import settings as config
 from ml_connector.integrations.looker_qad.mappings import QadCatalog
-from ml_connector.integrations.looker_qad.sources import FigureSource, LookerFigures, Rows
+from ml_connector.integrations.looker_qad.sources import FigureSource, LookerFigures
 from ml_connector.integrations.looker_qad.streams import NAME, streams
 from ml_connector.integrations.looker_qad.targets import QadFigureTarget
 from ml_connector.integrations.plan import CheckResult, IntegrationPlan, probe
@@ -69,21 +69,23 @@ def build_plan(
     *,
     looker_http: dict[str, Any] | None = None,
     qad_http: dict[str, Any] | None = None,
-    pushed: dict[str, Rows] | None = None,
 ) -> IntegrationPlan:
     cfg = config.load(app.settings.section(NAME))
     looker = looker_client(app, cfg.looker_connection, cfg.looker_requests_per_minute, **(looker_http or {}))
     qad = qad_client(app, cfg.qad_connection, **(qad_http or {}))
     catalog = QadCatalog(qad)
     figures = LookerFigures(looker, cfg)
-    source = FigureSource(figures, catalog, cfg, app.store, app.clock, pushed)
+    source = FigureSource(figures, catalog, cfg, app.store, app.clock)
+    dry_source = FigureSource(figures, catalog, cfg, app.store, app.clock, consume=False)
     target = QadFigureTarget(qad, catalog, on_change=cfg.on_change)
 
     def handle(ctx: RunContext, stream: StreamSpec, all_streams: dict[str, StreamSpec], full: bool) -> None:
+        source.bind(ctx.integration, ctx.run_id)
         GroupedRecordRunner(ctx, source, target).run_stream(stream, all_streams, full_refresh=full)
         _report(ctx, stream, source)
 
     def replay(ctx: RunContext, stream: StreamSpec, rows: list[dict[str, Any]]) -> None:
+        source.bind(ctx.integration, ctx.run_id)
         GroupedRecordRunner(ctx, source, target).replay(stream, rows)
         _report(ctx, stream, source)
 
@@ -104,7 +106,8 @@ def build_plan(
         return results
 
     plan = IntegrationPlan(NAME, streams(), handle, None, checks, replayer=replay)
-    plan.dry_run_parts = lambda stream: (source, target)  # reads Looker, QAD and the ledger; posts nothing
+    # Reads Looker, QAD, the ledger and the inbox; posts and marks nothing.
+    plan.dry_run_parts = lambda stream: (dry_source.bind(plan.name, None), target)
     plan.connections = {"Looker": cfg.looker_connection, "QAD": cfg.qad_connection}
     plan.closers += [looker.close, qad.close]
     return plan
