@@ -22,7 +22,7 @@ from ml_connector.core.streams import StreamSpec
 from ml_connector.errors import RemoteError
 from ml_connector.integrations.looker_qad.mappings import QadCatalog
 from ml_connector.integrations.looker_qad.settings import FigureSettings, LookerQadSettings
-from ml_connector.integrations.looker_qad.streams import NAME, figure_lines, new_line, split_line_id
+from ml_connector.integrations.looker_qad.streams import figure_lines, new_line, split_line_id
 from ml_connector.store import Store
 from ml_connector.store.schema import deliveries
 
@@ -79,9 +79,11 @@ class FigureSource:
         cfg: LookerQadSettings,
         store: Store,
         clock: Clock,
+        integration: str,
         pushed: Mapping[str, Rows] | None = None,
     ) -> None:
         self.figures, self.catalog, self.cfg, self.store, self.clock = figures, catalog, cfg, store, clock
+        self.integration = integration  # the instance key whose delivered lines are its history
         self.pushed = pushed
         self.errors: list[str] = []
 
@@ -139,7 +141,7 @@ class FigureSource:
         query = (
             select(deliveries.c.source_id, deliveries.c.content_hash)
             .where(
-                deliveries.c.integration == NAME,
+                deliveries.c.integration == self.integration,
                 deliveries.c.stream == stream,
                 deliveries.c.state == "delivered",
                 deliveries.c.source_id.startswith(figure + "|", autoescape=True),
