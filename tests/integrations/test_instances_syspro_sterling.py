@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
+from typer.testing import CliRunner
 
+from ml_connector.cli.main import app as cli
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
 from ml_connector.integrations.syspro_sterling.targets import parse_ref
@@ -44,6 +47,14 @@ def plants():
     for emulators in served.values():
         for emulator in emulators.values():
             emulator.stop()
+
+
+@pytest.fixture
+def restore_logging():
+    """The CLI callback points structlog at CliRunner's stream, which closes; put the old config back."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 def store_sterling(app: Any, name: str, sterling: Any) -> None:
@@ -86,7 +97,9 @@ def po_partners(app: Any, key: str, pos: set[str]) -> dict[str, str]:
     return {r["source_id"]: parse_ref(r["target_ref"])["partner"] for r in rows if r["source_id"] in pos}
 
 
-def test_two_plants_side_by_side_and_one_plants_supplier_write_is_not_the_others_echo(tmp_path, plants) -> None:
+def test_two_plants_side_by_side_and_one_plants_supplier_write_is_not_the_others_echo(
+    tmp_path, plants, restore_logging
+) -> None:
     a, b = plants["a"], plants["b"]
     settings = Settings.model_validate(
         {
@@ -156,3 +169,14 @@ def test_two_plants_side_by_side_and_one_plants_supplier_write_is_not_the_others
     assert {r["integration"] for r in writes} == {B} and "NEWCO" in {r["source_id"] for r in writes}
     assert app.store.cursors.all(A) and app.store.cursors.all(B)
     assert app.store.parked.open(A) == [] and app.store.parked.open(B) == []
+
+    # `ml-connector edi show` reads the instance's ledger and X12 archive (under its own data directory).
+    config = tmp_path / "ml-connector.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\n')
+    po = sorted(pos)[0]
+    for key, partner in ((A, "ACMEWHOLESALE"), (B, "WIDGETCO")):
+        shown = CliRunner().invoke(cli, ["edi", "show", po, "--integration", key, "-c", str(config)])
+        assert shown.exit_code == 0, shown.output
+        assert f"partner:{partner}" in shown.output and f"BEG*00*SA*{po}" in shown.output
+    wrong = CliRunner().invoke(cli, ["edi", "trace", po, "--integration", "syspro-pipedrive", "-c", str(config)])
+    assert wrong.exit_code == 2
