@@ -21,6 +21,14 @@ class App:
     keys: KeyRing
     clock: Clock = field(default_factory=SystemClock)
     progress: Progress | None = None
+    # The instance this app is built for (``plant-a`` of ``syspro-looker@plant-a``; None: the default
+    # instance). Set by ``runtime.instances.instance_app``; integrations read it through ``instance_key``.
+    instance: str | None = None
+
+    def instance_key(self, integration: str) -> str:
+        """The name ``integration`` keys its store rows by in this app: ``name`` or ``name@instance``
+        (deliveries, ledger, mappings, echo guards, parked records; the engine's cursors and runs too)."""
+        return integration if self.instance is None else f"{integration}@{self.instance}"
 
     @property
     def connections(self):  # type: ignore[no-untyped-def]

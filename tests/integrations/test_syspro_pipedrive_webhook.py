@@ -57,7 +57,7 @@ def test_merge_webhook_is_followed_and_deliveries_are_checked(tmp_path) -> None:
         by_hand = store.create("organization", {"name": "Rep's own record"})  # no SYSPRO code
         store.merge_organizations(ours["id"], by_hand["id"])  # a rep merges ours into theirs
         pipedrive.app.state.emulator.hooks.join(20)
-        assert merged_into(app.store.mappings, ours["id"]) == by_hand["id"]
+        assert merged_into(app.store.mappings, "syspro-pipedrive", ours["id"]) == by_hand["id"]
         code = ours["custom_fields"][code_key]
         refs = app.store.ledger.search(integration=NAME, stream="organization", source_id=code, limit=5)
         assert f"merged: {ours['id']} into {by_hand['id']}" in refs[0]["target_ref"]

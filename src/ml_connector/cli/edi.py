@@ -12,6 +12,7 @@ from ml_connector.cli.common import ConfigOption, JsonOption, handle_errors, loa
 from ml_connector.cli.output import console, emit_json, table
 from ml_connector.edi import read_interchange
 from ml_connector.errors import ConfigError
+from ml_connector.runtime.instances import Instance, parse_instance
 from ml_connector.store.schema import record_ledger
 
 app = typer.Typer(help="X12 documents sent to IBM Sterling B2B (syspro-sterling).", no_args_is_help=True)
@@ -33,10 +34,23 @@ SEGMENT_NAMES = {
 DOCUMENT_STREAMS = ("purchase_order", "invoice", "shipment")
 
 
-def _rows(document: str) -> list[dict[str, Any]]:
-    """Ledger rows of syspro-sterling whose id is ``document`` or whose source id contains it."""
+def _instance(integration: str) -> Instance:
+    inst = parse_instance(integration)
+    if inst.integration != INTEGRATION:
+        raise ConfigError(f"`ml-connector edi` shows the documents of {INTEGRATION} instances, not {integration!r}.")
+    return inst
+
+
+IntegrationOption = typer.Option(
+    INTEGRATION, "--integration", help="The instance that sent it, e.g. syspro-sterling@plant-b."
+)
+
+
+def _rows(document: str, key: str = INTEGRATION) -> list[dict[str, Any]]:
+    """Ledger rows of the syspro-sterling instance ``key`` whose id is ``document`` or whose source id
+    contains it."""
     runtime = load_app(_config.get("path"))
-    query = select(record_ledger).where(record_ledger.c.integration == INTEGRATION)
+    query = select(record_ledger).where(record_ledger.c.integration == key)
     match = record_ledger.c.source_id.contains(document, autoescape=True)
     query = query.where(or_(record_ledger.c.id == int(document), match) if document.isdigit() else match)
     with runtime.store.engine.connect() as db:
@@ -45,8 +59,8 @@ def _rows(document: str) -> list[dict[str, Any]]:
         picked = next(r for r in rows if r["id"] == int(document))
         rows = [r for r in rows if r["source_id"] == picked["source_id"]]
     if not rows:
-        raise ConfigError(f"No {INTEGRATION} ledger row has id or document id {document!r}; "
-                          f"`ml-connector audit --integration {INTEGRATION}` lists them.")  # fmt: skip
+        raise ConfigError(f"No {key} ledger row has id or document id {document!r}; "
+                          f"`ml-connector audit --integration {key}` lists them.")  # fmt: skip
     return rows
 
 
@@ -63,6 +77,7 @@ def _ref(row: dict[str, Any]) -> dict[str, str]:
 @handle_errors
 def show(
     document: str = typer.Argument(..., help="SYSPRO document id (PO number, invoice, sales order) or ledger id."),
+    integration: str = IntegrationOption,
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -71,15 +86,17 @@ def show(
     from ml_connector.integrations.syspro_sterling import settings as sterling_config
     from ml_connector.integrations.syspro_sterling.targets import archive_path
     from ml_connector.integrations.syspro_sterling.wiring import sterling_client
+    from ml_connector.runtime.instances import instance_app
 
     _config["path"] = config
-    rows = _rows(document)
+    inst = _instance(integration)
+    rows = _rows(document, inst.key)
     sent = [r for r in rows if r["stream"] in DOCUMENT_STREAMS and "msg" in _ref(r)]
     if not sent:
         raise ConfigError(f"Document {document!r} has no sent X12 yet (statuses: "
                           f"{', '.join(sorted({r['status'] for r in rows}))}).")  # fmt: skip
     row = sent[-1]
-    runtime = load_app(config)
+    runtime = instance_app(load_app(config), inst)  # its settings and data directory (the X12 archive)
     ref = _ref(row)
     archived = archive_path(runtime, ref["partner"], int(ref["isa"]))
     if archived.exists():
@@ -123,12 +140,13 @@ def _group_segments(group: Any) -> list[Any]:
 @handle_errors
 def trace(
     document: str = typer.Argument(..., help="SYSPRO document id (e.g. a PO number) or ledger id."),
+    integration: str = IntegrationOption,
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
     """SYSPRO document -> X12 set -> control number -> Sterling message id -> 997, from the audit ledger."""
     _config["path"] = config
-    rows = _rows(document)
+    rows = _rows(document, _instance(integration).key)
     out = [{"id": r["id"], "at": str(r["delivered_at"] or r["extracted_at"])[:19], "stream": r["stream"],
             "source_id": r["source_id"], "status": r["status"], "set": _ref(r).get("set", ""),
             "control": _ref(r).get("isa", ""), "message": _ref(r).get("msg") or _ref(r).get("ack", ""),

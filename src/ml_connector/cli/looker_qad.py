@@ -21,7 +21,7 @@ def _only_looker_qad(integration: str) -> None:
 
 @handle_errors
 def reconcile(
-    integration: str = typer.Argument(..., help="looker-qad"),
+    integration: str = typer.Argument(..., help="looker-qad, or an instance: looker-qad@emea"),
     period: str | None = typer.Option(None, "--period", help="One period, e.g. 2026-11 (default: each figure's rule)."),
     config: Path | None = ConfigOption,
     as_json: bool = JsonOption,
@@ -30,19 +30,21 @@ def reconcile(
     under the line's reference. Exit 1 when anything differs (run `ml-connector run looker-qad` to post
     the differences, or look at `ml-connector parked --integration looker-qad` for why a line waits)."""
     from ml_connector.integrations.looker_qad.reconcile import normalise_period, reconcile
+    from ml_connector.runtime.instances import instance_app, parse_instance
 
-    _only_looker_qad(integration)
+    inst = parse_instance(integration)
+    _only_looker_qad(inst.integration)
     try:
         wanted = normalise_period(period) if period else None
     except ValueError as exc:
         raise ConfigError(f"--period: {exc}.") from None
-    rows = reconcile(load_app(config), wanted)
+    rows = reconcile(instance_app(load_app(config), inst), wanted)
     differing = [r for r in rows if r.differs]
     if as_json:
         emit_json({"rows": [r.as_json() for r in rows], "differences": len(differing)})
     else:
         table(
-            f"reconcile looker-qad{' ' + wanted if wanted else ''}",
+            f"reconcile {inst.key}{' ' + wanted if wanted else ''}",
             ("figure", "period", "account", "cost centre", "Looker", "QAD", "difference", "note"),
             [_cells(r) for r in rows],
         )

@@ -91,7 +91,8 @@ def instance_settings(settings: Settings, inst: Instance) -> Settings:
 
 
 def instance_app(app: App, inst: Instance) -> App:
-    """``app`` as ``inst`` sees it: same store, keys and clock; the instance's settings."""
+    """``app`` as ``inst`` sees it: same store, keys and clock; the instance's settings; ``app.instance_key(name)``
+    gives the instance's key, which the integration's wiring keys its own store rows by."""
     if inst.instance is None:
         return app
     return App(
@@ -100,6 +101,7 @@ def instance_app(app: App, inst: Instance) -> App:
         keys=app.keys,
         clock=app.clock,
         progress=app.progress,
+        instance=inst.instance,
     )
 
 

@@ -25,7 +25,7 @@ from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError
 from ml_connector.integrations.commerce_syspro.mappings import Mappings
 from ml_connector.integrations.commerce_syspro.settings import CommerceSysproSettings
-from ml_connector.integrations.commerce_syspro.streams import JOURNAL, NAME, SALES_ORDER
+from ml_connector.integrations.commerce_syspro.streams import JOURNAL, SALES_ORDER
 from ml_connector.integrations.commerce_syspro.targets import JournalTarget, require_open_period
 from ml_connector.store.deliveries import DeliveryLedger
 
@@ -42,9 +42,11 @@ class CancelJournalTarget:
         cfg: CommerceSysproSettings,
         deliveries: DeliveryLedger,
         clock: Clock,
+        integration: str,
     ) -> None:
-        self.order_journal = JournalTarget(enet, mappings, cfg, deliveries, clock)
+        self.order_journal = JournalTarget(enet, mappings, cfg, deliveries, clock, integration)
         self.enet, self.cfg, self.deliveries, self.clock = enet, cfg, deliveries, clock
+        self.integration = integration
 
     def reference(self, row: dict[str, Any]) -> str:
         return f"{self.cfg.cancel_journal_prefix}{row['increment_id']}"
@@ -74,7 +76,7 @@ class CancelJournalTarget:
     def _posted(self, d: Delivery) -> bool:
         """The ledger says so, or SYSPRO does: a journal whose answer was lost and whose order was cancelled
         before the next run is in SYSPRO although its ledger row was refused ("canceled")."""
-        if self.deliveries.last_delivered(NAME, JOURNAL, d.source_id) is not None:
+        if self.deliveries.last_delivered(self.integration, JOURNAL, d.source_id) is not None:
             return True
         return self.enet.find_journal_by_reference(f"{self.cfg.journal_prefix}{d.source_id}") is not None
 
@@ -100,9 +102,15 @@ class CancelSalesOrderTarget:
     change_policy = ChangePolicy.REVIEW
 
     def __init__(
-        self, enet: SysproEnetClient, mappings: Mappings, cfg: CommerceSysproSettings, deliveries: DeliveryLedger
+        self,
+        enet: SysproEnetClient,
+        mappings: Mappings,
+        cfg: CommerceSysproSettings,
+        deliveries: DeliveryLedger,
+        integration: str,
     ) -> None:
         self.enet, self.mappings, self.cfg, self.deliveries = enet, mappings, cfg, deliveries
+        self.integration = integration
 
     def _po(self, row: dict[str, Any]) -> str:
         return f"{self.cfg.po_prefix}{row['increment_id']}"
@@ -124,7 +132,7 @@ class CancelSalesOrderTarget:
     def send(self, d: Delivery) -> str:
         row = dict(d.row)
         customer = self._customer(row)
-        posted = self.deliveries.last_delivered(NAME, SALES_ORDER, d.source_id)
+        posted = self.deliveries.last_delivered(self.integration, SALES_ORDER, d.source_id)
         # As for journals: a sales order whose answer was lost may be in SYSPRO without a delivered row.
         number = (
             posted.target_ref

@@ -19,7 +19,7 @@ from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError
 from ml_connector.integrations.commerce_syspro.mappings import Mappings
 from ml_connector.integrations.commerce_syspro.settings import CommerceSysproSettings
-from ml_connector.integrations.commerce_syspro.streams import NAME, SALES_ORDER
+from ml_connector.integrations.commerce_syspro.streams import SALES_ORDER
 from ml_connector.store.deliveries import DeliveryLedger
 
 
@@ -27,9 +27,15 @@ class CreditNoteTarget:
     change_policy = ChangePolicy.REVIEW
 
     def __init__(
-        self, enet: SysproEnetClient, mappings: Mappings, cfg: CommerceSysproSettings, deliveries: DeliveryLedger
+        self,
+        enet: SysproEnetClient,
+        mappings: Mappings,
+        cfg: CommerceSysproSettings,
+        deliveries: DeliveryLedger,
+        integration: str,
     ) -> None:
         self.enet, self.mappings, self.cfg, self.deliveries = enet, mappings, cfg, deliveries
+        self.integration = integration
         self._customers: dict[str, str] = {}
 
     def _po(self, row: dict[str, Any]) -> str:
@@ -37,7 +43,7 @@ class CreditNoteTarget:
 
     def _sales_order(self, row: dict[str, Any]) -> str:
         order = str(row["order_increment_id"])
-        posted = self.deliveries.last_delivered(NAME, SALES_ORDER, order)
+        posted = self.deliveries.last_delivered(self.integration, SALES_ORDER, order)
         if posted is None or not posted.target_ref:
             raise ReferenceMissingError(
                 f"credit note for credit memo {row['increment_id']} waits for the sales order of order {order}",

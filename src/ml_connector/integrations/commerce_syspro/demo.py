@@ -99,7 +99,10 @@ def _groups(served: dict[str, ServedEmulator]) -> dict[str, str]:
     return dict(zip(GROUPS, codes, strict=False)) if len(codes) >= len(GROUPS) else GROUPS
 
 
-def seed_mappings(app: Any, *, late: bool = False, groups: dict[str, str] | None = None) -> None:
+def seed_mappings(
+    app: Any, *, late: bool = False, groups: dict[str, str] | None = None, integration: str = NAME
+) -> None:
+    """The demo's mappings, for the default instance or ``integration`` (e.g. ``commerce-syspro@store-us``)."""
     now, mappings = app.clock.now(), app.store.mappings
     rows = [("category", k, v) for k, v in REVENUE.items()] + [(k, "default", v) for k, v in ACCOUNTS.items()]
     rows += [("customer_group", k, v) for k, v in (groups or GROUPS).items()]
@@ -107,7 +110,7 @@ def seed_mappings(app: Any, *, late: bool = False, groups: dict[str, str] | None
     if late:
         rows.append(LATE_MAPPING)
     for kind, key, value in rows:
-        mappings.set(NAME, kind, key, value, now)
+        mappings.set(integration, kind, key, value, now)
 
 
 def change_source(served: dict[str, ServedEmulator]) -> str:

@@ -33,8 +33,9 @@ class InvoiceJournalTarget(JournalTarget):
         cfg: CommerceSysproSettings,
         deliveries: DeliveryLedger,
         clock: Clock,
+        integration: str,
     ) -> None:
-        super().__init__(enet, mappings, cfg, deliveries, clock)
+        super().__init__(enet, mappings, cfg, deliveries, clock, integration)
         self.prefix = cfg.invoice_journal_prefix
         self.document = "invoice"
 

@@ -31,7 +31,7 @@ from ml_connector.integrations.commerce_syspro.documents import memo_problem
 from ml_connector.integrations.commerce_syspro.invoicing import posted_journal_reference
 from ml_connector.integrations.commerce_syspro.mappings import Mappings
 from ml_connector.integrations.commerce_syspro.settings import CommerceSysproSettings
-from ml_connector.integrations.commerce_syspro.streams import NAME, SALES_ORDER
+from ml_connector.integrations.commerce_syspro.streams import SALES_ORDER
 from ml_connector.integrations.commerce_syspro.targets import SYSTEM, OrderInvalidError, require_open_period
 from ml_connector.store.deliveries import DeliveryLedger
 
@@ -56,8 +56,10 @@ class RefundJournalTarget:
         cfg: CommerceSysproSettings,
         deliveries: DeliveryLedger,
         clock: Clock,
+        integration: str,
     ) -> None:
         self.enet, self.mappings, self.cfg, self.deliveries, self.clock = enet, mappings, cfg, deliveries, clock
+        self.integration = integration
         self.closed_periods: set[str] = set()
 
     def reference(self, row: dict[str, Any]) -> str:
@@ -119,7 +121,7 @@ class RefundJournalTarget:
                 reference="invoice",
                 key=str(row["order_increment_id"]),
             )
-        if self.deliveries.last_delivered(NAME, stream, key) is None:
+        if self.deliveries.last_delivered(self.integration, stream, key) is None:
             raise ReferenceMissingError(
                 f"credit memo {d.source_id} waits for journal {reverses} of order {row['order_increment_id']} to "
                 "reach SYSPRO (see `ml-connector parked` for why it has not); the next run after it posts this",
@@ -147,12 +149,12 @@ class WarehouseFlagTarget:
 
     change_policy = ChangePolicy.REVIEW
 
-    def __init__(self, deliveries: DeliveryLedger) -> None:
-        self.deliveries = deliveries
+    def __init__(self, deliveries: DeliveryLedger, integration: str) -> None:
+        self.deliveries, self.integration = deliveries, integration
 
     def check_references(self, d: Delivery) -> None:
         order = str(d.row["order_increment_id"])
-        if self.deliveries.last_delivered(NAME, SALES_ORDER, order) is None:
+        if self.deliveries.last_delivered(self.integration, SALES_ORDER, order) is None:
             raise ReferenceMissingError(
                 f"return to stock of credit memo {d.source_id} waits for the sales order of order {order}",
                 reference="sales_order",
@@ -164,7 +166,7 @@ class WarehouseFlagTarget:
 
     def send(self, d: Delivery) -> str:
         order = str(d.row["order_increment_id"])
-        sales_order = self.deliveries.last_delivered(NAME, SALES_ORDER, order)
+        sales_order = self.deliveries.last_delivered(self.integration, SALES_ORDER, order)
         lines = [f"{line['qty']} x {line['sku']}" for line in d.row["lines"] if line["back_to_stock"]]
         flag = f"return to stock, SYSPRO sales order {sales_order.target_ref if sales_order else '?'}: " + ", ".join(
             lines

@@ -33,7 +33,6 @@ from ml_connector.integrations.commerce_syspro.streams import (
     CANCEL_SALES_ORDER,
     CUSTOMER_TO_SYSPRO,
     MIRROR,
-    NAME,
     RETURN_TO_STOCK,
     commerce_customer_row,
     order_row,
@@ -166,13 +165,13 @@ class EchoGuard:
 
     def _settle_if_echo(self, stream: StreamSpec, row: Mapping[str, Any]) -> None:
         store, code = self.ctx.store, str(row["code"])
-        digest = echo_digest(store, stream, row)
+        digest = echo_digest(store, self.ctx.integration, stream, row)
         if digest is None:
             return
         with store.engine.begin() as db:
             DeliveryLedger.settle(
                 db,
-                NAME,
+                self.ctx.integration,
                 stream.name,
                 code,
                 digest,
@@ -190,31 +189,31 @@ class EchoGuard:
         )
 
 
-def echo_digest(store: Any, stream: StreamSpec, row: Mapping[str, Any]) -> str | None:
-    """The row's content hash when it is our own write coming back (same card as we last delivered to the
-    other side) and not yet settled; else None."""
+def echo_digest(store: Any, integration: str, stream: StreamSpec, row: Mapping[str, Any]) -> str | None:
+    """The row's content hash when it is our own write coming back (same card as ``integration``, the
+    instance key, last delivered to the other side) and not yet settled; else None."""
     code = str(row["code"])
     digest = content_hash(row, ignore=stream.hash_ignore)
     mirror = [
         r
-        for r in store.ledger.search(integration=NAME, stream=MIRROR[stream.name], source_id=code, limit=5)
+        for r in store.ledger.search(integration=integration, stream=MIRROR[stream.name], source_id=code, limit=5)
         if r["status"] in DELIVERED
     ]
     if not mirror or mirror[0]["content_hash"] != digest:
         return None
-    state = store.deliveries.state(NAME, stream.name, code, digest)
+    state = store.deliveries.state(integration, stream.name, code, digest)
     return None if state is not None and state.state == "delivered" else digest
 
 
 class DryEchoFilter:
     """The dry run's EchoGuard: leaves our own writes coming back out of the pages, settles nothing."""
 
-    def __init__(self, inner: Any, store: Any) -> None:
-        self.inner, self.store = inner, store
+    def __init__(self, inner: Any, store: Any, integration: str) -> None:
+        self.inner, self.store, self.integration = inner, store, integration
 
     def pages(self, stream: StreamSpec, window: Window) -> Iterator[list[dict[str, Any]]]:
         for page in self.inner.pages(stream, window):
-            yield [row for row in page if echo_digest(self.store, stream, row) is None]
+            yield [row for row in page if echo_digest(self.store, self.integration, stream, row) is None]
 
     def cursor_value(self, stream: StreamSpec, row: Mapping[str, Any]) -> Any:
         return self.inner.cursor_value(stream, row)

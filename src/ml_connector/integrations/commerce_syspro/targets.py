@@ -26,7 +26,7 @@ from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError, RemoteRejectedError
 from ml_connector.integrations.commerce_syspro.mappings import Mappings
 from ml_connector.integrations.commerce_syspro.settings import CommerceSysproSettings
-from ml_connector.integrations.commerce_syspro.streams import NAME, SALES_ORDER, SINGLE_NAME_LASTNAME
+from ml_connector.integrations.commerce_syspro.streams import SALES_ORDER, SINGLE_NAME_LASTNAME
 from ml_connector.store.deliveries import DeliveryLedger
 
 SYSTEM = "commerce-syspro"
@@ -124,8 +124,10 @@ class JournalTarget:
         cfg: CommerceSysproSettings,
         deliveries: DeliveryLedger,
         clock: Clock,
+        integration: str,
     ) -> None:
         self.enet, self.mappings, self.cfg, self.deliveries, self.clock = enet, mappings, cfg, deliveries, clock
+        self.integration = integration  # the instance key its deliveries are kept under
         self.closed_periods: set[str] = set()  # learnt this run: no GENTJL call per order into a closed period
         self.prefix = cfg.journal_prefix  # an invoice journal (invoicing.py) has its own
         self.document = "order"
@@ -174,7 +176,10 @@ class JournalTarget:
         row = dict(d.row)
         _check_order(row)
         order = self.order_key(row)
-        if order not in self.rendered_orders and self.deliveries.last_delivered(NAME, SALES_ORDER, order) is None:
+        if (
+            order not in self.rendered_orders
+            and self.deliveries.last_delivered(self.integration, SALES_ORDER, order) is None
+        ):
             raise ReferenceMissingError(
                 f"journal {self.prefix}{d.source_id} waits for the sales order of order {order} (see `ml-connector "
                 "parked`: the sales order's reason says what is missing)",

@@ -35,11 +35,12 @@ def webhook_router(
     async def commerce_hook(request: Request) -> JSONResponse:
         # Verification first: without a key or secret configured nothing is read and the answer names the fix
         # (503: the endpoint exists but is not ready). The body's size is limited by the web guard.
-        name = config.load(app.settings.section(NAME)).commerce_connection
+        section = {**app.settings.section(NAME), **app.settings.section(instance)}  # an instance's over the default
+        name = config.load(section).commerce_connection
         try:
             stored = app.connections.get(name)
         except SecretError:
-            return _not_configured(f"No connection {name!r} is stored for [{NAME}] commerce_connection.")
+            return _not_configured(f"No connection {name!r} is stored for [{instance}] commerce_connection.")
         public_key = stored.settings.get("webhook_public_key")
         secret = stored.secrets.get("webhook_secret")
         if public_key is None and secret is None:

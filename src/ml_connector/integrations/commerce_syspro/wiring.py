@@ -101,24 +101,25 @@ def build_plan(
     app: App, *, commerce_http: dict[str, Any] | None = None, enet_options: dict[str, Any] | None = None
 ) -> IntegrationPlan:
     cfg = config.load(app.settings.section(NAME))
+    key = app.instance_key(NAME)  # what this instance keys its store rows by (name or name@instance)
     commerce = commerce_client(app, cfg.commerce_connection, cfg.commerce_auth, cfg.page_size, **(commerce_http or {}))
     enet = enet_client(app, cfg.syspro_connection, **(enet_options or {}))
     enet.hold_session()  # one e.net session per run (logged off by plan.close)
-    mappings = Mappings(app.store.mappings, NAME)
+    mappings = Mappings(app.store.mappings, key)
     commerce_source = CommerceSource(commerce, mappings, cfg.customer_code_prefix)
     syspro_source = SysproCustomerSource(enet)
     deliveries = app.store.deliveries
     targets: dict[str, Any] = {
         CUSTOMER_TO_SYSPRO: SysproCustomerTarget(enet, mappings, app.clock),
         SALES_ORDER: SalesOrderTarget(enet, mappings, cfg),
-        JOURNAL: JournalTarget(enet, mappings, cfg, deliveries, app.clock),
-        INVOICE_JOURNAL: InvoiceJournalTarget(enet, mappings, cfg, deliveries, app.clock),
-        CANCEL_JOURNAL: CancelJournalTarget(enet, mappings, cfg, deliveries, app.clock),
-        CANCEL_SALES_ORDER: CancelSalesOrderTarget(enet, mappings, cfg, deliveries),
-        REFUND_JOURNAL: RefundJournalTarget(enet, mappings, cfg, deliveries, app.clock),
-        RETURN_TO_STOCK: CreditNoteTarget(enet, mappings, cfg, deliveries)
+        JOURNAL: JournalTarget(enet, mappings, cfg, deliveries, app.clock, key),
+        INVOICE_JOURNAL: InvoiceJournalTarget(enet, mappings, cfg, deliveries, app.clock, key),
+        CANCEL_JOURNAL: CancelJournalTarget(enet, mappings, cfg, deliveries, app.clock, key),
+        CANCEL_SALES_ORDER: CancelSalesOrderTarget(enet, mappings, cfg, deliveries, key),
+        REFUND_JOURNAL: RefundJournalTarget(enet, mappings, cfg, deliveries, app.clock, key),
+        RETURN_TO_STOCK: CreditNoteTarget(enet, mappings, cfg, deliveries, key)
         if cfg.restock == "credit_note"
-        else WarehouseFlagTarget(deliveries),
+        else WarehouseFlagTarget(deliveries, key),
         CUSTOMER_TO_COMMERCE: CommerceCustomerTarget(commerce, cfg.commerce_website_id),
     }
     declared = streams(
@@ -173,7 +174,7 @@ def build_plan(
             accounts = sorted(
                 {
                     m["target_value"]
-                    for m in app.store.mappings.all(NAME)
+                    for m in app.store.mappings.all(key)
                     if m["kind"] in ("sku", "category", *ACCOUNT_KINDS)
                 }
             )
@@ -182,18 +183,18 @@ def build_plan(
                     _probe(
                         "SYSPRO e.net",
                         f"mapped GL account {gl} exists and takes postings (GENTJL validate only)",
-                        lambda gl=gl: _account_open(enet, gl, today.year, today.month),
+                        lambda gl=gl: _account_open(enet, gl, today.year, today.month, key),
                     )
                 )
         return results
 
-    plan = IntegrationPlan(NAME, declared, handle, None, checks, replayer=replay)
+    plan = IntegrationPlan(key, declared, handle, None, checks, replayer=replay)
     targets[JOURNAL].rendered_orders = targets[SALES_ORDER].rendered  # dry run: journals follow shown orders
 
     def dry_run_parts(stream: StreamSpec) -> tuple[Any, Any]:
         source: Any = syspro_source if stream.name == CUSTOMER_TO_COMMERCE else commerce_source
         if stream.name in (CUSTOMER_TO_SYSPRO, CUSTOMER_TO_COMMERCE):
-            source = DryEchoFilter(source, app.store)
+            source = DryEchoFilter(source, app.store, key)
         return source, targets[stream.name]
 
     plan.dry_run_parts = dry_run_parts
@@ -202,9 +203,9 @@ def build_plan(
     return plan
 
 
-def _account_open(enet: SysproEnetClient, gl: str, year: int, month: int) -> str:
+def _account_open(enet: SysproEnetClient, gl: str, year: int, month: int, key: str) -> str:
     if not enet.gl_account_exists(gl):
-        raise ValueError(f"not in GenMaster: fix the mapping (`ml-connector mappings list {NAME}`) or add the account")
+        raise ValueError(f"not in GenMaster: fix the mapping (`ml-connector mappings list {key}`) or add the account")
     try:
         enet.period_open(year, month, ledger_code=gl)
     except ReferenceMissingError as exc:

@@ -56,7 +56,8 @@ def reconcile(app: App, period: str | None = None, **http: Any) -> list[Reconcil
     qad = qad_client(app, cfg.qad_connection, **http.get("qad", {}))
     try:
         catalog = QadCatalog(qad)
-        source = FigureSource(LookerFigures(looker, cfg), catalog, cfg, app.store, app.clock)
+        key = app.instance_key(NAME)  # the instance whose delivered lines are compared
+        source = FigureSource(LookerFigures(looker, cfg), catalog, cfg, app.store, app.clock, key)
         held: dict[str, Decimal] = defaultdict(Decimal)
         for line in qad.lines_with_text(cfg.reference_prefix, begins=True):
             held[line.line_text] += line.net

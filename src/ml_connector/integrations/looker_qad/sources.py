@@ -31,7 +31,7 @@ from ml_connector.core.streams import StreamSpec
 from ml_connector.errors import RemoteError
 from ml_connector.integrations.looker_qad.mappings import QadCatalog
 from ml_connector.integrations.looker_qad.settings import FigureSettings, LookerQadSettings
-from ml_connector.integrations.looker_qad.streams import NAME, figure_lines, new_line, split_line_id
+from ml_connector.integrations.looker_qad.streams import figure_lines, new_line, split_line_id
 from ml_connector.store import Store
 from ml_connector.store.schema import deliveries
 
@@ -88,12 +88,13 @@ class FigureSource:
         cfg: LookerQadSettings,
         store: Store,
         clock: Clock,
+        integration: str,
         *,
         consume: bool = True,
     ) -> None:
         self.figures, self.catalog, self.cfg, self.store, self.clock = figures, catalog, cfg, store, clock
         self.consume = consume  # False for --dry-run: read the inbox, mark nothing
-        self.integration: str = NAME
+        self.integration = integration  # the instance key whose inbox and delivered lines are its own
         self.run_id: str | None = None
         self.errors: list[str] = []
 

@@ -71,12 +71,13 @@ def build_plan(
     qad_http: dict[str, Any] | None = None,
 ) -> IntegrationPlan:
     cfg = config.load(app.settings.section(NAME))
+    key = app.instance_key(NAME)  # what this instance keys its store rows by (name or name@instance)
     looker = looker_client(app, cfg.looker_connection, cfg.looker_requests_per_minute, **(looker_http or {}))
     qad = qad_client(app, cfg.qad_connection, **(qad_http or {}))
     catalog = QadCatalog(qad)
     figures = LookerFigures(looker, cfg)
-    source = FigureSource(figures, catalog, cfg, app.store, app.clock)
-    dry_source = FigureSource(figures, catalog, cfg, app.store, app.clock, consume=False)
+    source = FigureSource(figures, catalog, cfg, app.store, app.clock, key)
+    dry_source = FigureSource(figures, catalog, cfg, app.store, app.clock, key, consume=False)
     target = QadFigureTarget(qad, catalog, on_change=cfg.on_change)
 
     def handle(ctx: RunContext, stream: StreamSpec, all_streams: dict[str, StreamSpec], full: bool) -> None:
@@ -105,7 +106,7 @@ def build_plan(
         results.append(probe("QAD", "API user may create journal entries", lambda: _may_create(qad)))
         return results
 
-    plan = IntegrationPlan(NAME, streams(), handle, None, checks, replayer=replay)
+    plan = IntegrationPlan(key, streams(), handle, None, checks, replayer=replay)
     # Reads Looker, QAD, the ledger and the inbox; posts and marks nothing.
     plan.dry_run_parts = lambda stream: (dry_source.bind(plan.name, None), target)
     plan.connections = {"Looker": cfg.looker_connection, "QAD": cfg.qad_connection}
@@ -119,8 +120,8 @@ def _report(ctx: RunContext, stream: StreamSpec, source: FigureSource) -> None:
     source.errors.clear()
     if tally.failed:
         tally.errors.append(
-            f"{tally.failed} figure line(s) failed in QAD; `ml-connector parked --integration {NAME}` says why, "
-            "`ml-connector replay` sends them again"
+            f"{tally.failed} figure line(s) failed in QAD; `ml-connector parked --integration {ctx.integration}` "
+            "says why, `ml-connector replay` sends them again"
         )
 
 

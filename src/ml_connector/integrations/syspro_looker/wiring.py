@@ -40,6 +40,7 @@ def warehouse_target(app: App, pipeline_name: str) -> WarehouseTarget:
 
 def build_plan(app: App, **http: Any) -> IntegrationPlan:
     cfg = app.settings.syspro_looker
+    key = app.instance_key(NAME)  # what this instance keys its store rows by (name or name@instance)
     client = syspro_client(app, cfg.syspro_connection, **http)
     source = SysproODataSource(client)
     target = warehouse_target(app, "syspro_looker")
@@ -81,7 +82,7 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
             )
         return results
 
-    plan = IntegrationPlan(NAME, declared, handle, after_run, checks)
+    plan = IntegrationPlan(key, declared, handle, after_run, checks)
     plan.batch_runner = lambda ctx: BatchStreamRunner(ctx, source, target, batch_rows=cfg.batch_rows)
     plan.group_handler = lambda ctx, group, all_streams, full: BatchStreamRunner(
         ctx, source, target, batch_rows=cfg.batch_rows

@@ -12,7 +12,7 @@ from typing import Any
 from ml_connector.engine.targets import Delivery
 from ml_connector.errors import ReferenceMissingError
 from ml_connector.integrations.syspro_pipedrive.mappings import stage_for
-from ml_connector.integrations.syspro_pipedrive.streams import NAME, ORGANIZATION, PRODUCT
+from ml_connector.integrations.syspro_pipedrive.streams import ORGANIZATION, PRODUCT
 from ml_connector.integrations.syspro_pipedrive.targets import PipedriveTarget, body_of, digest, fit, parse_ref
 
 
@@ -48,11 +48,11 @@ class DealTarget(PipedriveTarget):
         self.afford(d)
 
     def org_id(self, customer: str) -> int | None:
-        last = self.deliveries.last_delivered(NAME, ORGANIZATION, customer)
+        last = self.deliveries.last_delivered(self.integration, ORGANIZATION, customer)
         return parse_ref(last.target_ref) if last else None
 
     def product_id(self, code: str) -> int | None:
-        last = self.deliveries.last_delivered(NAME, PRODUCT, code)
+        last = self.deliveries.last_delivered(self.integration, PRODUCT, code)
         return parse_ref(last.target_ref) if last else None
 
     def fields_of(self, d: Delivery) -> dict[str, Any]:
@@ -106,7 +106,9 @@ class DealTarget(PipedriveTarget):
             lines = self.reconcile(rid, d)
         else:
             lines = self.sync_lines(rid, d, {} if "(created again" in ref else prior)
-        self.snapshots.remember(NAME, self.stream, d.source_id, {**snapshot, "lines": lines}, self.clock.now())
+        self.snapshots.remember(
+            self.integration, self.stream, d.source_id, {**snapshot, "lines": lines}, self.clock.now()
+        )
         return ref
 
     def sync_lines(self, rid: int, d: Delivery, before: dict[str, list[Any]]) -> dict[str, list[Any]]:

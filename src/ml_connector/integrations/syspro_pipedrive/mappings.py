@@ -22,7 +22,6 @@ from ml_connector.integrations.syspro_pipedrive.settings import (
     PRODUCT_FIELDS,
     SysproPipedriveSettings,
 )
-from ml_connector.integrations.syspro_pipedrive.streams import NAME
 from ml_connector.store.mappings import MappingStore
 
 log = structlog.get_logger("ml_connector.syspro_pipedrive")
@@ -35,9 +34,10 @@ class FieldKeys:
     """Logical field name -> Pipedrive key, per entity kind."""
 
     def __init__(
-        self, client: PipedriveClient, store: MappingStore, cfg: SysproPipedriveSettings, clock: Clock
+        self, client: PipedriveClient, store: MappingStore, cfg: SysproPipedriveSettings, clock: Clock, integration: str
     ) -> None:
         self.client, self.store, self.cfg, self.clock = client, store, cfg, clock
+        self.integration = integration  # the instance key the remembered keys are kept under
         self._keys: dict[str, dict[str, str]] = {}
         self.created: list[str] = []
         self.read_only = False  # a dry run: find keys, never create fields or remember them
@@ -62,7 +62,7 @@ class FieldKeys:
         by_name = {f.name.casefold(): f for f in fields if f.custom}
         out: dict[str, str] = {}
         for logical, (name, field_type) in self.wanted(kind).items():
-            remembered = self.store.get(NAME, FIELD_KIND, f"{kind}.{logical}")
+            remembered = self.store.get(self.integration, FIELD_KIND, f"{kind}.{logical}")
             if remembered and remembered in by_key:
                 if by_key[remembered].name != name:
                     log.info("field.renamed", kind=kind, field=logical, now_called=by_key[remembered].name)
@@ -83,7 +83,7 @@ class FieldKeys:
                 found = self.client.add_field(kind, name, field_type)
                 self.created.append(f"{kind}.{logical}")
                 log.info("field.created", kind=kind, field=logical, name=name)
-            self.store.set(NAME, FIELD_KIND, f"{kind}.{logical}", found.key, self.clock.now())
+            self.store.set(self.integration, FIELD_KIND, f"{kind}.{logical}", found.key, self.clock.now())
             out[logical] = found.key
         return out
 
@@ -102,10 +102,10 @@ def stage_for(row: Mapping[str, Any], cfg: SysproPipedriveSettings) -> dict[str,
     return {"status": "open", "stage_id": cfg.stage_table.get(status, cfg.default_stage)}
 
 
-def merged_into(store: MappingStore, org_id: int) -> int | None:
-    value = store.get(NAME, MERGED_KIND, str(org_id))
+def merged_into(store: MappingStore, integration: str, org_id: int) -> int | None:
+    value = store.get(integration, MERGED_KIND, str(org_id))
     return int(value) if value else None
 
 
-def remember_merge(store: MappingStore, old: int, new: int, now: datetime) -> None:
-    store.set(NAME, MERGED_KIND, str(old), str(new), now)
+def remember_merge(store: MappingStore, integration: str, old: int, new: int, now: datetime) -> None:
+    store.set(integration, MERGED_KIND, str(old), str(new), now)

@@ -29,7 +29,7 @@ from ml_connector.engine.targets import ChangePolicy, Delivery
 from ml_connector.errors import ReferenceMissingError
 from ml_connector.integrations.syspro_pipedrive.mappings import FieldKeys, merged_into
 from ml_connector.integrations.syspro_pipedrive.settings import SysproPipedriveSettings
-from ml_connector.integrations.syspro_pipedrive.streams import NAME, ORGANIZATION, PRODUCT
+from ml_connector.integrations.syspro_pipedrive.streams import ORGANIZATION, PRODUCT
 from ml_connector.store.deliveries import DeliveryLedger
 from ml_connector.store.mappings import MappingStore
 from ml_connector.store.snapshots import SnapshotStore
@@ -81,16 +81,18 @@ class PipedriveTarget:
         mappings: MappingStore,
         cfg: SysproPipedriveSettings,
         clock: Clock,
+        integration: str,
     ) -> None:
         self.client, self.fields, self.snapshots, self.deliveries = client, fields, snapshots, deliveries
         self.mappings, self.cfg, self.clock = mappings, cfg, clock
+        self.integration = integration  # the instance key its deliveries, snapshots and merges are kept under
 
     def estimate(self, d: Delivery) -> int:
         return 5
 
     def afford(self, d: Delivery) -> None:
         needed = self.estimate(d) + self.fields.cost_to_resolve(self.kind)
-        if self.deliveries.state(NAME, self.stream, d.source_id, d.content_hash) is not None:
+        if self.deliveries.state(self.integration, self.stream, d.source_id, d.content_hash) is not None:
             needed += SEARCH_COST  # an unknown outcome is looked up first
         if not self.client.budget.can_afford(needed):
             raise ReferenceMissingError(
@@ -102,11 +104,11 @@ class PipedriveTarget:
             )
 
     def sent(self, sid: str) -> dict[str, Any]:
-        return self.snapshots.sent(NAME, self.stream, sid)
+        return self.snapshots.sent(self.integration, self.stream, sid)
 
     def remember(self, sid: str, rid: int, fields: dict[str, Any], **extra: Any) -> None:
         snapshot = {"id": rid, "f": {k: digest(v) for k, v in fields.items()}, **extra}
-        self.snapshots.remember(NAME, self.stream, sid, snapshot, self.clock.now())
+        self.snapshots.remember(self.integration, self.stream, sid, snapshot, self.clock.now())
 
     def changed(self, sid: str, fields: dict[str, Any]) -> dict[str, Any]:
         before = self.sent(sid).get("f", {})
@@ -221,7 +223,7 @@ class OrganizationTarget(PipedriveTarget):
         return found[0] if found else None
 
     def found_again(self, d: Delivery, gone: int, fields: dict[str, Any]) -> tuple[int, str]:
-        target = merged_into(self.mappings, gone)
+        target = merged_into(self.mappings, self.integration, gone)
         survivor = self.client.get(self.kind, target) if target is not None else None
         code_key = self.fields.keys(self.kind)["customer_code"]
         owner = str((survivor or {}).get("custom_fields", {}).get(code_key) or "")

@@ -40,13 +40,14 @@ class Event(BaseModel):
     previous: dict[str, Any] | None = None
 
 
-def _expected(app: Any) -> str | JSONResponse:
+def _expected(app: Any, instance: str) -> str | JSONResponse:
     """The Basic header Pipedrive must send, or a 503 naming the missing setting (nothing is read then)."""
-    name = config.load(app.settings.section(NAME)).pipedrive_connection
+    section = {**app.settings.section(NAME), **app.settings.section(instance)}  # an instance's over the default
+    name = config.load(section).pipedrive_connection
     try:
         stored = app.connections.get(name)
     except SecretError:
-        return _not_configured(f"No connection {name!r} is stored for [{NAME}] pipedrive_connection.")
+        return _not_configured(f"No connection {name!r} is stored for [{instance}] pipedrive_connection.")
     user, password = stored.settings.get("webhook_user"), stored.secrets.get("webhook_password")
     if not user or password is None:
         return _not_configured(f"Connection {name!r} lacks the setting webhook_user or the secret webhook_password.")
@@ -75,7 +76,7 @@ def webhook_router(
     @router.post("")
     @router.post("/")
     async def pipedrive_hook(request: Request) -> JSONResponse:
-        expected = _expected(app)  # verification configured? checked before the body is read
+        expected = _expected(app, instance)  # verification configured? checked before the body is read
         if isinstance(expected, JSONResponse):
             return expected
         given = (request.headers.get("authorization") or "").encode()
@@ -86,14 +87,14 @@ def webhook_router(
         except ValidationError:
             return JSONResponse({"error": "not a Pipedrive webhooks v2 payload"}, status_code=400)
         now = app.clock.now()
-        if app.store.mappings.get(NAME, SEEN_KIND, event.meta.id):
+        if app.store.mappings.get(instance, SEEN_KIND, event.meta.id):
             return JSONResponse({"status": "duplicate"})
-        app.store.mappings.set(NAME, SEEN_KIND, event.meta.id, event.meta.action, now)
+        app.store.mappings.set(instance, SEEN_KIND, event.meta.id, event.meta.action, now)
         meta = event.meta
         if meta.entity != "organization" or meta.action != "delete":
             return JSONResponse({"status": "ignored"})
         if meta.merged_to_id and meta.entity_id:
-            remember_merge(app.store.mappings, int(meta.entity_id), int(meta.merged_to_id), now)
+            remember_merge(app.store.mappings, instance, int(meta.entity_id), int(meta.merged_to_id), now)
             log.info("webhook.organization_merged", gone=meta.entity_id, into=meta.merged_to_id)
         reason = f"pipedrive organization {meta.entity_id} deleted" + (" (merged)" if meta.merged_to_id else "")
         status = trigger(app, instance, reason=reason, wait=not background, **run_options)

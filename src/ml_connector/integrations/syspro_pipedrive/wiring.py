@@ -85,11 +85,12 @@ def build_plan(
     app: App, *, pipedrive_options: dict[str, Any] | None = None, syspro_http: dict[str, Any] | None = None
 ) -> IntegrationPlan:
     cfg = config.load(app.settings.section(NAME))
+    key = app.instance_key(NAME)  # what this instance keys its store rows by (name or name@instance)
     odata = syspro_client(app, cfg.syspro_connection, **(syspro_http or {}))
     client = pipedrive_client(app, cfg.pipedrive_connection, cfg, **(pipedrive_options or {}))
     snapshots = SnapshotStore(app.store.engine)
-    fields = FieldKeys(client, app.store.mappings, cfg, app.clock)
-    common = (client, fields, snapshots, app.store.deliveries, app.store.mappings, cfg, app.clock)
+    fields = FieldKeys(client, app.store.mappings, cfg, app.clock, key)
+    common = (client, fields, snapshots, app.store.deliveries, app.store.mappings, cfg, app.clock, key)
     targets: dict[str, Any] = {
         PRODUCT: ProductTarget(*common),
         ORGANIZATION: OrganizationTarget(*common),
@@ -99,7 +100,7 @@ def build_plan(
 
     def sweep(stream: str) -> dict[str, int]:
         wanted = cfg.sweep_deleted if stream == ORGANIZATION else cfg.sweep_deleted_deals
-        delivered = snapshots.ids(NAME, stream) if wanted else {}
+        delivered = snapshots.ids(key, stream) if wanted else {}
         if not delivered:
             return {}
         live = client.live_ids(stream)
@@ -108,7 +109,7 @@ def build_plan(
     def source(ctx: RunContext) -> SnapshotSource:
         if state.get("run") is None or getattr(state["run"], "run_id", None) != ctx.run_id:
             snap = SnapshotSource(
-                SysproSnapshot(odata, cfg, app.clock.now().date()), sweep, lambda: snapshots.ids(NAME, ORGANIZATION)
+                SysproSnapshot(odata, cfg, app.clock.now().date()), sweep, lambda: snapshots.ids(key, ORGANIZATION)
             )
             snap.run_id = ctx.run_id  # type: ignore[attr-defined]
             state["run"] = snap
@@ -146,10 +147,10 @@ def build_plan(
             budget_left=client.budget.left(),
         )
 
-    plan = IntegrationPlan(NAME, streams(), handle, None, checks, replayer=replay)
+    plan = IntegrationPlan(key, streams(), handle, None, checks, replayer=replay)
     plan.connections = {"SYSPRO OData": cfg.syspro_connection, "Pipedrive": cfg.pipedrive_connection}
     dry_source = SnapshotSource(
-        SysproSnapshot(odata, cfg, app.clock.now().date()), None, lambda: snapshots.ids(NAME, ORGANIZATION)
+        SysproSnapshot(odata, cfg, app.clock.now().date()), None, lambda: snapshots.ids(key, ORGANIZATION)
     )
     plan.dry_run_parts = lambda stream: (dry_source, targets[stream.name])
     plan.closers += [client.close, odata.close, report_tokens]

@@ -45,12 +45,12 @@ class ResolvedPartner:
 
 
 class PartnerDirectory:
-    """Reads the routing mappings and partner settings once per run."""
+    """Reads the routing mappings of ``integration`` (the instance key) and partner settings once per run."""
 
-    def __init__(self, app: App, cfg: SysproSterlingSettings) -> None:
-        self.app, self.cfg = app, cfg
-        self.routes = {kind: app.store.mappings.table(NAME, kind) for kind in ("supplier", "customer")}
-        self.receiver_ids = app.store.mappings.table(NAME, "receiver_id")
+    def __init__(self, app: App, cfg: SysproSterlingSettings, integration: str) -> None:
+        self.app, self.cfg, self.integration = app, cfg, integration
+        self.routes = {kind: app.store.mappings.table(integration, kind) for kind in ("supplier", "customer")}
+        self.receiver_ids = app.store.mappings.table(integration, "receiver_id")
         self._exists: dict[str, bool] = {}  # partner name -> found in Sterling (asked once per run)
 
     def exists_in_sterling(self, client: SterlingB2BClient, name: str) -> bool:
@@ -66,7 +66,8 @@ class PartnerDirectory:
         if name is None:
             raise ReferenceMissingError(
                 f"SYSPRO {kind} {code} has no trading partner: add it with `ml-connector mappings set "
-                f"{NAME} {kind} {code} <partner name>`; document {document_id} is released on the next run.",
+                f"{self.integration} {kind} {code} <partner name>`; document {document_id} is released on the "
+                "next run.",
                 reference=f"{kind} partner", key=code,
             )  # fmt: skip
         settings = self.cfg.partner(name)
@@ -98,6 +99,8 @@ class PartnerDirectory:
 
 
 def sequence_name(partner: str) -> str:
+    """Interchange control numbers per partner, shared by every instance of syspro-sterling: instances with
+    one sender id never send a partner the same ISA13 twice (another sender id only sees gaps)."""
     return f"x12:{NAME}:{partner}"
 
 
@@ -186,7 +189,7 @@ def pull_edi_ids(app: App, client: SterlingB2BClient, directory: PartnerDirector
             and partner.code
             and directory.receiver_ids.get(partner.partner_name) != partner.code
         ):
-            app.store.mappings.set(NAME, "receiver_id", partner.partner_name, partner.code, now)
+            app.store.mappings.set(directory.integration, "receiver_id", partner.partner_name, partner.code, now)
             directory.receiver_ids[partner.partner_name] = partner.code
             found.new_ids.append((partner.partner_name, partner.code))
         elif partner.partner_name not in mapped and partner.community == directory.cfg.community:

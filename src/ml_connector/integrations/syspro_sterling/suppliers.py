@@ -33,7 +33,7 @@ from ml_connector.core.cursors import Window
 from ml_connector.core.hashing import content_hash, source_id
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
-from ml_connector.integrations.syspro_sterling.streams import NAME, supplier
+from ml_connector.integrations.syspro_sterling.streams import supplier
 from ml_connector.store.deliveries import DeliveryLedger
 from ml_connector.store.ledger import RecordLedger
 
@@ -74,8 +74,8 @@ def card(held: ApSupplier) -> dict[str, Any]:
 class SupplierWriter:
     """Writes suppliers into SYSPRO for Sterling partners (one e.net session per run, opened on demand)."""
 
-    def __init__(self, app: App, enet: SysproEnetClient) -> None:
-        self.app, self.enet = app, enet
+    def __init__(self, app: App, enet: SysproEnetClient, integration: str) -> None:
+        self.app, self.enet, self.integration = app, enet, integration  # integration: the instance key
 
     def create(self, ctx: RunContext, partners: list[TradingPartner]) -> dict[str, str]:
         """Create (or resume) a supplier per partner; returns partner name -> why not, for the ones left."""
@@ -90,7 +90,8 @@ class SupplierWriter:
                 if held is not None and held.name.casefold() != card(wanted)["name"].casefold():
                     left[partner.partner_name] = (
                         f"SYSPRO supplier {code} (from the code rule) already belongs to {held.name!r}; map the "
-                        f"partner by hand: `ml-connector mappings set {NAME} supplier <code> {partner.partner_name}`."
+                        f"partner by hand: `ml-connector mappings set {self.integration} supplier <code> "
+                        f"{partner.partner_name}`."
                     )
                     continue
                 # The partner's EDI id in EdiReceiverCode is our mark: a supplier carrying it is an earlier
@@ -114,12 +115,13 @@ class SupplierWriter:
         held = self.enet.get_supplier(code)
         digest = content_hash(card(held)) if held is not None else ""
         now = ctx.clock.now()
-        row = {"run_id": ctx.run_id, "integration": NAME, "stream": TO_SYSPRO, "source_id": code, "source_ts": None,
-               "extracted_at": now, "delivered_at": now, "target_ref": f"supplier:{code}", "status": "delivered",
-               "attempts": 1, "content_hash": digest, "error": None, "replay_of": None}  # fmt: skip
+        row = {"run_id": ctx.run_id, "integration": self.integration, "stream": TO_SYSPRO, "source_id": code,
+               "source_ts": None, "extracted_at": now, "delivered_at": now, "target_ref": f"supplier:{code}",
+               "status": "delivered", "attempts": 1, "content_hash": digest, "error": None,
+               "replay_of": None}  # fmt: skip
         with self.app.store.engine.begin() as db:
             RecordLedger.append(db, [row])
-        self.app.store.mappings.set(NAME, "supplier", code, partner_name, now)
+        self.app.store.mappings.set(self.integration, "supplier", code, partner_name, now)
         log.info("supplier.created_in_syspro", partner=partner_name, supplier=code)
 
 
@@ -141,18 +143,18 @@ class SupplierEchoGuard:
         return self.inner.cursor_value(stream, row)
 
     def _settle_if_echo(self, stream: StreamSpec, row: Mapping[str, Any]) -> None:
-        store, mapped = self.ctx.store, stream.mapper(row)
-        written = [r for r in store.ledger.search(integration=NAME, stream=TO_SYSPRO, source_id=mapped["code"],
+        store, mapped, key = self.ctx.store, stream.mapper(row), self.ctx.integration
+        written = [r for r in store.ledger.search(integration=key, stream=TO_SYSPRO, source_id=mapped["code"],
                                                   limit=5) if r["status"] in DELIVERED]  # fmt: skip
         if not written or written[0]["content_hash"] != content_hash(mapped):
             return
         sid, digest = source_id(row, stream.key), content_hash(row, ignore=stream.hash_ignore)
-        state = store.deliveries.state(NAME, stream.name, sid, digest)
+        state = store.deliveries.state(key, stream.name, sid, digest)
         if state is not None and state.state == "delivered":
             return
-        partner = store.mappings.get(NAME, "supplier", mapped["code"])
+        partner = store.mappings.get(key, "supplier", mapped["code"])
         with store.engine.begin() as db:
-            DeliveryLedger.settle(db, NAME, stream.name, sid, digest, state="delivered", now=self.ctx.clock.now(),
+            DeliveryLedger.settle(db, key, stream.name, sid, digest, state="delivered", now=self.ctx.clock.now(),
                                   run_id=self.ctx.run_id, target_ref=f"partner:{partner}")  # fmt: skip
         self.echoes += 1
         log.info("supplier.echo", code=mapped["code"], rule="the supplier we wrote to SYSPRO; not sent back")

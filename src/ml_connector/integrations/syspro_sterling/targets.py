@@ -23,7 +23,6 @@ from ml_connector.errors import ReferenceMissingError, RemoteRejectedError
 from ml_connector.integrations.syspro_sterling import documents
 from ml_connector.integrations.syspro_sterling.partners import PartnerDirectory, ResolvedPartner, sequence_name
 from ml_connector.integrations.syspro_sterling.settings import SysproSterlingSettings
-from ml_connector.integrations.syspro_sterling.streams import NAME
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -70,8 +69,9 @@ class X12DocumentTarget:
         if not self.directory.exists_in_sterling(self.client, partner.name):
             raise ReferenceMissingError(
                 f"{document_summary(d.row)} is mapped to trading partner {partner.name}, which does not exist in "
-                f"Sterling: create it there, or fix the mapping (`ml-connector mappings set {NAME} "
-                f"{d.row['party_kind']} {d.row['party']} <partner>`); the document waits and goes on the next run.",
+                f"Sterling: create it there, or fix the mapping (`ml-connector mappings set "
+                f"{self.directory.integration} {d.row['party_kind']} {d.row['party']} <partner>`); the document waits "
+                "and goes on the next run.",
                 reference="trading partner", key=partner.name,
             )  # fmt: skip
         if d.previous_target_ref and partner.settings.po_changes == "review":

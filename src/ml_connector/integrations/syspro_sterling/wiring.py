@@ -54,13 +54,14 @@ def enet_client(app: App, connection: str | None, **options: Any) -> SysproEnetC
 
 def build_plan(app: App, *, enet_options: dict[str, Any] | None = None, **http: Any) -> IntegrationPlan:
     cfg = settings.load(app.settings.section(NAME))
-    directory = PartnerDirectory(app, cfg)
+    key = app.instance_key(NAME)  # what this instance keys its store rows by (name or name@instance)
+    directory = PartnerDirectory(app, cfg, key)
     odata = syspro_client(app, cfg.syspro_connection, **http)
     sterling = sterling_client(app, cfg.sterling_connection)
     enet = enet_client(app, cfg.syspro_enet_connection, **(enet_options or {}))
     if enet is not None:
         enet.hold_session()  # one e.net session per run (logged off by plan.close)
-    writer = SupplierWriter(app, enet) if enet is not None else None
+    writer = SupplierWriter(app, enet, key) if enet is not None else None
     source = DocumentSource(SysproODataSource(odata))
     declared = streams(directory.codes("supplier"), directory.codes("customer"), since=cfg.since,
                        lookback_days=cfg.lookback_days, shipment_statuses=cfg.shipment_statuses,
@@ -113,14 +114,14 @@ def build_plan(app: App, *, enet_options: dict[str, Any] | None = None, **http: 
         for kind in ("supplier", "customer"):
             for code, name in sorted(directory.routes[kind].items()):
                 results.append(probe("Sterling B2B", f"{kind} {code} -> trading partner {name} exists",
-                                     partial(_partner_exists, sterling, name, kind, code)))  # fmt: skip
+                                     partial(_partner_exists, sterling, name, kind, code, key)))  # fmt: skip
         if enet is not None:
             results.append(
                 probe("SYSPRO e.net", "logon (supplier writes from Sterling partners)", partial(_logon, enet))
             )
         return results
 
-    plan = IntegrationPlan(NAME, declared, handle, None, checks)
+    plan = IntegrationPlan(key, declared, handle, None, checks)
     plan.replayer = replay
     # Dry run: the documents and partners; 997s are not read (reading them would move the inbox cursor).
     plan.dry_run_parts = lambda stream: None if stream.name == ACK_STREAM else (source, targets[stream.name])
@@ -131,11 +132,11 @@ def build_plan(app: App, *, enet_options: dict[str, Any] | None = None, **http: 
     return plan
 
 
-def _partner_exists(sterling: SterlingB2BClient, name: str, kind: str, code: str) -> str:
+def _partner_exists(sterling: SterlingB2BClient, name: str, kind: str, code: str, key: str) -> str:
     if sterling.get_trading_partner(name) is None:
         raise ValueError(
             f"no such partner in Sterling: create it, or fix the mapping "
-            f"(`ml-connector mappings set {NAME} {kind} {code} <partner>`)"
+            f"(`ml-connector mappings set {key} {kind} {code} <partner>`)"
         )
     return "exists"
 
@@ -163,7 +164,8 @@ def _pull_partners(
             why[partner.partner_name] = (
                 f"Sterling trading partner {partner.partner_name} has no SYSPRO supplier or customer mapped to it; "
                 f"record only: the e.net connection {enet_connection!r} is not stored, so no supplier is created "
-                f"in SYSPRO. Map one with `ml-connector mappings set {NAME} supplier <code> {partner.partner_name}`."
+                f"in SYSPRO. Map one with `ml-connector mappings set {ctx.integration} supplier <code> "
+                f"{partner.partner_name}`."
             )
     else:
         codes = {name: [c for c, n in directory.routes["supplier"].items() if n == name] for name, _ in pull.new_ids}
@@ -172,10 +174,10 @@ def _pull_partners(
     noted = {
         r["source_id"]
         for r in app.store.ledger.search(
-            integration=NAME, stream="partner_from_sterling", status="needs_supplier", limit=10_000
+            integration=ctx.integration, stream="partner_from_sterling", status="needs_supplier", limit=10_000
         )
     }
-    rows = [{"run_id": ctx.run_id, "integration": NAME, "stream": "partner_from_sterling", "source_id": name,
+    rows = [{"run_id": ctx.run_id, "integration": ctx.integration, "stream": "partner_from_sterling", "source_id": name,
              "source_ts": None, "extracted_at": now, "delivered_at": None, "target_ref": f"partner:{name}",
              "status": "needs_supplier", "attempts": 1, "content_hash": content_hash({"partner": name}),
              "error": reason, "replay_of": None}
