@@ -69,6 +69,12 @@ class Settings(BaseModel):
             raise ConfigError(f"[{name}] in the config must be a table, not {type(value).__name__}.")
         return value
 
+    def instance_section(self, key: str) -> dict[str, Any]:
+        """The table an integration instance reads: ``[name@x]`` laid over ``[name]`` (``key`` = ``name@x``),
+        or ``[name]`` alone for the default instance (``key`` = ``name``)."""
+        name = key.partition("@")[0]
+        return {**self.section(name), **self.section(key)} if key != name else dict(self.section(name))
+
     @property
     def store_url(self) -> str:
         return self.store.url or f"sqlite:///{(self.data_dir / 'store.db').resolve()}"

@@ -297,6 +297,23 @@ def test_webhook_routers_are_mounted_per_integration(tmp_path, monkeypatch) -> N
         sys.modules.pop(name, None)
 
 
+def test_each_configured_instance_gets_its_own_webhook_path_and_settings(tmp_path) -> None:
+    """commerce-syspro@store-us verifies deliveries with its own Commerce connection, at its own path."""
+    settings = Settings.model_validate(
+        {"data_dir": str(tmp_path / "data"), "commerce-syspro@store-us": {"commerce_connection": "commerce-us"}}
+    )
+    app = bootstrap(settings, create_keys=True)
+    web = FastAPI()
+    mounted = mount_webhooks(web, app)
+    assert "/hooks/commerce-syspro" in mounted and "/hooks/commerce-syspro@store-us" in mounted
+    assert "/hooks/syspro-pipedrive@store-us" not in mounted  # only the instances the config names
+    client = TestClient(web)
+    default, instance = client.post("/hooks/commerce-syspro"), client.post("/hooks/commerce-syspro@store-us")
+    assert default.status_code == instance.status_code == 503  # no connection stored: nothing is read
+    assert "'commerce'" in default.json()["error"] and "[commerce-syspro]" in default.json()["error"]
+    assert "'commerce-us'" in instance.json()["error"] and "[commerce-syspro@store-us]" in instance.json()["error"]
+
+
 def test_serve_scrubs_secrets_from_uvicorn_access_logs(seeded) -> None:
     import logging
 

@@ -1,5 +1,6 @@
 """Webhook ingest: each integration package that has a ``webhook`` module with
-``webhook_router(app, *, trigger)`` gets its router mounted at ``/hooks/<integration-name>``. Packages
+``webhook_router(app, *, trigger)`` gets its router mounted at ``/hooks/<integration-name>``, and once more
+at ``/hooks/<name>@<instance>`` (with ``instance=``) for every instance the config names. Packages
 without one are skipped. ``trigger`` is :func:`ml_connector.runtime.triggers.trigger_run`: a hook requests
 a targeted run through it and never runs the integration inside the request (nor imports ``runtime``)."""
 
@@ -9,6 +10,7 @@ import importlib
 import importlib.util
 import inspect
 from collections.abc import Mapping
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI
@@ -16,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 from ml_connector.bootstrap import App
 from ml_connector.errors import ConfigError
 from ml_connector.integrations.registry import INTEGRATIONS
+from ml_connector.runtime.instances import configured_instances
 from ml_connector.runtime.triggers import trigger_run
 
 log = structlog.get_logger("ml_connector.web")
@@ -45,14 +48,23 @@ def mount_webhooks(web: FastAPI, app: App, integrations: Mapping[str, str] | Non
         factory = getattr(module, "webhook_router", None)
         if factory is None:
             continue
-        accepts_trigger = "trigger" in inspect.signature(factory).parameters
-        router = factory(app, trigger=trigger_run) if accepts_trigger else factory(app)
-        if not isinstance(router, APIRouter):
-            raise ConfigError(
-                f"{module_name}.webhook_router must return a fastapi.APIRouter, got {type(router).__name__}."
-            )
-        prefix = f"/hooks/{name}"
-        web.include_router(router, prefix=prefix)
-        mounted.append(prefix)
-        log.info("web.webhook_mounted", integration=name, path=prefix)
+        parameters = inspect.signature(factory).parameters
+        instances = (
+            [i.key for i in configured_instances(app.settings) if i.integration == name]
+            if "instance" in parameters
+            else []
+        )
+        for key in [name, *instances]:  # the default instance, then each configured one at its own path
+            options: dict[str, Any] = {"trigger": trigger_run} if "trigger" in parameters else {}
+            if key != name:
+                options["instance"] = key
+            router = factory(app, **options)
+            if not isinstance(router, APIRouter):
+                raise ConfigError(
+                    f"{module_name}.webhook_router must return a fastapi.APIRouter, got {type(router).__name__}."
+                )
+            prefix = f"/hooks/{key}"
+            web.include_router(router, prefix=prefix)
+            mounted.append(prefix)
+            log.info("web.webhook_mounted", integration=key, path=prefix)
     return mounted

@@ -35,7 +35,7 @@ def webhook_router(
     async def commerce_hook(request: Request) -> JSONResponse:
         # Verification first: without a key or secret configured nothing is read and the answer names the fix
         # (503: the endpoint exists but is not ready). The body's size is limited by the web guard.
-        section = {**app.settings.section(NAME), **app.settings.section(instance)}  # an instance's over the default
+        section = app.settings.instance_section(instance)
         name = config.load(section).commerce_connection
         try:
             stored = app.connections.get(name)

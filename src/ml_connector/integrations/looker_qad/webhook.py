@@ -94,10 +94,7 @@ def _known_secrets(app: Any) -> list[str]:
 
 def _settings(app: Any, instance: str) -> config.LookerQadSettings:
     """The instance's looker-qad settings: its ``["looker-qad@x"]`` table laid over ``[looker-qad]``."""
-    raw = dict(app.settings.section(NAME))
-    if instance != NAME:
-        raw.update(app.settings.section(instance))
-    return config.load(raw)
+    return config.load(app.settings.instance_section(instance))
 
 
 def webhook_router(

@@ -42,7 +42,7 @@ class Event(BaseModel):
 
 def _expected(app: Any, instance: str) -> str | JSONResponse:
     """The Basic header Pipedrive must send, or a 503 naming the missing setting (nothing is read then)."""
-    section = {**app.settings.section(NAME), **app.settings.section(instance)}  # an instance's over the default
+    section = app.settings.instance_section(instance)
     name = config.load(section).pipedrive_connection
     try:
         stored = app.connections.get(name)
