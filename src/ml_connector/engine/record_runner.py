@@ -22,7 +22,7 @@ from ml_connector.core.streams import StreamKind, StreamSpec
 from ml_connector.engine.context import RunContext
 from ml_connector.engine.sources import Source
 from ml_connector.engine.targets import ChangePolicy, Delivery, RecordTarget
-from ml_connector.errors import ReferenceMissingError, RemoteError
+from ml_connector.errors import LoginRefusedError, ReferenceMissingError, RemoteError
 from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store.cursors import CursorStore
 from ml_connector.store.deliveries import DeliveryLedger
@@ -137,7 +137,7 @@ class RecordStreamRunner:
         except ReferenceMissingError as exc:
             return self._park(record, mapped, "parked", REDACTOR.scrub(str(exc)), exc.reference, exc.key)
         except RemoteError as exc:
-            if exc.retriable:
+            if exc.retriable or isinstance(exc, LoginRefusedError):  # not this record's fault: stop
                 raise  # the system is down or throttling: stop the stream; the cursor stays before this record
             return self._park(record, mapped, "failed", REDACTOR.scrub(str(exc)), None, None)
         return self._finish(record, Outcome.RELEASED if parked_id else Outcome.DELIVERED, target_ref)

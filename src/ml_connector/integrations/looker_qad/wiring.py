@@ -106,6 +106,7 @@ def build_plan(
     plan = IntegrationPlan(NAME, streams(), handle, None, checks, replayer=replay)
     plan.dry_run_parts = lambda stream: (source, target)  # reads Looker, QAD and the ledger; posts nothing
     plan.connections = {"Looker": cfg.looker_connection, "QAD": cfg.qad_connection}
+    plan.logins = {"QAD": lambda: qad.http.auth_accepted}
     plan.closers += [looker.close, qad.close]
     return plan
 

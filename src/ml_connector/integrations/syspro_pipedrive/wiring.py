@@ -148,6 +148,7 @@ def build_plan(
 
     plan = IntegrationPlan(NAME, streams(), handle, None, checks, replayer=replay)
     plan.connections = {"SYSPRO OData": cfg.syspro_connection, "Pipedrive": cfg.pipedrive_connection}
+    plan.logins = {"SYSPRO OData": lambda: odata.http.auth_accepted}
     dry_source = SnapshotSource(
         SysproSnapshot(odata, cfg, app.clock.now().date()), None, lambda: snapshots.ids(NAME, ORGANIZATION)
     )
