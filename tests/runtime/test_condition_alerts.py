@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI, Request
+from test_alerts import HOOK_TOKEN, SMTP_PASSWORD, Mailbox, authenticator
 
 from ml_connector.bootstrap import bootstrap
 from ml_connector.core.clock import FixedClock
@@ -25,11 +26,10 @@ from ml_connector.runtime.executors import ThreadExecutor
 from ml_connector.runtime.scheduler import Job, Scheduler
 from ml_connector.runtime.schedules import compile_schedule
 from ml_connector.runtime.service import run_integration
-from test_alerts import HOOK_TOKEN, SMTP_PASSWORD, Mailbox, authenticator
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "integrations"))
-from looker_qad_fixtures import build_chain  # noqa: E402
-from pipedrive_fixtures import OffsetClock, make_app, serve_pipedrive, serve_syspro  # noqa: E402
+from looker_qad_fixtures import build_chain
+from pipedrive_fixtures import OffsetClock, make_app, serve_pipedrive, serve_syspro
 
 WRONG = "wr0ng-qad-pa55word"
 
@@ -131,7 +131,7 @@ def test_wrong_qad_password_one_lockout_alert_no_retry_storm_one_recovery(tmp_pa
 
 
 def test_pipedrive_budget_crossing_alerts_once_and_recovers_next_day(tmp_path, channels) -> None:
-    hook, posted, smtp, box = channels
+    hook, posted, smtp, _box = channels
     syspro, pipedrive = serve_syspro(), serve_pipedrive(burst_limit=1000)
     try:
         clock = OffsetClock()

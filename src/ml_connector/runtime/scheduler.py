@@ -4,8 +4,9 @@ Celery workers), once.
 Per instance it remembers the last slot handed out (in the store, so a restart neither repeats nor loses
 one). A slot that comes while the instance's run is still going waits for it; after downtime the slots
 missed collapse into one catch-up run; a failed run is retried with backoff while that is still before the
-next slot, except when a system refused the login (a retry only brings the account closer to its lockout). Targeted runs (webhooks) queued in the store are taken on the next tick. Only one scheduler
-per store works at a time: it holds the ``*scheduler*`` lease; a second one waits as a standby.
+next slot, except when a system refused the login (a retry only brings the account closer to its lockout).
+Targeted runs (webhooks) queued in the store are taken on the next tick. Only one scheduler per store works
+at a time: it holds the ``*scheduler*`` lease; a second one waits as a standby.
 """
 
 from __future__ import annotations
