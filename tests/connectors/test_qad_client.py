@@ -201,3 +201,13 @@ def test_a_refused_login_is_not_sent_again_by_the_same_client(clock: Clock) -> N
     with pytest.raises(QadLoginError) as locked:
         make(app).daybooks()
     assert locked.value.locked  # QAD said so: the lockout alert goes out at once
+
+
+def test_basic_auth_401_is_a_refused_login_sent_once(clock: Clock) -> None:
+    app = create_app(clock=clock)
+    client = make(app, password="wrong-secret-123", auth="basic")
+    for _ in range(3):
+        with pytest.raises(QadLoginError) as err:
+            client.daybooks()
+    assert app.state.emulator.tokens.failures == 1 and err.value.account == "mlconnect@acme.example.com"
+    assert "wrong-secret-123" not in str(err.value)

@@ -9,14 +9,20 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from ml_connector.bootstrap import bootstrap
 from ml_connector.connectors.pipedrive.models import TokenBudgetExhaustedError
 from ml_connector.connectors.pipedrive.ratelimit import TokenBudget
 from ml_connector.connectors.syspro.odata.client import SysproODataClient, SysproODataSettings
+from ml_connector.emulators.registry import create_emulator
+from ml_connector.emulators.serving import serve_in_thread
 from ml_connector.engine.logins import LoginWatch
 from ml_connector.errors import LoginRefusedError
 from ml_connector.integrations.syspro_pipedrive.budget import budget_message
+from ml_connector.runtime.service import check_integration
 from ml_connector.secrets.secret import Secret
+from ml_connector.settings import Settings
 from ml_connector.store import Store
+from syspro_connection import add_syspro_odata
 
 PASSWORD = "odata-Pa55-never-shown"
 
@@ -116,3 +122,19 @@ def test_budget_alert_share_used_up_and_the_next_day() -> None:
     day.now = datetime(2026, 12, 7, 0, 5, tzinfo=UTC)  # after the reset: nothing reported
     assert budget_message(budget, 0.75, day.now) is None
     assert budget_message(budget, 0.75, day.now, exhausted=True) is not None  # Pipedrive's own 429 says so
+
+
+def test_a_check_that_logs_in_resets_the_count(tmp_path) -> None:
+    """The fix the alert names is `connections edit`, then `check`: a check that got through starts the
+    count again (it is the next refusal, not the old ones, that brings the account near its lock)."""
+    odata = serve_in_thread(create_emulator("syspro-odata", seed=3, scale={"GenTransaction": 10}))
+    try:
+        settings = Settings.model_validate({"data_dir": str(tmp_path), "syspro-looker": {"looker_connection": None}})
+        app = bootstrap(settings, create_keys=True)
+        add_syspro_odata(app, odata)
+        app.store.sequences.next("login-refused:syspro-odata")
+        app.store.sequences.next("login-refused:syspro-odata")
+        check_integration(app, "syspro-looker")
+        assert app.store.sequences.current("login-refused:syspro-odata") is None
+    finally:
+        odata.stop()

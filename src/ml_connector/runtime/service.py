@@ -110,6 +110,7 @@ def check_integration(app: App, integration: str, **options: Any) -> list[CheckR
             outcome = "ok" if not failed else f"failed: {failed[0].what}: {failed[0].detail}"
             if app.connections.exists(name):
                 app.connections.mark_checked(name, outcome, now)
+        login_watch(app, plan).settle()  # a login the check got through: the refused-login count starts again
         return results
     finally:
         plan.close()

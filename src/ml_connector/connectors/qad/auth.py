@@ -15,6 +15,7 @@ import structlog
 
 from ml_connector.connectors.qad.models import TokenResponse
 from ml_connector.errors import LoginRefusedError, RemoteError
+from ml_connector.http.auth import BasicAuth
 from ml_connector.http.client import HttpClient
 from ml_connector.secrets.secret import Secret
 
@@ -147,3 +148,28 @@ class QadPasswordAuth:
             request=exc.request,
             body=exc.body,
         )
+
+
+class QadBasicAuth(BasicAuth):
+    """HTTP Basic (the discouraged option). A 401 is a refused login of the API user, counted by QAD like
+    a refused grant: raised as :class:`QadLoginError` and not sent again by this client."""
+
+    def __init__(self, username: str, password: Secret) -> None:
+        super().__init__(username, password)
+        self._username = username
+        self.refused: QadLoginError | None = None
+
+    def apply(self, method: str, url: str, headers: dict[str, str], body: bytes) -> str:
+        if self.refused is not None:
+            raise self.refused
+        return super().apply(method, url, headers, body)
+
+    def on_unauthorized(self) -> bool:
+        self.refused = QadLoginError(
+            f"QAD refused the login of '{self._username}' (HTTP Basic, 401). Store the right password with "
+            "`ml-connector connections edit <connection> --secret password`, then run `ml-connector check`.",
+            account=self._username,
+            system="QAD",
+            status=401,
+        )
+        raise self.refused
