@@ -30,7 +30,14 @@ def counter_name(connection: str) -> str:
 
 
 def lockout_message(
-    connection: str, system: str, account: str, refusals: int, warn_after: int, integration: str, locked: bool
+    connection: str,
+    system: str,
+    account: str,
+    refusals: int,
+    warn_after: int,
+    integration: str,
+    locked: bool,
+    secret: str = "password",  # noqa: S107 - the name of the secret field, not a value
 ) -> str:
     """What the ``lockout`` alert says: which connection and user (never the password), how many
     refusals, and the fix."""
@@ -39,7 +46,7 @@ def lockout_message(
         said = f"{system} says {who} of connection '{connection}' is locked."
         fix = (
             f"Ask the {system} administrator to unlock it, fix the stored password with "
-            f"`ml-connector connections edit {connection} --secret password`, then `ml-connector check {integration}`."
+            f"`ml-connector connections edit {connection} --secret {secret}`, then `ml-connector check {integration}`."
         )
     else:
         limit = (
@@ -53,7 +60,7 @@ def lockout_message(
         )
         fix = (
             "A failed run is not retried (each try counts), but every scheduled run tries once: fix the password "
-            f"now with `ml-connector connections edit {connection} --secret password`, then "
+            f"now with `ml-connector connections edit {connection} --secret {secret}`, then "
             f"`ml-connector check {integration}`."
         )
     return f"{said} {fix}"
@@ -70,6 +77,7 @@ class LoginWatch:
     connections: dict[str, str]
     warn_after: dict[str, int] = field(default_factory=dict)
     accepted: dict[str, Callable[[], bool]] = field(default_factory=dict)
+    secret_field: dict[str, str] = field(default_factory=dict)  # connection -> its password field's name
     refused_systems: set[str] = field(default_factory=set)
     _counts: dict[str, int] = field(default_factory=dict)
 
@@ -86,7 +94,10 @@ class LoginWatch:
         warn_after = self.warn_after.get(connection, WARN_AFTER)
         log.warning("login.refused", connection=connection, system=system, account=exc.account, refusals=refusals)
         if exc.locked or refusals >= warn_after:
-            return lockout_message(connection, system, exc.account, refusals, warn_after, self.integration, exc.locked)
+            secret = self.secret_field.get(connection, "password")
+            return lockout_message(
+                connection, system, exc.account, refusals, warn_after, self.integration, exc.locked, secret
+            )
         return None
 
     def settle(self) -> None:

@@ -67,10 +67,12 @@ def run_integration(
 def login_watch(app: App, plan: IntegrationPlan) -> LoginWatch:
     """Counts the run's refused logins per connection; ``lockout_warn_after`` (a connection setting,
     default 3) is when the ``lockout`` condition is reported."""
-    warn_after = {}
+    warn_after, secret_field = {}, {}
     for name in plan.connections.values():
         if app.connections.exists(name):
-            raw = app.connections.get(name).settings.get("lockout_warn_after")
+            stored = app.connections.get(name)
+            secret_field[name] = next((f for f in stored.secrets if "password" in f), "password")
+            raw = stored.settings.get("lockout_warn_after")
             try:
                 warn_after[name] = max(1, int(raw)) if raw not in (None, "") else WARN_AFTER
             except (TypeError, ValueError):
@@ -78,7 +80,7 @@ def login_watch(app: App, plan: IntegrationPlan) -> LoginWatch:
                     f"Connection {name!r}: lockout_warn_after must be a whole number (refused logins before the "
                     f"lockout alert), not {raw!r}; `ml-connector connections edit {name} --set lockout_warn_after=3`."
                 ) from None
-    return LoginWatch(app.store, plan.name, dict(plan.connections), warn_after, dict(plan.logins))
+    return LoginWatch(app.store, plan.name, dict(plan.connections), warn_after, dict(plan.logins), secret_field)
 
 
 def dry_run_integration(
