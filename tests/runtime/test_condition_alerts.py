@@ -28,6 +28,8 @@ from ml_connector.runtime.schedules import compile_schedule
 from ml_connector.runtime.service import run_integration
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "integrations"))
+from commerce_syspro_fixtures import make_app as make_commerce_app
+from commerce_syspro_fixtures import serve_pair
 from looker_qad_fixtures import build_chain
 from pipedrive_fixtures import OffsetClock, make_app, serve_pipedrive, serve_syspro
 
@@ -161,3 +163,29 @@ def test_pipedrive_budget_crossing_alerts_once_and_recovers_next_day(tmp_path, c
     finally:
         syspro.stop()
         pipedrive.stop()
+
+
+def test_commerce_syspro_refused_enet_logon_counts_once_per_run(tmp_path) -> None:
+    """The same for SYSPRO e.net (commerce-syspro): one logon per run, the condition on the third, naming
+    the e.net connection's own secret field."""
+    served = serve_pair(orders=5)
+    try:
+        app = make_commerce_app(tmp_path, served)
+        stored = app.connections.get("syspro-enet")
+        secrets = {k: v.reveal() for k, v in stored.secrets.items()}
+        app.connections.put(
+            "syspro-enet", stored.system, stored.settings, {**secrets, "operator_password": WRONG}, app.clock.now()
+        )
+        reports = [run_integration(app, "commerce-syspro") for _ in range(3)]
+        assert [r.login_refused for r in reports] == [["SYSPRO e.net"]] * 3
+        assert [r.conditions for r in reports[:2]] == [{}, {}]
+        assert (
+            "refused the login of user 'ADMIN' of connection 'syspro-enet' 3 time(s)"
+            in reports[2].conditions["lockout"]
+        )
+        assert "--secret operator_password`" in reports[2].conditions["lockout"]
+        assert served["syspro-enet"].app.state.emulator.calls["Logon"] == 3
+        assert WRONG not in json.dumps([r.as_dict() for r in reports])
+    finally:
+        for s in served.values():
+            s.stop()
