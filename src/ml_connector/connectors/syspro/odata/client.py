@@ -69,7 +69,7 @@ class OperatorBasicAuth(BasicAuth):
 
     def on_unauthorized(self) -> bool:
         self.refused = LoginRefusedError(
-            f"{SYSTEM} refused the login of operator '{self.operator}' (HTTP 401). Store the right OData "
+            f"{SYSTEM} refused the credentials of operator '{self.operator}' (HTTP 401). Store the right OData "
             "password with `ml-connector connections edit <connection> --secret password`, then run "
             "`ml-connector check`.",
             account=self.operator,
