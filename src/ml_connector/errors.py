@@ -5,6 +5,7 @@
     │   └── SecretError                   key file, encryption, unknown connection
     ├── RemoteError                       another system said no; ``retriable`` class attribute
     │   ├── RemoteAuthError               credentials refused (not retriable)
+    │   │   └── LoginRefusedError         the login itself refused: each try counts toward a lockout
     │   ├── RateLimitedError              429 (retriable, carries Retry-After)
     │   ├── RemoteUnavailableError        5xx, timeouts, connection refused (retriable)
     │   ├── RemoteProtocolError           malformed body, broken paging (retriable once)
@@ -68,6 +69,18 @@ class RemoteError(MlConnectorError):
 
 class RemoteAuthError(RemoteError):
     """Credentials were refused. Fix them with `ml-connector connections add`."""
+
+
+class LoginRefusedError(RemoteAuthError):
+    """The system refused the login itself (wrong password, unknown or locked account). Each further try
+    counts toward the account's lockout, so neither the engine nor the scheduler tries again: a person
+    fixes the stored credentials. ``account`` names the user (never the password); ``locked`` is True when
+    the system said the account is already locked."""
+
+    def __init__(self, message: str, *, account: str = "", locked: bool = False, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.account = account
+        self.locked = locked
 
 
 class RateLimitedError(RemoteError):

@@ -180,3 +180,34 @@ def test_refused_refresh_falls_back_to_one_password_login(clock: Clock) -> None:
     clock.now += 3600
     assert "RECON" in client.daybooks()
     assert (tokens.logins, tokens.refreshes) == (2, 0)
+
+
+def test_a_refused_login_is_not_sent_again_by_the_same_client(clock: Clock) -> None:
+    """Each refused grant counts toward QAD's lock: a client that was refused once raises the same error
+    for every further call without asking QAD (ml-connector's per-connection count relies on one per run)."""
+    app = create_app(clock=clock)
+    client = make(app, password="wrong-secret-123")
+    errors = []
+    for _ in range(3):
+        with pytest.raises(QadLoginError) as err:
+            client.daybooks()
+        errors.append(err.value)
+    assert app.state.emulator.tokens.failures == 1
+    assert errors[0] is errors[1] is errors[2]
+    assert errors[0].account == "mlconnect@acme.example.com" and not errors[0].locked
+    for _ in range(9):  # nine more clients: QAD's tenth failure locks the account
+        with pytest.raises(QadLoginError):
+            make(app, password="wrong-secret-123").daybooks()
+    with pytest.raises(QadLoginError) as locked:
+        make(app).daybooks()
+    assert locked.value.locked  # QAD said so: the lockout alert goes out at once
+
+
+def test_basic_auth_401_is_a_refused_login_sent_once(clock: Clock) -> None:
+    app = create_app(clock=clock)
+    client = make(app, password="wrong-secret-123", auth="basic")
+    for _ in range(3):
+        with pytest.raises(QadLoginError) as err:
+            client.daybooks()
+    assert app.state.emulator.tokens.failures == 1 and err.value.account == "mlconnect@acme.example.com"
+    assert "wrong-secret-123" not in str(err.value)

@@ -12,6 +12,7 @@ import structlog
 
 from ml_connector.connectors.syspro.enet.client import SysproEnetClient
 from ml_connector.connectors.syspro.enet.errors import (
+    EnetLogonRefusedError,
     EnetNotLicensedError,
     EnetSessionBusyError,
     EnetSessionExpiredError,
@@ -68,6 +69,22 @@ def test_wrong_password_is_an_auth_error_that_never_shows_a_secret(
     assert "operator 'ADMIN'" in str(error)
     assert "not-the-Pa55word" not in shown
     assert app.state.emulator.sessions.logons == 0
+
+
+def test_a_refused_logon_is_not_sent_again_by_the_same_session(
+    make_enet: Callable[..., EnetPair], serve_asgi: Callable[[object], str], enet_credentials: Callable[..., Any]
+) -> None:
+    app, _ = make_enet()
+    url = serve_asgi(app) + "/SYSPROWCFService/Rest"
+    client = SysproEnetClient.connect(
+        url, enet_credentials(app, operator_password="not-the-Pa55word"), lease_timeout_s=0
+    )
+    for _ in range(3):
+        with pytest.raises(EnetLogonRefusedError) as caught:
+            client.get_customer("000001")
+    client.close()
+    assert caught.value.account == "ADMIN"
+    assert app.state.emulator.calls["Logon"] == 1  # SYSPRO saw one failed logon, not three
 
 
 def test_a_failing_logon_url_is_scrubbed_of_passwords(

@@ -229,6 +229,7 @@ def test_budget_runs_out_then_resumes_after_the_daily_reset(tmp_path, syspro) ->
         app = make_app(tmp_path, syspro, pipedrive, section=section, clock=clock)
         first = run_integration(app, NAME)
         assert sum(t.parked for t in first.streams) > 0
+        assert "It is used up" in first.conditions["budget"]  # records parked for the budget: the alert
         assert tokens_spent(pipedrive) <= 400 and pipedrive.app.state.emulator.limits.counts["budget_429"] == 0
         parked = app.store.parked.open(NAME)
         assert parked and all("token budget" in p["reason"] for p in parked)

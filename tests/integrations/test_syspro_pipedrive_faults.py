@@ -258,6 +258,7 @@ def test_budget_drained_by_other_tools_stops_the_run_then_resumes_next_day(tmp_p
         started = time.monotonic()
         first = run_integration(app, NAME)
         assert first.status != "succeeded" and "daily token budget is used up" in (first.error or "")
+        assert "It is used up" in first.conditions["budget"]  # the run failed on it and still reports it
         assert time.monotonic() - started < 60
         for _ in range(5):
             pipedrive.app.state.emulator.clock.offset += timedelta(days=1)

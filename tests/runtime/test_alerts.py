@@ -71,7 +71,7 @@ def receiver():
 def test_one_alert_per_incident_and_one_recovery_without_secrets(tmp_path, smtp, receiver) -> None:
     controller, box = smtp
     hook, posted = receiver
-    faults = FaultPlan([FaultRule(kind="status", status=401, path="SYSPROOData")])  # refused: fails fast
+    faults = FaultPlan([FaultRule(kind="status", status=400, path="SYSPROOData")])  # refused: fails fast
     syspro = serve_in_thread(
         create_emulator("syspro-odata", seed=3, faults=faults, scale={"GenTransaction": 300, "ApInvoice": 40})
     )
@@ -108,7 +108,7 @@ def test_one_alert_per_incident_and_one_recovery_without_secrets(tmp_path, smtp,
         alerter.after_run(Job("syspro-looker", None, "schedule"), report.status)  # no second recovery
         assert len(posted) == 2 and len(box.messages) == 2
         first, recovery = (p["body"]["text"] for p in posted)
-        assert "syspro-looker failed" in first and "401" in first
+        assert "syspro-looker failed" in first and "400" in first
         assert "recovered" in recovery
         assert "recovered" in box.messages[1] and "Subject: ml-connector: syspro-looker failed" in box.messages[0]
         everything = json.dumps([p["body"] for p in posted]) + "".join(box.messages)

@@ -55,7 +55,7 @@ def test_slots_requests_and_a_retry_through_real_runs(tmp_path) -> None:
         app.store.requests.add(NAME, "webhook", "a hook", clock.now())
         scheduler.tick()
         wait_idle(scheduler, executor)
-        refuse.add(FaultRule(kind="status", status=401))  # the next slot fails fast
+        refuse.add(FaultRule(kind="status", status=400))  # the next slot fails fast (a 401 is not retried)
         clock.set(first + timedelta(minutes=5, seconds=1))
         scheduler.tick()
         wait_idle(scheduler, executor)

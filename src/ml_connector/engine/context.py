@@ -74,6 +74,7 @@ class RunReport:
     conditions: dict[str, str] = field(default_factory=dict)
     remote_failed: bool = False  # a remote system refused or could not be reached (exit 3)
     dry_run: bool = False
+    login_refused: list[str] = field(default_factory=list)  # systems that refused the login: not retried
 
     @property
     def exit_code(self) -> int:
@@ -99,4 +100,5 @@ class RunReport:
             **({"dry_run": True} if self.dry_run else {}),
             "streams": [{k: v for k, v in vars(t).items()} for t in self.streams],
             "conditions": dict(self.conditions),
+            **({"login_refused": list(self.login_refused)} if self.login_refused else {}),
         }

@@ -19,7 +19,7 @@ from ml_connector.core.records import Outcome
 from ml_connector.core.streams import StreamKind, StreamSpec
 from ml_connector.engine.record_runner import Pending, RecordStreamRunner, _Record
 from ml_connector.engine.targets import Delivery, RecordTarget
-from ml_connector.errors import IntegrityError, MlConnectorError, ReferenceMissingError, RemoteError
+from ml_connector.errors import IntegrityError, LoginRefusedError, MlConnectorError, ReferenceMissingError, RemoteError
 from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store.deliveries import DeliveryLedger
 from ml_connector.store.ledger import RecordLedger
@@ -72,7 +72,7 @@ class GroupedRecordRunner(RecordStreamRunner):
             if isinstance(result, ReferenceMissingError):
                 self._park(item.record, dict(item.delivery.row), "parked", REDACTOR.scrub(str(result)),
                            result.reference, result.key)  # fmt: skip
-            elif isinstance(result, RemoteError) and result.retriable:
+            elif isinstance(result, LoginRefusedError) or (isinstance(result, RemoteError) and result.retriable):
                 retriable = retriable or result  # not sent: stays sending, looked up and sent next run
             elif isinstance(result, MlConnectorError):
                 self._park(item.record, dict(item.delivery.row), "failed", REDACTOR.scrub(str(result)), None, None)

@@ -23,7 +23,7 @@ from ml_connector.core.streams import StreamKind, StreamSpec
 from ml_connector.engine.context import RunContext
 from ml_connector.engine.sources import Source
 from ml_connector.engine.targets import ChangePolicy, Delivery, RecordTarget
-from ml_connector.errors import ReferenceMissingError, RemoteError
+from ml_connector.errors import LoginRefusedError, ReferenceMissingError, RemoteError
 from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store.cursors import CursorStore
 from ml_connector.store.deliveries import DeliveryLedger
@@ -155,7 +155,7 @@ class RecordStreamRunner:
         system is down or throttling) stops the stream, the cursor staying before this record."""
         if isinstance(exc, ReferenceMissingError):
             return self._park(record, mapped, "parked", REDACTOR.scrub(str(exc)), exc.reference, exc.key)
-        if exc.retriable:
+        if exc.retriable or isinstance(exc, LoginRefusedError):  # not this record's fault: stop the stream
             raise exc
         return self._park(record, mapped, "failed", REDACTOR.scrub(str(exc)), None, None)
 

@@ -13,7 +13,8 @@ from ml_connector.core.clock import Clock
 from ml_connector.core.streams import StreamKind, StreamSpec, dimensions_first
 from ml_connector.engine.context import Progress, RunContext, RunReport, SilentProgress, new_run_id
 from ml_connector.engine.heartbeat import LeaseHeartbeat
-from ml_connector.errors import LeaseLostError, MlConnectorError, RemoteAuthError, RemoteError
+from ml_connector.engine.logins import LoginWatch
+from ml_connector.errors import LeaseLostError, LoginRefusedError, MlConnectorError, RemoteAuthError, RemoteError
 from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store import Store
 from ml_connector.store.runs import this_holder
@@ -44,10 +45,12 @@ class Runner:
         trigger: str = "manual",
         slot: datetime | None = None,
         connections: dict[str, str] | None = None,
+        logins: LoginWatch | None = None,
     ) -> RunReport:
         """Run every stream, dimensions first. With ``group_handler``, all dimensions are delivered in one
         call and then all facts in one call (one warehouse load each); otherwise ``handler`` per stream.
-        ``trigger`` (schedule, webhook, manual, retry) and ``slot`` are recorded on the run."""
+        ``trigger`` (schedule, webhook, manual, retry) and ``slot`` are recorded on the run. ``logins``
+        counts refused logins per connection and reports ``lockout`` (engine/logins.py)."""
         store, now = self.store, self.clock.now()
         holder = this_holder(secrets.token_hex(4))
         taken_from = store.leases.acquire(integration, holder, now)
@@ -94,6 +97,7 @@ class Runner:
                         handler(ctx, runnable[0], by_name, full_refresh)
                 except MlConnectorError as exc:
                     remote_failed = remote_failed or isinstance(exc, RemoteError)
+                    self._login_refused(ctx, exc, logins)
                     message = REDACTOR.scrub(remote_message(exc, connections or {}, integration))
                     names = ", ".join(s.name for s in runnable)
                     log.error("streams.failed", streams=names, error=message)
@@ -107,6 +111,7 @@ class Runner:
                     after_run(ctx)
                 except MlConnectorError as exc:
                     remote_failed = remote_failed or isinstance(exc, RemoteError)
+                    self._login_refused(ctx, exc, logins)
                     errors.append(f"after load: {REDACTOR.scrub(remote_message(exc, connections or {}, integration))}")
             # Problems a stream recorded without raising (e.g. overdue acknowledgements) count too.
             reported = {name.strip() for e in errors for name in e.split(":", 1)[0].split(",")}
@@ -120,6 +125,8 @@ class Runner:
             failed_records = [t.stream for t in ctx.tallies.values() if t.failed]
             if failed_records and not errors:
                 errors.append(f"{', '.join(failed_records)}: record(s) failed; `ml-connector parked` lists them")
+            if logins is not None:
+                logins.settle()
             if not errors:
                 status = "succeeded"
             elif len(failed_streams) == len(streams) and not failed_records:
@@ -136,15 +143,29 @@ class Runner:
                 "; ".join(errors) or None,
                 {k: REDACTOR.scrub(v) for k, v in ctx.conditions.items()},
                 remote_failed=remote_failed,
+                login_refused=sorted(logins.refused_systems) if logins is not None else [],
             )
             store.runs.finish(run_id, status, report.as_dict(), report.finished_at, report.error)
             return report
         except BaseException as exc:
-            store.runs.finish(run_id, "failed", {}, self.clock.now(), REDACTOR.scrub(f"{type(exc).__name__}: {exc}"))
+            # Conditions reported before the failure (a budget used up) still reach the alerts.
+            summary = (
+                {"conditions": {k: REDACTOR.scrub(v) for k, v in ctx.conditions.items()}} if ctx.conditions else {}
+            )
+            store.runs.finish(
+                run_id, "failed", summary, self.clock.now(), REDACTOR.scrub(f"{type(exc).__name__}: {exc}")
+            )
             raise
         finally:
             heartbeat.__exit__()
             store.leases.release(integration, holder)
+
+    @staticmethod
+    def _login_refused(ctx: RunContext, exc: MlConnectorError, logins: LoginWatch | None) -> None:
+        if isinstance(exc, LoginRefusedError) and logins is not None:
+            message = logins.refused(exc)
+            if message is not None:
+                ctx.condition("lockout", message)
 
 
 def remote_message(exc: MlConnectorError, connections: dict[str, str], integration: str) -> str:

@@ -104,6 +104,9 @@ class HttpClient:
         self.retry = retry or RetryPolicy()
         self.budget = budget
         self.stats = HttpStats()
+        # True once the server answered an authenticated request with anything but 401: the credentials
+        # work (the engine resets its count of refused logins on this fact).
+        self.auth_accepted = False
         self._sleep = sleep
         self._client = httpx.Client(
             base_url=base_url,
@@ -175,6 +178,8 @@ class HttpClient:
                 raise self._unavailable(method, url, f"transport error ({type(exc).__name__})") from exc
             status = response.status_code
             self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
+            if authenticate and self.auth is not None and status != 401:
+                self.auth_accepted = True
             if (ok is not None and status in ok) or (ok is None and 200 <= status < 300):
                 return HttpResponse(status, response.headers, response.content, str(response.url), attempt)
             if status == 401 and authenticate and self.auth is not None and not reauthenticated:

@@ -40,6 +40,9 @@ class IntegrationPlan:
     dry_run_parts: Callable[[StreamSpec], tuple[Any, Any] | None] | None = None
     # Remote system label (RemoteError.system) -> stored connection name, so a failure names both.
     connections: dict[str, str] = field(default_factory=dict)
+    # Remote system label -> "its credentials were accepted in this plan" (a client's fact); the engine
+    # then resets that connection's count of refused logins (engine/logins.py).
+    logins: dict[str, Callable[[], bool]] = field(default_factory=dict)
 
     def close(self) -> None:
         for close in reversed(self.closers):

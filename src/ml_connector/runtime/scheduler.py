@@ -4,8 +4,9 @@ Celery workers), once.
 Per instance it remembers the last slot handed out (in the store, so a restart neither repeats nor loses
 one). A slot that comes while the instance's run is still going waits for it; after downtime the slots
 missed collapse into one catch-up run; a failed run is retried with backoff while that is still before the
-next slot. Targeted runs (webhooks) queued in the store are taken on the next tick. Only one scheduler
-per store works at a time: it holds the ``*scheduler*`` lease; a second one waits as a standby.
+next slot, except when a system refused the login (a retry only brings the account closer to its lockout).
+Targeted runs (webhooks) queued in the store are taken on the next tick. Only one scheduler per store works
+at a time: it holds the ``*scheduler*`` lease; a second one waits as a standby.
 """
 
 from __future__ import annotations
@@ -121,10 +122,14 @@ class Scheduler:
         if self.on_outcome is not None:
             self.on_outcome(job, status)
         schedule = self.schedules.get(job.instance)
+        recent = self.app.store.runs.recent(job.instance, 1) if status in ("partial", "failed") else []
         if status == "partial":  # a stream failed (not only parked records): worth a retry too
-            recent = self.app.store.runs.recent(job.instance, 1)
             status = "failed" if recent and recent[0]["status"] == "partial" and recent[0]["error"] else status
         if schedule is None or job.slot is None or status not in RETRIED:
+            return
+        refused = ((recent[0].get("summary") or {}).get("login_refused") or []) if recent else []
+        if refused:  # each retry would be one more failed login toward the account's lockout
+            log.warning("scheduler.not_retried", instance=job.instance, login_refused=refused)
             return
         state = self.app.store.schedule.get(job.instance)
         if state is None or state["last_slot"] != job.slot or job.attempt > schedule.config.retries:

@@ -12,6 +12,7 @@ from ml_connector.engine.batch_parking import missing_reference
 from ml_connector.engine.batch_runner import BatchStreamRunner
 from ml_connector.engine.context import RunContext, RunReport
 from ml_connector.engine.dry_run import DryRun, DryRunItem
+from ml_connector.engine.logins import WARN_AFTER, LoginWatch
 from ml_connector.engine.runner import Runner
 from ml_connector.errors import ConfigError, ReferenceMissingError
 from ml_connector.integrations.check_results import collapse_same_cause
@@ -58,9 +59,29 @@ def run_integration(
             trigger=trigger,
             slot=slot,
             connections=plan.connections,
+            logins=login_watch(app, plan),
         )
     finally:
         plan.close()
+
+
+def login_watch(app: App, plan: IntegrationPlan) -> LoginWatch:
+    """Counts the run's refused logins per connection; ``lockout_warn_after`` (a connection setting,
+    default 3) is when the ``lockout`` condition is reported."""
+    warn_after, secret_field = {}, {}
+    for name in plan.connections.values():
+        if app.connections.exists(name):
+            stored = app.connections.get(name)
+            secret_field[name] = next((f for f in stored.secrets if "password" in f), "password")
+            raw = stored.settings.get("lockout_warn_after")
+            try:
+                warn_after[name] = max(1, int(raw)) if raw not in (None, "") else WARN_AFTER
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"Connection {name!r}: lockout_warn_after must be a whole number (refused logins before the "
+                    f"lockout alert), not {raw!r}; `ml-connector connections edit {name} --set lockout_warn_after=3`."
+                ) from None
+    return LoginWatch(app.store, plan.name, dict(plan.connections), warn_after, dict(plan.logins), secret_field)
 
 
 def dry_run_integration(
@@ -92,6 +113,7 @@ def check_integration(app: App, integration: str, **options: Any) -> list[CheckR
             outcome = "ok" if not failed else f"failed: {failed[0].what}: {failed[0].detail}"
             if app.connections.exists(name):
                 app.connections.mark_checked(name, outcome, now)
+        login_watch(app, plan).settle()  # a login the check got through: the refused-login count starts again
         return results
     finally:
         plan.close()

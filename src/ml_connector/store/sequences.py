@@ -1,8 +1,9 @@
-"""Persistent counters (X12 control numbers): each value is handed out once, also across crashes."""
+"""Persistent counters: X12 control numbers (each value handed out once, also across crashes) and the
+consecutive refused logins per connection (engine/logins.py)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 
 from ml_connector.store.schema import sequences
 
@@ -25,3 +26,8 @@ class SequenceStore:
     def current(self, name: str) -> int | None:
         with self._engine.connect() as db:
             return db.execute(select(sequences.c.value).where(sequences.c.name == name)).scalar()
+
+    def reset(self, name: str) -> None:
+        """Forget ``name`` (the next ``next`` starts again at ``start``)."""
+        with self._engine.begin() as db:
+            db.execute(delete(sequences).where(sequences.c.name == name))

@@ -46,12 +46,13 @@ class TokenBudget:
         self._day = ""
         self._spent = 0
         self._unsaved = 0
+        self.short = 0  # calls or records this budget could not pay for (today's refusals)
 
     def _roll(self) -> None:
         day = self.now().astimezone(UTC).date().isoformat()
         if day != self._day:
             self.flush()
-            self._day, self._spent = day, self._load(day)
+            self._day, self._spent, self.short = day, self._load(day), 0
 
     def left(self) -> int:
         with self._lock:
@@ -59,13 +60,23 @@ class TokenBudget:
             return self.allowed - self._spent
 
     def can_afford(self, tokens: int) -> bool:
-        return self.left() >= tokens
+        ok = self.left() >= tokens
+        if not ok:
+            self.short += 1
+        return ok
+
+    def spent(self) -> tuple[str, int]:
+        """(UTC day, tokens this integration spent on it), the day rolled over first."""
+        with self._lock:
+            self._roll()
+            return self._day, self._spent
 
     def charge(self, tokens: int, operation: str) -> None:
         """Take ``tokens`` for a call about to be sent, or raise if the day's budget cannot pay."""
         with self._lock:
             self._roll()
             if self._spent + tokens > self.allowed:
+                self.short += 1
                 raise TokenBudgetExhaustedError(
                     f"{SYSTEM} token budget for {self._day} is used up ({self._spent} of {self.allowed} tokens this "
                     f"integration may spend; {operation} needs {tokens}). What is left stays pending with the reason "

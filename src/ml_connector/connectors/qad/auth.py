@@ -14,7 +14,8 @@ import orjson
 import structlog
 
 from ml_connector.connectors.qad.models import TokenResponse
-from ml_connector.errors import RemoteAuthError, RemoteError
+from ml_connector.errors import LoginRefusedError, RemoteError
+from ml_connector.http.auth import BasicAuth
 from ml_connector.http.client import HttpClient
 from ml_connector.secrets.secret import Secret
 
@@ -23,7 +24,7 @@ TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path
 SECURITY_CONTROL_PATH = "/api/qracore/securityControl"
 
 
-class QadLoginError(RemoteAuthError):
+class QadLoginError(LoginRefusedError):
     """QAD refused the API user itself (wrong password, locked account, unknown client id)."""
 
 
@@ -52,6 +53,9 @@ class QadPasswordAuth:
         self._lock = threading.Lock()
         self.logins = 0
         self.refreshes = 0
+        # A refused password grant is not sent again by this flow: QAD counts each refusal toward its
+        # "Maximum Access Failures" lock, and the password will not be better on a second try.
+        self.refused: QadLoginError | None = None
 
     def client_id(self) -> str:
         """The OAuth client id: configured, or read from the (anonymous) security control record [F]."""
@@ -79,9 +83,15 @@ class QadPasswordAuth:
                 except QadLoginError:
                     log.info("qad.refresh_refused", user=self._username, then="password login")
                     self._refresh = None
-            return self._grant(
-                {"grant_type": "password", "username": self._username, "password": self._password.reveal()}
-            )
+            if self.refused is not None:
+                raise self.refused
+            try:
+                return self._grant(
+                    {"grant_type": "password", "username": self._username, "password": self._password.reveal()}
+                )
+            except QadLoginError as exc:
+                self.refused = exc
+                raise
 
     def _grant(self, form: dict[str, str]) -> Secret:
         refresh = form["grant_type"] == "refresh_token"
@@ -113,12 +123,13 @@ class QadPasswordAuth:
         except orjson.JSONDecodeError:
             body = {}
         code, text = str(body.get("error", "")), str(body.get("error_description", ""))
+        locked = code != "invalid_client" and "lock" in text.lower()
         if code == "invalid_client":
             advice = (
                 f"QAD does not know the OAuth client id '{self._client_id}'. Leave client_id unset in the "
                 "connection to read it from securityControl, or copy it from QAD's Security Control."
             )
-        elif "lock" in text.lower():
+        elif locked:
             advice = (
                 f"QAD locked the account '{self._username}' after repeated failed logins. Ask the QAD "
                 "administrator to unlock it, fix the stored password, then run `ml-connector check`."
@@ -128,4 +139,37 @@ class QadPasswordAuth:
                 f"QAD refused the login of '{self._username}' ({code or exc.status}: {text or 'no description'}). "
                 "Store the right password with `ml-connector connections add`, then run `ml-connector check`."
             )
-        return QadLoginError(advice, system=exc.system, status=exc.status, request=exc.request, body=exc.body)
+        return QadLoginError(
+            advice,
+            account=self._username,
+            locked=locked,
+            system=exc.system,
+            status=exc.status,
+            request=exc.request,
+            body=exc.body,
+        )
+
+
+class QadBasicAuth(BasicAuth):
+    """HTTP Basic (the discouraged option). A 401 is a refused login of the API user, counted by QAD like
+    a refused grant: raised as :class:`QadLoginError` and not sent again by this client."""
+
+    def __init__(self, username: str, password: Secret) -> None:
+        super().__init__(username, password)
+        self._username = username
+        self.refused: QadLoginError | None = None
+
+    def apply(self, method: str, url: str, headers: dict[str, str], body: bytes) -> str:
+        if self.refused is not None:
+            raise self.refused
+        return super().apply(method, url, headers, body)
+
+    def on_unauthorized(self) -> bool:
+        self.refused = QadLoginError(
+            f"QAD refused the login of '{self._username}' (HTTP Basic, 401). Store the right password with "
+            "`ml-connector connections edit <connection> --secret password`, then run `ml-connector check`.",
+            account=self._username,
+            system="QAD",
+            status=401,
+        )
+        raise self.refused

@@ -10,14 +10,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ml_connector.connectors.qad.auth import QadPasswordAuth
+from ml_connector.connectors.qad.auth import QadBasicAuth, QadPasswordAuth
 from ml_connector.connectors.qad.browses import BROWSE_PATH, SYSTEM, QadBrowses, QadPaths
 from ml_connector.connectors.qad.models import (
     JournalEntry,
     SubmitError,
 )
 from ml_connector.errors import RemoteAuthError, RemoteProtocolError, RemoteRejectedError
-from ml_connector.http.auth import AuthFlow, BasicAuth
+from ml_connector.http.auth import AuthFlow
 from ml_connector.http.client import HttpClient, RetryPolicy
 from ml_connector.http.ratelimit import SlidingWindowBudget
 from ml_connector.secrets.secret import Secret
@@ -77,7 +77,7 @@ class QadClient(QadBrowses):
         )
         self.auth: AuthFlow
         if auth == "basic":
-            self.auth = BasicAuth(username, password)
+            self.auth = QadBasicAuth(username, password)
         else:
             self.auth = QadPasswordAuth(self.http, username, password, client_id, monotonic=monotonic)
         self.http.auth = self.auth

@@ -24,6 +24,7 @@ SCHEMA = ConnectionSchema(
         Field("auth", "oauth (password grant, default) or basic", required=False, choices=("oauth", "basic")),
         Field("client_id", "OAuth2 client id where the tenant needs one", required=False),
         Field("verify_tls", "Verify the TLS certificate (true/false)", required=False, choices=("true", "false")),
+        Field("lockout_warn_after", "Refused logins in a row before the lockout alert (default 3)", required=False),
         *_PATHS,
         Field("password", "API user's password", secret=True),
     ),

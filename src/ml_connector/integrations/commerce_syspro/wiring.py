@@ -199,6 +199,7 @@ def build_plan(
 
     plan.dry_run_parts = dry_run_parts
     plan.connections = {"Adobe Commerce": cfg.commerce_connection, "SYSPRO e.net": cfg.syspro_connection}
+    plan.logins = {"SYSPRO e.net": lambda: enet.session.logons > 0}
     plan.closers += [commerce.close, enet.close]
     return plan
 

@@ -110,6 +110,7 @@ def build_plan(
     # Reads Looker, QAD, the ledger and the inbox; posts and marks nothing.
     plan.dry_run_parts = lambda stream: (dry_source.bind(plan.name, None), target)
     plan.connections = {"Looker": cfg.looker_connection, "QAD": cfg.qad_connection}
+    plan.logins = {"QAD": lambda: qad.http.auth_accepted}
     plan.closers += [looker.close, qad.close]
     return plan
 

@@ -90,6 +90,7 @@ def build_plan(app: App, **http: Any) -> IntegrationPlan:
     duckdb_file = app.settings.warehouse_path if app.settings.warehouse.type == "duckdb" else None
     plan.dry_run_parts = lambda stream: (source, ReadOnlyWarehouse(target, duckdb_file))
     plan.connections = {"SYSPRO OData": cfg.syspro_connection}
+    plan.logins = {"SYSPRO OData": lambda: client.http.auth_accepted}
     if cfg.looker_connection:
         plan.connections["Looker"] = cfg.looker_connection
     plan.closers.append(client.close)

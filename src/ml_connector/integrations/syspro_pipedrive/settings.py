@@ -41,6 +41,9 @@ class SysproPipedriveSettings(BaseModel):
     daily_tokens: int | None = Field(None, ge=1)  # overrides the plan arithmetic
     burst_limit: int | None = Field(None, ge=2)  # requests per 2 s before the first reply says it
     cloudflare_wait_s: float = Field(60.0, ge=0.0)
+    # A run reports the `budget` condition (one alert) once the day's spend reaches this share of what the
+    # integration may spend (after reserve_share), or when the budget could not pay for something.
+    budget_alert_at: float = Field(0.75, gt=0.0, le=1.0)
     # Which SYSPRO orders become deals.
     orders: Literal["open", "open_and_recent"] = "open"
     recent_days: int = Field(30, ge=0)

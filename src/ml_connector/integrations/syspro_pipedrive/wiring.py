@@ -16,6 +16,7 @@ import structlog
 from ml_connector.bootstrap import App
 from ml_connector.connectors.pipedrive.auth import ApiTokenAuth, OAuthRefreshAuth, token_poster
 from ml_connector.connectors.pipedrive.client import PipedriveClient
+from ml_connector.connectors.pipedrive.models import TokenBudgetExhaustedError
 from ml_connector.connectors.pipedrive.ratelimit import API_TOKEN_BURST, BurstLimiter, TokenBudget
 from ml_connector.core.streams import StreamSpec
 from ml_connector.engine.context import RunContext
@@ -24,6 +25,7 @@ from ml_connector.http.auth import AuthFlow
 from ml_connector.integrations.clients import syspro_client
 from ml_connector.integrations.plan import CheckResult, IntegrationPlan, probe
 from ml_connector.integrations.syspro_pipedrive import settings as config
+from ml_connector.integrations.syspro_pipedrive.budget import budget_message
 from ml_connector.integrations.syspro_pipedrive.deals import DealTarget
 from ml_connector.integrations.syspro_pipedrive.mappings import FieldKeys
 from ml_connector.integrations.syspro_pipedrive.sources import SnapshotSource, SysproSnapshot
@@ -116,12 +118,22 @@ def build_plan(
         return state["run"]
 
     def handle(ctx: RunContext, stream: StreamSpec, all_streams: dict[str, StreamSpec], full: bool) -> None:
+        exhausted = False
         try:
             RecordStreamRunner(ctx, source(ctx), targets[stream.name]).run_stream(
                 stream, all_streams, full_refresh=full
             )
+        except TokenBudgetExhaustedError:
+            exhausted = True  # the run stops here; the condition still goes into its summary
+            raise
         finally:
             client.budget.flush()
+            report_budget(ctx, exhausted)
+
+    def report_budget(ctx: RunContext, exhausted: bool) -> None:
+        message = budget_message(client.budget, cfg.budget_alert_at, app.clock.now(), exhausted=exhausted)
+        if message is not None:
+            ctx.condition("budget", message)
 
     def replay(ctx: RunContext, stream: StreamSpec, rows: list[dict[str, Any]]) -> None:
         RecordStreamRunner(ctx, source(ctx), targets[stream.name]).replay(stream, rows)
@@ -149,6 +161,7 @@ def build_plan(
 
     plan = IntegrationPlan(key, streams(), handle, None, checks, replayer=replay)
     plan.connections = {"SYSPRO OData": cfg.syspro_connection, "Pipedrive": cfg.pipedrive_connection}
+    plan.logins = {"SYSPRO OData": lambda: odata.http.auth_accepted}
     dry_source = SnapshotSource(
         SysproSnapshot(odata, cfg, app.clock.now().date()), None, lambda: snapshots.ids(key, ORGANIZATION)
     )

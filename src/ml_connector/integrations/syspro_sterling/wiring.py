@@ -126,8 +126,10 @@ def build_plan(app: App, *, enet_options: dict[str, Any] | None = None, **http: 
     # Dry run: the documents and partners; 997s are not read (reading them would move the inbox cursor).
     plan.dry_run_parts = lambda stream: None if stream.name == ACK_STREAM else (source, targets[stream.name])
     plan.connections = {"SYSPRO OData": cfg.syspro_connection, "Sterling B2B Integrator": cfg.sterling_connection}
+    plan.logins = {"SYSPRO OData": lambda: odata.http.auth_accepted}
     if enet is not None and cfg.syspro_enet_connection:
         plan.connections["SYSPRO e.net"] = cfg.syspro_enet_connection
+        plan.logins["SYSPRO e.net"] = lambda: enet.session.logons > 0
     plan.closers += [odata.close, sterling.close, *([enet.close] if enet is not None else [])]
     return plan
 

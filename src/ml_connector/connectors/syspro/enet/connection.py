@@ -11,6 +11,11 @@ SCHEMA = ConnectionSchema(
         Field("base_url", "WCF REST root, e.g. https://erp.example.com/SYSPROWCFService/Rest"),
         Field("operator", "SYSPRO operator that logs on"),
         Field("company_id", "SYSPRO company id", required=False, default="L"),
+        Field(
+            "lockout_warn_after",
+            "Refused logins in a row before the lockout alert (default 3)",
+            required=False,
+        ),
         Field("operator_password", "Password of the operator", secret=True),
         # Many SYSPRO companies have no company password: an empty value is a value.
         Field("company_password", "Company password (empty when the company has none)", secret=True, empty_ok=True),

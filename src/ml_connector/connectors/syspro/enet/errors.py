@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from ml_connector.errors import (
+    LoginRefusedError,
     ReferenceMissingError,
     RemoteAuthError,
     RemoteRejectedError,
@@ -28,6 +29,11 @@ class EnetDocumentInvalidError(RemoteRejectedError):
 
 class EnetSessionExpiredError(RemoteAuthError):
     """``ERROR: The supplied UserID is invalid...``: the session expired or was evicted."""
+
+
+class EnetLogonRefusedError(LoginRefusedError):
+    """``/Logon`` answered ``ERROR: Invalid operator password`` (or company): the operator's credentials
+    were refused. Not tried again by the session: SYSPRO may lock an operator after repeated failures."""
 
 
 class EnetSessionBusyError(RemoteUnavailableError):

@@ -21,11 +21,12 @@ from ml_connector.connectors.syspro.enet.errors import (
     DEFAULT_RULES,
     SYSTEM,
     EnetErrorRules,
+    EnetLogonRefusedError,
     EnetSessionBusyError,
     raise_for_error_text,
 )
 from ml_connector.connectors.syspro.enet.xml import decode_body, unwrap
-from ml_connector.errors import MlConnectorError, RemoteProtocolError
+from ml_connector.errors import MlConnectorError, RemoteAuthError, RemoteProtocolError
 from ml_connector.http.client import HttpClient, RetryPolicy
 from ml_connector.secrets.secret import REDACTOR, Secret
 
@@ -96,6 +97,7 @@ class EnetSession:
         self._user_id: Secret | None = None
         self.logons = 0
         self.renewals = 0
+        self.refused: EnetLogonRefusedError | None = None  # a refused logon is not sent again
 
     def __enter__(self) -> EnetSession:
         self.logon()
@@ -165,6 +167,8 @@ class EnetSession:
         return f"{path}?{urlencode(params, quote_via=quote, safe='', encoding=self.query_encoding)}"
 
     def _logon_locked(self) -> None:
+        if self.refused is not None:
+            raise self.refused
         if not self._holding_lease:
             if self.lease_timeout_s > 0:
                 acquired = self._lease.acquire(timeout=self.lease_timeout_s)
@@ -189,7 +193,19 @@ class EnetSession:
         try:
             text = unwrap(decode_body(self._reads.request("GET", self._url("/Logon", params)).content))
             if text.startswith("ERROR"):
-                raise_for_error_text(text, doing=doing, request="GET /Logon", rules=self.rules)
+                try:
+                    raise_for_error_text(text, doing=doing, request="GET /Logon", rules=self.rules)
+                except RemoteAuthError as exc:
+                    self.refused = EnetLogonRefusedError(
+                        str(exc),
+                        account=creds.operator,
+                        locked="lock" in text.lower(),
+                        system=exc.system,
+                        status=exc.status,
+                        request=exc.request,
+                        body=exc.body,
+                    )
+                    raise self.refused from None
             if not text or any(c.isspace() or c in "<>" for c in text):
                 raise RemoteProtocolError(
                     f"SYSPRO answered the {doing} with {REDACTOR.scrub(text[:80])!r}, not a session id.",

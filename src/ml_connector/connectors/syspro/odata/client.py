@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from ml_connector.errors import RemoteProtocolError
+from ml_connector.errors import LoginRefusedError, RemoteProtocolError
 from ml_connector.http.auth import BasicAuth
 from ml_connector.http.client import HttpClient, RetryPolicy
 from ml_connector.secrets.secret import Secret
@@ -53,6 +53,32 @@ def rowversion_value(text: str) -> int:
     return int.from_bytes(base64.b64decode(text), "big")
 
 
+class OperatorBasicAuth(BasicAuth):
+    """Basic auth for the OData operator. A 401 is a refused login (each counts toward the operator's
+    lockout on SYSPRO's side): raised as :class:`LoginRefusedError` and not sent again by this client."""
+
+    def __init__(self, operator: str, password: Secret) -> None:
+        super().__init__(operator, password)
+        self.operator = operator
+        self.refused: LoginRefusedError | None = None
+
+    def apply(self, method: str, url: str, headers: dict[str, str], body: bytes) -> str:
+        if self.refused is not None:
+            raise self.refused
+        return super().apply(method, url, headers, body)
+
+    def on_unauthorized(self) -> bool:
+        self.refused = LoginRefusedError(
+            f"{SYSTEM} refused the credentials of operator '{self.operator}' (HTTP 401). Store the right OData "
+            "password with `ml-connector connections edit <connection> --secret password`, then run "
+            "`ml-connector check`.",
+            account=self.operator,
+            system=SYSTEM,
+            status=401,
+        )
+        raise self.refused
+
+
 class SysproODataClient:
     def __init__(
         self,
@@ -68,7 +94,7 @@ class SysproODataClient:
         extra = {"sleep": sleep} if sleep is not None else {}
         self.http = HttpClient(
             system=SYSTEM,
-            auth=BasicAuth(operator, password),
+            auth=OperatorBasicAuth(operator, password),
             retry=retry,
             timeout_s=settings.timeout_s,
             verify=settings.verify_tls,

@@ -15,6 +15,11 @@ SCHEMA = ConnectionSchema(
         Field("page_cap", "Largest page the service returns ($top)", required=False),
         Field("date_literal", "How dates are written in $filter", required=False, choices=("datetimeoffset", "date")),
         Field("verify_tls", "Verify the TLS certificate (true/false)", required=False, choices=("true", "false")),
+        Field(
+            "lockout_warn_after",
+            "Refused logins in a row before the lockout alert (default 3)",
+            required=False,
+        ),
         Field("password", "Password of the operator", secret=True),
     ),
     example="--set base_url=https://erp.example.com/SYSPRO8OData/SYSPROOData --set operator=ODATA --set company=A",
