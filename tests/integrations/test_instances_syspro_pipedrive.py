@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from pipedrive_fixtures import SMALL, account, by_custom, expected_orders, field_key, live, serve_pipedrive
-from syspro_connection import add_syspro_odata
 
 from ml_connector.bootstrap import bootstrap
 from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.integrations.syspro_pipedrive.demo import connect_pipedrive
 from ml_connector.integrations.syspro_pipedrive.mappings import FIELD_KIND, merged_into, remember_merge
 from ml_connector.runtime.service import run_integration
@@ -44,7 +44,7 @@ def companies():
 
 
 def store_odata(app: Any, name: str, syspro: Any) -> None:
-    add_syspro_odata(app, syspro)  # stored as `syspro-odata`; copied under another name for EMEA
+    connect_syspro_odata(app, syspro)  # stored as `syspro-odata`; copied under another name for EMEA
     if name != "syspro-odata":
         stored = app.connections.get("syspro-odata")
         app.connections.put(name, "syspro-odata", dict(stored.settings),

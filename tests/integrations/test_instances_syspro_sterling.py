@@ -27,10 +27,10 @@ from ml_connector.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sterling_fixtures import SEED, outbox
-from syspro_connection import add_syspro_odata
 from test_syspro_sterling_suppliers import new_partner, partner_in_sterling, store_enet
 
 from ml_connector.bootstrap import bootstrap
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 
 A, B = "syspro-sterling", "syspro-sterling@plant-b"
 SUPPLIER = "000021"  # plant A sends its POs to ACMEWHOLESALE, plant B to WIDGETCO
@@ -67,7 +67,7 @@ def store_sterling(app: Any, name: str, sterling: Any) -> None:
 
 
 def store_odata(app: Any, name: str, syspro: Any) -> None:
-    add_syspro_odata(app, syspro)  # stored as `syspro-odata`; renamed for plant B
+    connect_syspro_odata(app, syspro)  # stored as `syspro-odata`; renamed for plant B
     if name != "syspro-odata":
         stored = app.connections.get("syspro-odata")
         app.connections.put(name, "syspro-odata", dict(stored.settings),

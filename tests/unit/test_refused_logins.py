@@ -17,12 +17,12 @@ from ml_connector.emulators.registry import create_emulator
 from ml_connector.emulators.serving import serve_in_thread
 from ml_connector.engine.logins import LoginWatch
 from ml_connector.errors import LoginRefusedError
+from ml_connector.integrations.demo_connections import connect_syspro_odata
 from ml_connector.integrations.syspro_pipedrive.budget import budget_message
 from ml_connector.runtime.service import check_integration
 from ml_connector.secrets.secret import Secret
 from ml_connector.settings import Settings
 from ml_connector.store import Store
-from syspro_connection import add_syspro_odata
 
 PASSWORD = "odata-Pa55-never-shown"
 
@@ -131,7 +131,7 @@ def test_a_check_that_logs_in_resets_the_count(tmp_path) -> None:
     try:
         settings = Settings.model_validate({"data_dir": str(tmp_path), "syspro-looker": {"looker_connection": None}})
         app = bootstrap(settings, create_keys=True)
-        add_syspro_odata(app, odata)
+        connect_syspro_odata(app, odata)
         app.store.sequences.next("login-refused:syspro-odata")
         app.store.sequences.next("login-refused:syspro-odata")
         check_integration(app, "syspro-looker")
