@@ -148,7 +148,8 @@ def test_a_refused_password_is_one_check_line_not_one_per_table(tmp_path: Path) 
     assert line["system"] == "SYSPRO OData"
     assert line["what"].startswith("read GenMaster, ") and "(9 checks, one cause)" in line["what"]
     assert "ApInvoice" in line["what"] and "InvWarehouse" in line["what"]
-    assert "refused the credentials (HTTP 401)" in line["detail"] and "GET http" not in line["detail"]
+    assert "refused the credentials of operator 'ODATA' (HTTP 401)" in line["detail"]
+    assert "GET http" not in line["detail"]
     assert "wrong-password-1" not in result.output
 
 
