@@ -1,4 +1,4 @@
-"""The Pipedrive emulator app: ``create_app(seed, faults, **options)`` (checklist: reference 2.9).
+"""The Pipedrive emulator app: ``create_app(seed, faults, **options)`` (checklist: looker-pipedrive.md §2.9).
 
 Mounts ``/api/v2/...``, ``/v1/...`` (and ``/api/v1/...``), ``POST /oauth/token`` and the control face
 ``/__emulator/...``. Every API call is authenticated, charged its spec token cost against the daily

@@ -1,4 +1,4 @@
-"""API tokens and the OAuth 2.0 token endpoint (reference 2.2): Basic client auth, form bodies,
+"""API tokens and the OAuth 2.0 token endpoint (looker-pipedrive.md §2.2): Basic client auth, form bodies,
 ``expires_in`` 3599, refresh tokens rotated on use (configurable), expiry on the emulator clock."""
 
 from __future__ import annotations

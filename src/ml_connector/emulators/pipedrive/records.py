@@ -169,7 +169,7 @@ UPDATABLE = {
 
 
 def custom_value_problem(field: dict[str, Any], value: Any) -> str | None:
-    """Why ``value`` cannot go into ``field`` (v2 shapes, reference 2.5), or None."""
+    """Why ``value`` cannot go into ``field`` (v2 shapes, looker-pipedrive.md §2.5), or None."""
     kind = field["field_type"]
     if value is None:
         return None

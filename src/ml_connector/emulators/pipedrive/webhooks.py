@@ -1,4 +1,4 @@
-"""Webhook subscriptions (v1 /webhooks) and delivery of v2 payloads (reference 2.7): HTTP Basic when set,
+"""Webhook subscriptions (v1 /webhooks) and delivery of v2 payloads (looker-pipedrive.md §2.7): HTTP Basic when set,
 no signature, only 2xx counts, retries after ``retry_delays`` (3 s, 30 s, 150 s; shrunk in tests)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ``[syspro-pipedrive]`` config table, validated. Defaults make `make demo` work.
 
-The stage table maps SYSPRO ``OrderStatus`` (char(1), reference 6.14) to a Pipedrive stage id; won and
+The stage table maps SYSPRO ``OrderStatus`` (char(1), syspro-qad.md §6.14) to a Pipedrive stage id; won and
 lost statuses close the deal instead. Field names are what the custom fields are called in Pipedrive
 (found by name, created when ``create_fields`` allows; once found, their 40-hex key is remembered, so
 a rename in Pipedrive does not lose them).

@@ -18,7 +18,7 @@ NAME = "syspro-pipedrive"
 PRODUCT, ORGANIZATION, DEAL = "product", "organization", "deal"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BREAKS = re.compile(r" *[\t\r\n][\t\r\n ]*")
-STOCK_LINE = "1"  # SorDetail.LineType: 1 = stocked line (reference 6.15)
+STOCK_LINE = "1"  # SorDetail.LineType: 1 = stocked line (syspro-qad.md §6.15)
 
 
 def text(value: Any) -> str:
