@@ -19,6 +19,7 @@ ORG_FIELDS = {
     "branch": ("SYSPRO branch", "varchar"),
     "salesperson": ("SYSPRO salesperson", "varchar"),
     "credit_limit": ("SYSPRO credit limit", "double"),
+    "balance": ("SYSPRO balance", "double"),  # sum of the customer's open ArInvoice.InvoiceBal1
     "on_hold": ("SYSPRO on hold", "varchar"),
     "stock_status": ("SYSPRO stock status", "varchar"),
 }

@@ -1,10 +1,12 @@
-"""Reads SYSPRO once per run through OData (ArCustomer, SorMaster + SorDetail, InvMaster, InvWarehouse)
-and serves the product, organization and deal rows from that one snapshot, so stock statuses on
-organizations and deals agree with each other and with the products.
+"""Reads SYSPRO once per run through OData (ArCustomer, SorMaster + SorDetail, InvMaster, InvWarehouse,
+and the open items of ArInvoice) and serves the product, organization and deal rows from that one
+snapshot, so stock statuses on organizations and deals agree with each other and with the products.
 
-Every run reads the selected SYSPRO rows in full (they are few: customers, open orders, their stock);
-the delivery ledger's content hashes decide what changed, so a moved stock level refreshes exactly the
-organizations, deals and products it touches and nothing else costs a Pipedrive token.
+Every run reads the selected SYSPRO rows in full (they are few: customers, open orders, their stock,
+open AR documents); the delivery ledger's content hashes decide what changed, so a moved stock level
+refreshes exactly the organizations, deals and products it touches, a payment (a lower ``InvoiceBal1``
+while ``ArCustomer`` stays as it was) refreshes exactly its customer's organization, and nothing else
+costs a Pipedrive token.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ml_connector.integrations.syspro_pipedrive.streams import (
     DEAL,
     ORGANIZATION,
     PRODUCT,
+    balances,
     deal_row,
     organization_row,
     product_row,
@@ -30,6 +33,9 @@ from ml_connector.integrations.syspro_pipedrive.streams import (
 )
 
 PAGE = 500
+# The organization balance: only the open AR documents (a paid one adds 0), only the columns it needs.
+OPEN_ITEMS = "InvoiceBal1 ne 0"
+INVOICE_COLUMNS = ("Customer", "Invoice", "DocumentType", "InvoiceBal1")
 
 
 class SysproSnapshot:
@@ -47,8 +53,17 @@ class SysproSnapshot:
         since = self.today - timedelta(days=self.cfg.recent_days)
         return f"({open_}) or OrderDate ge {date_literal(since, self.client.settings.date_literal)}"
 
-    def _all(self, entity_set: str, filter_: str | None = None) -> list[dict[str, Any]]:
-        return [row for page in self.client.pages(entity_set, filter=filter_) for row in page]
+    def _all(
+        self, entity_set: str, filter_: str | None = None, select: tuple[str, ...] | None = None
+    ) -> list[dict[str, Any]]:
+        return [row for page in self.client.pages(entity_set, filter=filter_, select=select) for row in page]
+
+    def open_invoices(self) -> list[dict[str, Any]]:
+        """Open AR documents, once per run: ``$select`` of four columns, paged. ``$skip`` paging can show a
+        row twice when rows move during the walk, so they are de-duplicated by key."""
+        rows = self._all("ArInvoice", OPEN_ITEMS, INVOICE_COLUMNS)
+        by_key = {(text(r["Customer"]), str(r["Invoice"]), text(r["DocumentType"])): r for r in rows}
+        return list(by_key.values())
 
     def rows(self, stream: str) -> list[Row]:
         if self._rows is None:
@@ -82,7 +97,15 @@ class SysproSnapshot:
             row = deal_row(order, lines[number], status)
             row["currency"] = row["currency"] or self.cfg.default_currency
             deals.append(row)
-        orgs = [organization_row(c, stock_status(open_lines[text(c["Customer"])], stock)) for c in customers]
+        owed = balances(self.open_invoices()) if "balance" in self.cfg.org_fields else None
+        orgs = [
+            organization_row(
+                c,
+                stock_status(open_lines[text(c["Customer"])], stock),
+                None if owed is None else owed.get(text(c["Customer"]), 0.0),
+            )
+            for c in customers
+        ]
         for org in orgs:
             org["currency"] = org["currency"] or self.cfg.default_currency
         products = [product_row(m, by_code[text(m["StockCode"])], self.cfg.default_currency) for m in masters]

@@ -8,8 +8,8 @@ Text is cleaned for Pipedrive (control characters dropped, trailing SYSPRO paddi
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ml_connector.core.streams import Row, StreamKind, StreamSpec
@@ -18,6 +18,7 @@ NAME = "syspro-pipedrive"
 PRODUCT, ORGANIZATION, DEAL = "product", "organization", "deal"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BREAKS = re.compile(r" *[\t\r\n][\t\r\n ]*")
+ZERO, CENT = Decimal(0), Decimal("0.01")
 STOCK_LINE = "1"  # SorDetail.LineType: 1 = stocked line (syspro-qad.md §6.15)
 
 
@@ -84,8 +85,32 @@ def product_row(master: Mapping[str, Any], stock_rows: Sequence[Mapping[str, Any
     }
 
 
-def organization_row(customer: Mapping[str, Any], status: str) -> Row:
-    return {
+def balances(invoices: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+    """Customer code -> the sum of ``InvoiceBal1`` over its AR documents, added up as Decimal and rounded
+    to cents (``ROUND_HALF_UP``; the column is decimal(14,2), so this only normalises).
+
+    ``InvoiceBal1`` is the outstanding local-currency balance of one invoice, credit note or debit note
+    (syspro-qad.md §6.2 [I]); it is summed as signed: an open credit note is stored negative (as the SYSPRO
+    OData emulator seeds it), so it lowers the balance. No sign is flipped by ``DocumentType``.
+    Customers without open documents are absent (their balance is 0).
+    """
+    totals: dict[str, Decimal] = {}
+    for inv in invoices:
+        code = text(inv["Customer"])
+        totals[code] = totals.get(code, ZERO) + Decimal(str(inv.get("InvoiceBal1") or 0))
+    return {code: money(total) for code, total in totals.items()}
+
+
+def money(value: Decimal) -> float:
+    """Cents, as the JSON number Pipedrive's double field takes; never ``-0.0`` (its hash would differ)."""
+    cents = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return float(cents) if cents else 0.0
+
+
+def organization_row(customer: Mapping[str, Any], status: str, balance: float | None = None) -> Row:
+    """``balance`` is None when the balance field is not written (``org_fields``): the row then has none,
+    so invoice changes do not touch the organization's content hash."""
+    row: Row = {
         "code": text(customer["Customer"]),
         "name": text(customer.get("Name")) or text(customer["Customer"]),
         "address": address(customer),
@@ -96,6 +121,9 @@ def organization_row(customer: Mapping[str, Any], status: str) -> Row:
         "currency": text(customer.get("Currency")),
         "stock_status": status,
     }
+    if balance is not None:
+        row["balance"] = balance
+    return row
 
 
 def deal_row(order: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], status: str) -> Row:

@@ -210,6 +210,7 @@ class OrganizationTarget(PipedriveTarget):
             "branch": row["branch"],
             "salesperson": row["salesperson"],
             "credit_limit": row["credit_limit"],
+            "balance": row.get("balance"),
             "on_hold": row["on_hold"],
             "stock_status": fit(row["stock_status"]),
         }

@@ -37,7 +37,7 @@ from ml_connector.store.snapshots import SnapshotStore
 log = structlog.get_logger("ml_connector.syspro_pipedrive")
 
 OAUTH_TOKEN_URL = "https://oauth.pipedrive.com/oauth/token"  # noqa: S105 - a URL
-TABLES = ("ArCustomer", "SorMaster", "SorDetail", "InvMaster", "InvWarehouse")
+TABLES = ("ArCustomer", "SorMaster", "SorDetail", "InvMaster", "InvWarehouse", "ArInvoice")
 
 
 def pipedrive_client(app: App, name: str, cfg: config.SysproPipedriveSettings, **options: Any) -> PipedriveClient:
