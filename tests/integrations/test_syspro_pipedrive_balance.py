@@ -12,9 +12,11 @@ from typing import Any
 import orjson
 import pytest
 
+from ml_connector.bootstrap import bootstrap
 from ml_connector.engine.dry_run import DryRunItem
 from ml_connector.integrations.syspro_pipedrive.streams import balances
 from ml_connector.runtime.service import dry_run_integration, run_integration
+from ml_connector.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from pipedrive_fixtures import NAME, account, field_key, live, make_app, serve_pipedrive, serve_syspro, tokens_spent
@@ -174,3 +176,21 @@ def test_balances_add_up_in_decimal_and_never_show_minus_zero() -> None:
     got = balances(rows)
     assert got == {"0000001": 0.3, "0000002": 0.0, "0000003": 0.0}
     assert [orjson.dumps(v) for v in got.values()] == [b"0.3", b"0.0", b"0.0"]
+
+
+def test_turning_the_field_on_later_patches_each_organization_once(tmp_path, syspro, pipedrive) -> None:
+    """What an upgrade does: organizations sent without a balance get it in one PATCH each, nothing else."""
+    fields = ["customer_code", "branch", "salesperson", "credit_limit", "on_hold", "stock_status"]
+    before_upgrade = make_app(tmp_path, syspro, pipedrive, section={**FAST, "org_fields": fields})
+    assert run_integration(before_upgrade, NAME).status == "succeeded"
+    updates = record_updates(pipedrive)
+    app = bootstrap(Settings.model_validate({"data_dir": str(tmp_path / "data"), NAME: FAST}))
+    spent = tokens_spent(pipedrive)
+    report = run_integration(app, NAME)
+    assert {t.stream: t.loaded for t in report.streams} == {"product": 0, "organization": 20, "deal": 0}
+    key = field_key(pipedrive, "organization", "SYSPRO balance")
+    assert sorted(u[1] for u in updates) == sorted(r["id"] for r in live(pipedrive, "organization"))
+    assert all(u[0] == "organization" and list(u[2]) == ["custom_fields"] for u in updates)
+    assert all(list(u[2]["custom_fields"]) == [key] for u in updates)
+    assert balances_in_pipedrive(pipedrive) == expected_balances(syspro)
+    assert tokens_spent(pipedrive) - spent == 10 + 10 + 5 + 20 * 5  # sweep, field list, field create, PATCHes
