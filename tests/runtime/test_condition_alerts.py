@@ -1,7 +1,8 @@
 """The two conditions an integration reports (RunContext.condition) become real alerts: ``lockout`` when
 QAD refused looker-qad's login on N scheduled runs (one login per run, no retry storm, one alert, then the
-instance paused so QAD is never locked, one recovery once the password is fixed and checked) and ``budget`` when syspro-pipedrive's day crosses its token alert
-share (one alert, recovery on the next day)."""
+instance paused so QAD is never locked, one recovery once the password is fixed and checked) and
+``budget`` when syspro-pipedrive's day crosses its token alert share (one alert, recovery on the next
+day)."""
 
 from __future__ import annotations
 

@@ -84,6 +84,8 @@ def status(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> No
         for r in rows:
             if r["paused"]:
                 paused = r["paused"]
-                console.print(f"{r['integration']} paused: {paused['reason']}; {paused['fix']}.", markup=False)
+                console.print(
+                    f"{r['integration']} paused: {paused['reason']}; {paused['fix']}.", markup=False, soft_wrap=True
+                )
     if any(r["overdue"] or r["paused"] for r in rows):
         raise typer.Exit(1)
