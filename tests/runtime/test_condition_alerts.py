@@ -1,7 +1,8 @@
 """The two conditions an integration reports (RunContext.condition) become real alerts: ``lockout`` when
-QAD refused looker-qad's login on N scheduled runs (one login per run, no retry storm, one alert, one
-recovery once the password is fixed) and ``budget`` when syspro-pipedrive's day crosses its token alert
-share (one alert, recovery on the next day)."""
+QAD refused looker-qad's login on N scheduled runs (one login per run, no retry storm, one alert, then the
+instance paused so QAD is never locked, one recovery once the password is fixed and checked) and
+``budget`` when syspro-pipedrive's day crosses its token alert share (one alert, recovery on the next
+day)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ from ml_connector.runtime.config import ScheduleConfig
 from ml_connector.runtime.executors import ThreadExecutor
 from ml_connector.runtime.scheduler import Job, Scheduler
 from ml_connector.runtime.schedules import compile_schedule
-from ml_connector.runtime.service import run_integration
+from ml_connector.runtime.service import check_integration, run_integration
+from ml_connector.runtime.status import instance_status
+from ml_connector.runtime.triggers import trigger_run
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "integrations"))
 from commerce_syspro_fixtures import make_app as make_commerce_app
@@ -72,7 +75,11 @@ def wait_idle(scheduler: Scheduler, executor: ThreadExecutor) -> None:
     scheduler.tick()  # collect the outcome (the alerter runs here)
 
 
-def test_wrong_qad_password_one_lockout_alert_no_retry_storm_one_recovery(tmp_path, channels) -> None:
+def test_wrong_qad_password_one_lockout_alert_then_paused_until_check_one_recovery(tmp_path, channels) -> None:
+    """Three refused 15-minute slots (one login each, no retry), the alert, then the instance is paused:
+    eight more slots (past QAD's 10 without the pause), their retries and a webhook request send QAD no
+    login, so the account is not locked. Fixing the password alone does not resume (the count is not
+    reset); `check` does, the queued webhook request and the next slot run and the recovery is sent."""
     hook, posted, smtp, box = channels
     chain = build_chain(tmp_path)
     try:
@@ -89,31 +96,59 @@ def test_wrong_qad_password_one_lockout_alert_no_retry_storm_one_recovery(tmp_pa
         app.connections.put("qad", "qad", qad.settings, {"password": WRONG}, clock.now())
         name = "looker-qad"
         schedule = compile_schedule(
-            name, ScheduleConfig(every=timedelta(minutes=5), retries=2, retry_backoff=timedelta(minutes=1))
+            name, ScheduleConfig(every=timedelta(minutes=15), retries=2, retry_backoff=timedelta(minutes=1))
         )
         executor = ThreadExecutor(app, {name: schedule})
         alerter = Alerter(app, {name: schedule})
         scheduler = Scheduler(app, {name: schedule}, executor, on_outcome=alerter.after_run)
         scheduler.tick()
-        slot = schedule.next_slot(clock.now())
-        tokens = chain.qad.app.state.emulator.tokens
-        for n in range(1, 5):  # four slots refused
-            clock.set(slot + timedelta(minutes=5 * (n - 1), seconds=1))
+        first = schedule.next_slot(clock.now())
+        emulator = chain.qad.app.state.emulator
+        tokens = emulator.tokens
+
+        def token_requests() -> int:
+            return int(emulator.calls.get("/clouderp/oauth/token", 0))
+
+        def slot(n: int) -> None:  # slot n, then past every retry's backoff: a retry would start here
+            clock.set(first + timedelta(minutes=15 * (n - 1), seconds=1))
             scheduler.tick()
             wait_idle(scheduler, executor)
-            for _ in range(3):  # past every backoff: a retry would start here
+            for _ in range(3):
                 clock.advance(timedelta(minutes=1, seconds=1))
                 scheduler.tick()
                 wait_idle(scheduler, executor)
-            assert tokens.failures == n  # one refused login per run: no retry, no login per record
+
+        for n in range(1, 4):  # three slots refused: one login each, no retry
+            slot(n)
+            assert (tokens.failures, token_requests()) == (n, n)
         runs = app.store.runs.recent(name)
-        assert [r["trigger"] for r in runs] == ["schedule"] * 4 and all(r["status"] == "failed" for r in runs)
+        assert [r["trigger"] for r in runs] == ["schedule"] * 3 and all(r["status"] == "failed" for r in runs)
+        assert app.store.sequences.current("login-refused:qad") == 3
+
+        assert trigger_run(app, name, reason="looker scheduled plan") == "queued"
+        for n in range(4, 12):  # 8 slots: 3 + 8 = 11 failed logins would have locked QAD (10) without the pause
+            slot(n)
+        assert (tokens.failures, token_requests()) == (3, 3)  # not one more login reached QAD
+        assert tokens.failures < tokens.max_failures == 10  # the account is not locked
+        assert len(app.store.runs.recent(name)) == 3  # no run started: scheduled, retry or webhook
+        assert app.store.requests.waiting() == {name: ["looker scheduled plan"]}  # kept, not lost
+        [row] = [r for r in instance_status(app) if r["integration"] == name]
+        assert row["state"] == "paused" and row["paused"]["reason"] == "login refused 3 times for connection qad"
+        assert row["paused"]["resume_command"] == "ml-connector check looker-qad"
+        assert "`ml-connector connections edit qad --secret password`" in row["paused"]["fix"]
+
         app.connections.put("qad", "qad", qad.settings, {"password": right}, clock.now())
-        clock.set(slot + timedelta(minutes=20, seconds=1))
-        scheduler.tick()
+        slot(12)  # the password is right now, but nothing proved it: still paused
+        assert (token_requests(), len(app.store.runs.recent(name))) == (3, 3)
+        assert all(r.ok for r in check_integration(app, name)), "the check logs in and resets the count"
+        assert app.store.sequences.current("login-refused:qad") is None
+        assert [r["state"] for r in instance_status(app) if r["integration"] == name] == ["ok"]
+        scheduler.tick()  # resumed: the queued webhook request runs first
         wait_idle(scheduler, executor)
-        assert app.store.runs.recent(name, 1)[0]["status"] == "succeeded"
-        assert app.store.sequences.current("login-refused:qad") is None  # the count starts again
+        slot(13)
+        runs = app.store.runs.recent(name, 2)
+        assert [(r["trigger"], r["status"]) for r in runs] == [("schedule", "succeeded"), ("webhook", "succeeded")]
+        assert app.store.requests.waiting() == {}
         assert tokens.failures == 0  # QAD reset its own counter too: never locked
 
         texts = [p["text"] for p in posted]
@@ -121,8 +156,11 @@ def test_wrong_qad_password_one_lockout_alert_no_retry_storm_one_recovery(tmp_pa
         recovered = [t for t in texts if "looker-qad lockout recovered*" in t]
         assert len(lockout) == 1 and len(recovered) == 1, texts
         assert "refused the login of user 'mlconnect@acme.example.com' of connection 'qad' 3 time(s)" in lockout[0]
+        assert (
+            "Scheduled, retry and webhook runs of looker-qad are paused until `ml-connector check looker-qad` "
+            "succeeds" in lockout[0]
+        )
         assert "`ml-connector connections edit qad --secret password`" in lockout[0]
-        assert "`ml-connector check looker-qad`" in lockout[0]
         subjects = [m for m in box.messages if "Subject: ml-connector: looker-qad lockout" in m]
         assert len(subjects) == 2 and "recovered" in subjects[1]
         everything = json.dumps(posted) + "".join(box.messages)

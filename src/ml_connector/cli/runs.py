@@ -60,8 +60,9 @@ def runs(
 @handle_errors
 def status(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> None:
     """Per integration instance: its schedule, next run (local time), last success, open parked records,
-    and whether it is overdue (no success for [schedule] overdue_after of its slots). Exit 1 if any is
-    overdue, so a monitoring check can call it."""
+    and its state: ok, running, overdue (no success for [schedule] overdue_after of its slots) or paused
+    (its connection's login was refused lockout_warn_after times; the line under the table says the fix).
+    Exit 1 if any is overdue or paused, so a monitoring check can call it."""
     rows = instance_status(load_app(config))
     if as_json:
         emit_json(rows)
@@ -75,10 +76,16 @@ def status(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> No
                     r["next_run_local"][4:] if r["next_run_local"] else "not scheduled",
                     (r["last_success"] or "never")[5:16].replace("T", " ") if r["last_success"] else "never",
                     r["open_parked"],
-                    "OVERDUE" if r["overdue"] else ("running" if r["running"] else "ok"),
+                    r["state"].upper() if r["state"] in ("overdue", "paused") else r["state"],
                 )
                 for r in rows
             ],
         )
-    if any(r["overdue"] for r in rows):
+        for r in rows:
+            if r["paused"]:
+                paused = r["paused"]
+                console.print(
+                    f"{r['integration']} paused: {paused['reason']}; {paused['fix']}.", markup=False, soft_wrap=True
+                )
+    if any(r["overdue"] or r["paused"] for r in rows):
         raise typer.Exit(1)

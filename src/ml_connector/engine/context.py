@@ -75,6 +75,7 @@ class RunReport:
     remote_failed: bool = False  # a remote system refused or could not be reached (exit 3)
     dry_run: bool = False
     login_refused: list[str] = field(default_factory=list)  # systems that refused the login: not retried
+    connections: list[str] = field(default_factory=list)  # stored connections the run logs in with (the pause)
 
     @property
     def exit_code(self) -> int:
@@ -101,4 +102,5 @@ class RunReport:
             "streams": [{k: v for k, v in vars(t).items()} for t in self.streams],
             "conditions": dict(self.conditions),
             **({"login_refused": list(self.login_refused)} if self.login_refused else {}),
+            **({"connections": list(self.connections)} if self.connections else {}),
         }

@@ -6,7 +6,8 @@ ml-connector counts its own consecutive refused logins per connection, in the st
 row ``login-refused:<connection>``), so the count spans runs and processes. A run whose login on that
 connection was accepted resets it. At ``lockout_warn_after`` refusals (a setting of the connection,
 default 3) or when the system says the account is already locked, the run reports the ``lockout``
-condition (``RunContext.condition``), which the runtime turns into one alert per incident.
+condition (``RunContext.condition``), which the runtime turns into one alert per incident; from the
+threshold on the scheduler starts no run of an instance using that connection (runtime/pause.py).
 """
 
 from __future__ import annotations
@@ -42,12 +43,18 @@ def lockout_message(
     """What the ``lockout`` alert says: which connection and user (never the password), how many
     refusals, and the fix."""
     who = f"user '{account}'" if account else "the stored user"
+    paused = (
+        f"Scheduled, retry and webhook runs of {integration} are paused until `ml-connector check {integration}` "
+        "succeeds (a manual `ml-connector run` still tries once, and counts)"
+    )
     if locked:
         said = f"{system} says {who} of connection '{connection}' is locked."
         fix = (
             f"Ask the {system} administrator to unlock it, fix the stored password with "
             f"`ml-connector connections edit {connection} --secret {secret}`, then `ml-connector check {integration}`."
         )
+        if refusals >= warn_after:
+            fix += f" {paused}."
     else:
         limit = (
             "QAD locks the account after its Maximum Access Failures (10 on the observed tenant)"
@@ -59,9 +66,8 @@ def lockout_message(
             f"(alert at {warn_after}); {limit}."
         )
         fix = (
-            "A failed run is not retried (each try counts), but every scheduled run tries once: fix the password "
-            f"now with `ml-connector connections edit {connection} --secret {secret}`, then "
-            f"`ml-connector check {integration}`."
+            f"{paused}: fix the password with `ml-connector connections edit {connection} --secret {secret}`, "
+            f"then `ml-connector check {integration}`."
         )
     return f"{said} {fix}"
 

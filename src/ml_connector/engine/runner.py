@@ -144,6 +144,7 @@ class Runner:
                 {k: REDACTOR.scrub(v) for k, v in ctx.conditions.items()},
                 remote_failed=remote_failed,
                 login_refused=sorted(logins.refused_systems) if logins is not None else [],
+                connections=sorted(set((connections or {}).values())),
             )
             store.runs.finish(run_id, status, report.as_dict(), report.finished_at, report.error)
             return report

@@ -6,6 +6,9 @@ The store's lease decides who runs, never the broker: a task whose instance is r
 dies, so a worker killed mid-run leads to the task's redelivery; the new worker takes the dead holder's
 lease over (at once on the same host, after the expiry from another one) and resumes from the ledger.
 A slot that already has a finished run is not run again (a redelivery after the run ended, before the ack).
+The scheduler publishes nothing for an instance paused by refused logins (runtime/pause.py); a task
+published before the pause began (a queued slot, a retry's countdown) is dropped by the worker too, and
+a run whose login was refused is not retried.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy import select
 from ml_connector.bootstrap import App, bootstrap
 from ml_connector.errors import LeaseHeldError
 from ml_connector.runtime.config import runtime_config
+from ml_connector.runtime.pause import login_pause
 from ml_connector.runtime.scheduler import Job
 from ml_connector.runtime.service import run_integration
 from ml_connector.settings import Settings, load_settings
@@ -76,6 +80,9 @@ def run_task(task: Task, instance: str, slot: str | None, trigger: str, attempt:
     if at is not None and _served(app, instance, at):
         log.info("task.slot_already_served", instance=instance, slot=slot)
         return "already served"
+    if trigger != "manual" and (pause := login_pause(app, instance)) is not None:
+        log.warning("task.paused", instance=instance, trigger=trigger, reason=pause.reason)
+        return "paused"
     if at is not None and _interrupted(app, instance, at):
         trigger = "retry"  # redelivered after its worker died mid-run: this is the one retry
     try:
@@ -84,7 +91,7 @@ def run_task(task: Task, instance: str, slot: str | None, trigger: str, attempt:
         raise task.retry(countdown=LEASE_WAIT_S) from None
     _after_run(app, Job(instance, at, trigger, attempt), report.status)
     stream_failed = report.status == "failed" or (report.status == "partial" and bool(report.error))
-    if stream_failed and at is not None:
+    if stream_failed and at is not None and not report.login_refused:  # each retry would be one more failure
         countdown = _retry_in(app, instance, at, attempt)
         if countdown is not None:
             task.apply_async(args=(instance, slot, "retry", attempt + 1), countdown=countdown)

@@ -5,8 +5,11 @@ Per instance it remembers the last slot handed out (in the store, so a restart n
 one). A slot that comes while the instance's run is still going waits for it; after downtime the slots
 missed collapse into one catch-up run; a failed run is retried with backoff while that is still before the
 next slot, except when a system refused the login (a retry only brings the account closer to its lockout).
-Targeted runs (webhooks) queued in the store are taken on the next tick. Only one scheduler per store works
-at a time: it holds the ``*scheduler*`` lease; a second one waits as a standby.
+Targeted runs (webhooks) queued in the store are taken on the next tick. An instance paused because its
+connection's login was refused ``lockout_warn_after`` times (runtime/pause.py) gets none of these: its
+slots pass without a run, its retry is dropped, its webhook requests stay queued until the pause ends.
+Only one scheduler per store works at a time: it holds the ``*scheduler*`` lease; a second one waits as
+a standby.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import structlog
 
 from ml_connector.bootstrap import App
 from ml_connector.errors import LeaseHeldError
+from ml_connector.runtime.pause import Pause, login_pause, refused_counts
 from ml_connector.runtime.schedules import Schedule
 
 log = structlog.get_logger("ml_connector.runtime.scheduler")
@@ -58,6 +62,7 @@ class Scheduler:
         self.on_outcome = on_outcome
         self.holder = f"{socket.gethostname()}:{os.getpid()}:sched-{secrets.token_hex(3)}"
         self._next: dict[str, datetime | None] = {}
+        self._paused: dict[str, str] = {}  # instance -> why (logged once as it starts and as it ends)
         self.active = False
 
     # --- one look at the clock -------------------------------------------------------------------------
@@ -67,9 +72,19 @@ class Scheduler:
             return
         for job, status in self.executor.finished():
             self._settle(job, status, now)
+        counts = refused_counts(self.app)  # one query; an instance is only looked at when some login was refused
         for name, schedule in self.schedules.items():
-            self._consider(name, schedule, now)
-        self._take_requests(now)
+            self._consider(name, schedule, now, self._pause(name, counts))
+        self._take_requests(now, counts)
+
+    def _pause(self, name: str, counts: dict[str, int]) -> Pause | None:
+        pause = login_pause(self.app, name, counts) if counts else None
+        if pause is not None and self._paused.get(name) != pause.reason:
+            log.warning("scheduler.paused", instance=name, reason=pause.reason, fix=f"ml-connector check {name}")
+            self._paused[name] = pause.reason
+        elif pause is None and self._paused.pop(name, None) is not None:
+            log.info("scheduler.resumed", instance=name)
+        return pause
 
     def _hold_scheduler_lease(self, now: datetime) -> bool:
         leases = self.app.store.leases
@@ -87,7 +102,7 @@ class Scheduler:
         self._next.clear()
         return True
 
-    def _consider(self, name: str, schedule: Schedule, now: datetime) -> None:
+    def _consider(self, name: str, schedule: Schedule, now: datetime, pause: Pause | None = None) -> None:
         store = self.app.store.schedule
         if name not in self._next:
             state = store.get(name)
@@ -102,6 +117,11 @@ class Scheduler:
             due = [nxt]
             while (later := schedule.next_slot(due[-1])) is not None and later + schedule.jitter_for(later) <= now:
                 due.append(later)
+            if pause is not None:  # the slot passes without a login: no run, no catch-up for it later
+                log.warning("scheduler.slot_skipped", instance=name, slot=due[-1].isoformat(), reason=pause.reason)
+                store.save(name, now, last_slot=due[-1], retry_at=None, attempts=0)
+                self._next[name] = schedule.next_slot(due[-1])
+                return
             if len(due) > 1:
                 log.warning("scheduler.catch_up", instance=name, missed=len(due) - 1, slot=due[-1].isoformat())
             try:  # handed out first, then remembered: a broker that is down keeps the slot due
@@ -114,6 +134,10 @@ class Scheduler:
             return
         state = store.get(name)
         if state is not None and state["retry_at"] is not None and state["retry_at"] <= now:
+            if pause is not None:
+                log.warning("scheduler.retry_dropped", instance=name, reason=pause.reason)
+                store.save(name, now, last_slot=state["last_slot"], retry_at=None, attempts=state["attempts"])
+                return
             store.save(name, now, last_slot=state["last_slot"], retry_at=None, attempts=state["attempts"] + 1)
             self.executor.submit(Job(name, state["last_slot"], "retry", state["attempts"] + 1))
 
@@ -141,10 +165,12 @@ class Scheduler:
             return  # the next slot comes first and runs anyway
         self.app.store.schedule.save(job.instance, now, last_slot=job.slot, retry_at=retry_at, attempts=job.attempt)
 
-    def _take_requests(self, now: datetime) -> None:
+    def _take_requests(self, now: datetime, counts: dict[str, int]) -> None:
         for name, reasons in self.app.store.requests.waiting().items():
             if self.executor.busy(name):
                 continue  # the running one may or may not see the change: ask again when it ends
+            if counts and login_pause(self.app, name, counts) is not None:
+                continue  # kept queued: taken on the first tick after the pause ends
             self.app.store.requests.take(name, now)
             log.info("scheduler.requested_run", instance=name, requests=len(reasons), reason=reasons[-1])
             self.executor.submit(Job(name, None, "webhook"))

@@ -12,7 +12,7 @@ from ml_connector.engine.batch_parking import missing_reference
 from ml_connector.engine.batch_runner import BatchStreamRunner
 from ml_connector.engine.context import RunContext, RunReport
 from ml_connector.engine.dry_run import DryRun, DryRunItem
-from ml_connector.engine.logins import WARN_AFTER, LoginWatch
+from ml_connector.engine.logins import LoginWatch
 from ml_connector.engine.runner import Runner
 from ml_connector.errors import ConfigError, ReferenceMissingError
 from ml_connector.integrations.check_results import collapse_same_cause
@@ -21,6 +21,7 @@ from ml_connector.integrations.reachability import reachability, require_reachab
 from ml_connector.integrations.registry import builder
 from ml_connector.runtime.config import apply_lease_expiry
 from ml_connector.runtime.instances import instance_app, parse_instance
+from ml_connector.runtime.pause import warn_after as lockout_warn_after
 
 
 def build(app: App, integration: str, **options: Any) -> IntegrationPlan:
@@ -75,7 +76,7 @@ def login_watch(app: App, plan: IntegrationPlan) -> LoginWatch:
             secret_field[name] = next((f for f in stored.secrets if "password" in f), "password")
             raw = stored.settings.get("lockout_warn_after")
             try:
-                warn_after[name] = max(1, int(raw)) if raw not in (None, "") else WARN_AFTER
+                warn_after[name] = lockout_warn_after({"lockout_warn_after": raw})
             except (TypeError, ValueError):
                 raise ConfigError(
                     f"Connection {name!r}: lockout_warn_after must be a whole number (refused logins before the "

@@ -1,6 +1,7 @@
 """What `ml-connector runs`, `ml-connector status`, the web UI and /metrics show about runs and schedules:
 recent runs with their trigger and counts, and per instance its schedule, next run, last success, open
-parked records and whether it is overdue (no success for ``overdue_after`` of its slots)."""
+parked records, whether it is overdue (no success for ``overdue_after`` of its slots) or paused (its
+connection's login refused ``lockout_warn_after`` times: runtime/pause.py), and one ``state`` word."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from ml_connector.bootstrap import App
 from ml_connector.runtime.instances import configured_instances, parse_instance
+from ml_connector.runtime.pause import Pause, login_pause, refused_counts
 from ml_connector.runtime.schedules import Schedule, load_schedules
 from ml_connector.store.parking import OPEN
 from ml_connector.store.schema import parked, runs
@@ -87,6 +89,7 @@ def instance_status(app: App) -> list[dict[str, Any]]:
     names = list(dict.fromkeys([*schedules, *(i.key for i in configured_instances(app.settings)), *ran]))
     parked_counts = open_parked(app)
     states = app.store.schedule.all()
+    counts = refused_counts(app)
     out = []
     for name in sorted(n for n in names if not n.startswith("*")):
         schedule = schedules.get(name)
@@ -94,6 +97,9 @@ def instance_status(app: App) -> list[dict[str, Any]]:
         since = success or first_run(app, name)  # never succeeded: overdue counts from its first run
         state = states.get(name) or {}
         nxt = schedule.next_slot(state.get("last_slot") or now) if schedule else None
+        running = app.store.leases.holder(name, now) is not None
+        overdue = bool(schedule and is_overdue(schedule, since, now))
+        pause = login_pause(app, name, counts) if counts else None
         out.append(
             {
                 "integration": name,
@@ -102,11 +108,26 @@ def instance_status(app: App) -> list[dict[str, Any]]:
                 "next_run_local": _local(nxt, schedule),
                 "last_success": success.isoformat() if success else None,
                 "open_parked": parked_counts.get(name, 0),
-                "running": app.store.leases.holder(name, now) is not None,
-                "overdue": bool(schedule and is_overdue(schedule, since, now)),
+                "running": running,
+                "overdue": overdue,
+                "paused": _paused(app, pause) if pause else None,
+                "state": "running" if running else "paused" if pause else "overdue" if overdue else "ok",
             }
         )
     return out
+
+
+def _paused(app: App, pause: Pause) -> dict[str, Any]:
+    described = app.connections.describe(pause.connection) or {}
+    secret = next((f for f in described.get("secrets", []) if "password" in f), "password")
+    return {
+        "reason": pause.reason,
+        "connection": pause.connection,
+        "refusals": pause.refusals,
+        "warn_after": pause.warn_after,
+        "fix": pause.fix(secret),
+        "resume_command": f"ml-connector check {pause.instance}",
+    }
 
 
 def describe(schedule: Schedule) -> str:

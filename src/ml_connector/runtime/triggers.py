@@ -3,9 +3,11 @@
 A webhook handler never runs an integration inside the web request: it calls :func:`trigger_run`. When a
 scheduler is active on this store (`ml-connector schedule`, embedded or ``--celery``), the request is
 queued in the store and the scheduler starts one run for it (several requests collapse into one run)
-on its next tick, on a worker if it publishes to Celery. With no scheduler (`serve` alone) the run starts
-in a background thread of this process. ``wait=True`` runs it before answering (tests). A run already
-going holds the lease; then the trigger is acknowledged and that run or the next poll takes the change.
+on its next tick, on a worker if it publishes to Celery (a paused instance's request waits there until
+the pause ends). With no scheduler (`serve` alone) the run starts in a background thread of this process;
+``wait=True`` runs it before answering. An instance paused by refused logins (runtime/pause.py) is not
+run then: the answer says why, and the first run after the fix takes the change. A run already going
+holds the lease; then the trigger is acknowledged and that run or the next poll takes the change.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import structlog
 from ml_connector.bootstrap import App
 from ml_connector.errors import MlConnectorError
 from ml_connector.runtime.instances import parse_instance
+from ml_connector.runtime.pause import login_pause
 from ml_connector.runtime.scheduler import SCHEDULER_LEASE
 from ml_connector.runtime.service import run_integration
 
@@ -39,7 +42,10 @@ def trigger_run(app: App, integration: str, *, reason: str = "", wait: bool = Fa
     integration = parse_instance(integration).key
     if not wait and app.store.leases.holder(SCHEDULER_LEASE, app.clock.now()) is not None:
         app.store.requests.add(integration, "webhook", reason, app.clock.now())
-        return "queued"
+        return "queued"  # a paused instance's request waits in the queue until the pause ends
+    if (pause := login_pause(app, integration)) is not None:
+        log.warning("trigger.paused", integration=integration, reason=reason, paused=pause.reason)
+        return f"paused: {pause.reason}; the first run after `ml-connector check {integration}` takes this change"
     lock = _lock_for(integration)
 
     def go() -> str:
