@@ -1,9 +1,12 @@
-"""Helpers for the Celery tests: a Redis server of our own (so a test may restart it), worker processes
-of `ml-connector worker`, an accelerated clock for the scheduler, and waiting on the store."""
+"""Helpers for the Celery tests: a Redis server and a RabbitMQ node of our own (so a test may restart
+them), worker processes of `ml-connector worker`, an accelerated clock for the scheduler, and waiting on
+the store."""
 
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -67,6 +70,104 @@ class OwnRedis:
             self.proc.terminate()  # SIGTERM: redis flushes the append-only file and exits
             self.proc.wait(10)
             self.proc = None
+
+
+class OwnRabbit:
+    """A private RabbitMQ node (its own name, AMQP and distribution ports, Erlang cookie, database and logs
+    under ``workdir``), so a test may restart it without touching the system broker on 5672. Needs the
+    rabbitmq-server package (its scripts, not its service); the machine's epmd is shared, as with any node.
+    The database survives a restart, so durable queues and persistent tasks do too."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port, self.dist_port, self.dir = free_port(), free_port(), workdir
+        self.node = f"mlc-test-{secrets.token_hex(4)}@localhost"
+        self.proc: subprocess.Popen[bytes] | None = None
+        home = self.dir / "home"
+        home.mkdir(parents=True, exist_ok=True)
+        cookie = home / ".erlang.cookie"
+        cookie.write_text(secrets.token_hex(16).upper())
+        cookie.chmod(0o400)
+        (self.dir / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
+        (self.dir / "enabled_plugins").write_text("[].\n")
+        (self.dir / "rabbitmq-env.conf").write_text("")  # not /etc/rabbitmq's (it names the system node)
+        self.env = {
+            **os.environ,
+            "HOME": str(home),
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.dir / "log"),
+            "RABBITMQ_CONFIG_FILE": str(self.dir / "rabbitmq.conf"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.dir / "advanced.config"),
+            "RABBITMQ_CONF_ENV_FILE": str(self.dir / "rabbitmq-env.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
+            "RABBITMQ_PID_FILE": str(self.dir / "node.pid"),
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+            "ERL_FLAGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+        }
+
+    @staticmethod
+    def scripts() -> Path | None:
+        """Where rabbitmq-server's own scripts are (the /usr/sbin ones switch to the rabbitmq user)."""
+        for candidate in (Path("/usr/lib/rabbitmq/bin"), Path("/usr/local/lib/rabbitmq/bin")):
+            if (candidate / "rabbitmq-server").exists():
+                return candidate
+        found = shutil.which("rabbitmq-server")
+        return Path(found).parent if found else None
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def _ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        bin_dir = self.scripts()
+        assert bin_dir is not None
+        return subprocess.run(
+            [str(bin_dir / "rabbitmqctl"), "-n", self.node, *args], env=self.env, capture_output=True, text=True
+        )
+
+    def start(self) -> None:
+        from kombu import Connection
+
+        bin_dir = self.scripts()
+        assert bin_dir is not None, "rabbitmq-server is not installed"
+        log = (self.dir / "server.log").open("ab")
+        self.proc = subprocess.Popen(
+            [str(bin_dir / "rabbitmq-server")],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+        def answers() -> bool:
+            assert self.proc is not None and self.proc.poll() is None, self.log()
+            try:
+                with Connection(self.url, connect_timeout=1) as conn:
+                    conn.connect()
+                return True
+            except Exception:
+                return False
+
+        wait_for(answers, 90, f"the RabbitMQ node {self.node} to start")
+
+    def stop(self) -> None:
+        """``rabbitmqctl stop``: the node writes its queues to disk and exits."""
+        if self.proc is None:
+            return
+        self._ctl("stop")
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self.proc = None
+
+    def log(self) -> str:
+        path = self.dir / "server.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
 
 class Workers:

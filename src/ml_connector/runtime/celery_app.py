@@ -60,7 +60,13 @@ def make_celery(settings: Settings) -> Celery:
         accept_content=["json"],
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": cfg.visibility_timeout.total_seconds()},
+        # Redis: kombu 5.7 sweeps unacknowledged tasks back only every interval x throttle (10 x 10 s by
+        # default), so a task of a killed worker came back ~100 s late; sweep every interval (at most 10 s).
+        broker_transport_options={
+            "visibility_timeout": cfg.visibility_timeout.total_seconds(),
+            "unacked_restore_interval": max(1, min(10, int(cfg.visibility_timeout.total_seconds()))),
+            "unacked_restore_throttle": 1,
+        },
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
     )
