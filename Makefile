@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-all test-slow check bench services clean
+.PHONY: venv demo test test-all test-slow check bench services broker clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -23,7 +23,7 @@ test: $(STAMP) services
 	$(BIN)/pytest -q -m "not slow" -p no:cacheprovider
 
 ## make test-slow: chaos tests and large volumes
-test-slow: $(STAMP) services
+test-slow: $(STAMP) services broker
 	$(BIN)/pytest -q -m slow -p no:cacheprovider
 
 test-all: test test-slow
@@ -46,6 +46,15 @@ services:
 	@test -x /usr/bin/chromium || \
 	  ((apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || \
 	   echo "chromium not installed: the browser test will be skipped")
+
+## make broker: start the local RabbitMQ (5672, guest/guest) if it is not running (the Celery tests use it;
+## they start their own redis-server and a private RabbitMQ node for the restart test)
+broker:
+	@$(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5672), 2)" 2>/dev/null || \
+	  (rabbitmq-server -detached >/dev/null 2>&1 && \
+	   for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do \
+	     $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5672), 2)" 2>/dev/null && break; sleep 2; \
+	   done) || echo "RabbitMQ is not running on 5672: the Celery tests on RabbitMQ will fail"
 
 clean:
 	rm -rf $(VENV) .ml-connector-demo .pytest_cache
