@@ -130,5 +130,12 @@ class LeaseHeldError(MlConnectorError):
     exit_code = 5
 
 
+class SlotServedError(MlConnectorError):
+    """The schedule slot this run was started for already has a finished run (found under the lease, so a
+    redelivered task that raced the first run's end does not run the slot twice)."""
+
+    exit_code = 0
+
+
 class LeaseLostError(LeaseHeldError):
     """This run stopped renewing its lease for longer than the expiry, and another holder took it over."""

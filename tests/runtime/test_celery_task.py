@@ -49,6 +49,17 @@ def test_a_served_slot_is_not_run_again(app, clock) -> None:
     assert celery_app.run_task(FakeTask(), "syspro-looker", SLOT.isoformat(), "schedule") == "already served"
 
 
+def test_a_slot_served_between_the_check_and_the_lease_is_not_run_again(app, clock, monkeypatch) -> None:
+    """The race a Redis redelivery hit: the task checked while the first run was going (not served yet),
+    that run then finished and let the lease go, and the task took it. Under the lease the slot is served."""
+    app.store.runs.start("r1", "syspro-looker", "h:1:x", clock.now(), trigger="schedule", slot=SLOT)
+    app.store.runs.finish("r1", "succeeded", {}, clock.now())
+    monkeypatch.setattr(celery_app, "_served", lambda *_: False)  # the check that ran too early
+    assert celery_app.run_task(FakeTask(), "syspro-looker", SLOT.isoformat(), "schedule") == "already served"
+    assert [r["run_id"] for r in app.store.runs.recent("syspro-looker")] == ["r1"]  # no second run of the slot
+    assert app.store.leases.holder("syspro-looker", clock.now()) is None  # the lease went back
+
+
 def test_a_held_lease_makes_the_task_wait_not_run_beside(app, clock) -> None:
     app.store.leases.acquire("syspro-looker", "other-machine:1:x", clock.now())
     task = FakeTask()

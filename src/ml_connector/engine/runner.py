@@ -14,7 +14,14 @@ from ml_connector.core.streams import StreamKind, StreamSpec, dimensions_first
 from ml_connector.engine.context import Progress, RunContext, RunReport, SilentProgress, new_run_id
 from ml_connector.engine.heartbeat import LeaseHeartbeat
 from ml_connector.engine.logins import LoginWatch
-from ml_connector.errors import LeaseLostError, LoginRefusedError, MlConnectorError, RemoteAuthError, RemoteError
+from ml_connector.errors import (
+    LeaseLostError,
+    LoginRefusedError,
+    MlConnectorError,
+    RemoteAuthError,
+    RemoteError,
+    SlotServedError,
+)
 from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store import Store
 from ml_connector.store.runs import this_holder
@@ -49,11 +56,15 @@ class Runner:
     ) -> RunReport:
         """Run every stream, dimensions first. With ``group_handler``, all dimensions are delivered in one
         call and then all facts in one call (one warehouse load each); otherwise ``handler`` per stream.
-        ``trigger`` (schedule, webhook, manual, retry) and ``slot`` are recorded on the run. ``logins``
+        ``trigger`` (schedule, webhook, manual, retry) and ``slot`` are recorded on the run; a slot that
+        already has a finished run raises :class:`SlotServedError` and runs nothing. ``logins``
         counts refused logins per connection and reports ``lockout`` (engine/logins.py)."""
         store, now = self.store, self.clock.now()
         holder = this_holder(secrets.token_hex(4))
         taken_from = store.leases.acquire(integration, holder, now)
+        if slot is not None and store.runs.slot_served(integration, slot):  # decided under the lease
+            store.leases.release(integration, holder)
+            raise SlotServedError(f"{integration}: the slot {slot:%Y-%m-%d %H:%M} UTC already has a finished run.")
         store.runs.mark_crashed(integration, now, lease_holder=taken_from)
         if taken_from is not None:
             log.warning("lease.taken_over", integration=integration, previous=taken_from)

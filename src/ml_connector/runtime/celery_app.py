@@ -23,7 +23,7 @@ from celery import Celery, Task
 from sqlalchemy import select
 
 from ml_connector.bootstrap import App, bootstrap
-from ml_connector.errors import LeaseHeldError
+from ml_connector.errors import LeaseHeldError, SlotServedError
 from ml_connector.runtime.config import runtime_config
 from ml_connector.runtime.pause import login_pause
 from ml_connector.runtime.scheduler import Job
@@ -95,6 +95,9 @@ def run_task(task: Task, instance: str, slot: str | None, trigger: str, attempt:
         report = run_integration(app, instance, trigger=trigger, slot=at)
     except LeaseHeldError:
         raise task.retry(countdown=LEASE_WAIT_S) from None
+    except SlotServedError:  # the first run ended between the check above and taking the lease
+        log.info("task.slot_already_served", instance=instance, slot=slot)
+        return "already served"
     _after_run(app, Job(instance, at, trigger, attempt), report.status)
     stream_failed = report.status == "failed" or (report.status == "partial" and bool(report.error))
     if stream_failed and at is not None and not report.login_refused:  # each retry would be one more failure
@@ -105,13 +108,7 @@ def run_task(task: Task, instance: str, slot: str | None, trigger: str, attempt:
 
 
 def _served(app: App, instance: str, slot: datetime) -> bool:
-    with app.store.engine.connect() as db:
-        found = db.execute(
-            select(runs.c.run_id).where(
-                runs.c.integration == instance, runs.c.slot == slot, runs.c.status.in_(("succeeded", "partial"))
-            )
-        ).first()
-    return found is not None
+    return app.store.runs.slot_served(instance, slot)
 
 
 def _interrupted(app: App, instance: str, slot: datetime) -> bool:

@@ -99,6 +99,18 @@ class RunStore:
                 )
         return dead
 
+    def slot_served(self, integration: str, slot: datetime) -> bool:
+        """Whether ``slot`` of ``integration`` already has a run that finished (succeeded or partial)."""
+        with self._engine.connect() as db:
+            found = db.execute(
+                select(runs.c.run_id).where(
+                    runs.c.integration == integration,
+                    runs.c.slot == slot,
+                    runs.c.status.in_(("succeeded", "partial")),
+                )
+            ).first()
+        return found is not None
+
     def running_ids(self) -> list[str]:
         with self._engine.connect() as db:
             return [r.run_id for r in db.execute(select(runs.c.run_id).where(runs.c.status == "running"))]
