@@ -54,10 +54,27 @@ def test_a_slot_served_between_the_check_and_the_lease_is_not_run_again(app, clo
     that run then finished and let the lease go, and the task took it. Under the lease the slot is served."""
     app.store.runs.start("r1", "syspro-looker", "h:1:x", clock.now(), trigger="schedule", slot=SLOT)
     app.store.runs.finish("r1", "succeeded", {}, clock.now())
-    monkeypatch.setattr(celery_app, "_served", lambda *_: False)  # the check that ran too early
+    real, calls = app.store.runs.slot_served, []
+
+    def early_then_real(*args: object) -> bool:  # the check before the lease ran while r1 was still going
+        calls.append(args)
+        return False if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(app.store.runs, "slot_served", early_then_real)
     assert celery_app.run_task(FakeTask(), "syspro-looker", SLOT.isoformat(), "schedule") == "already served"
     assert [r["run_id"] for r in app.store.runs.recent("syspro-looker")] == ["r1"]  # no second run of the slot
     assert app.store.leases.holder("syspro-looker", clock.now()) is None  # the lease went back
+    assert len(calls) == 2  # the early check, then the one under the lease
+
+
+def test_a_partial_slot_is_done_for_its_first_attempt_not_for_its_retry(app, clock) -> None:
+    app.store.runs.start("r1", "syspro-looker", "h:1:x", clock.now(), trigger="schedule", slot=SLOT)
+    app.store.runs.finish("r1", "partial", {}, clock.now(), "gl_posting: QAD answered 503")
+    assert app.store.runs.slot_served("syspro-looker", SLOT, attempt=1)  # a redelivery of the first attempt
+    assert not app.store.runs.slot_served("syspro-looker", SLOT, attempt=2)  # the retry still runs
+    app.store.runs.start("r2", "syspro-looker", "h:1:y", clock.now(), trigger="retry", slot=SLOT)
+    app.store.runs.finish("r2", "succeeded", {}, clock.now())
+    assert app.store.runs.slot_served("syspro-looker", SLOT, attempt=3)  # succeeded: done whatever the attempt
 
 
 def test_a_held_lease_makes_the_task_wait_not_run_beside(app, clock) -> None:
@@ -76,7 +93,7 @@ def test_a_slot_whose_run_died_runs_as_the_retry(app, clock, monkeypatch) -> Non
     class Report:
         status = "succeeded"
 
-    def fake_run(_app, instance, *, trigger, slot):
+    def fake_run(_app, instance, *, trigger, slot, attempt=1):
         seen.update(instance=instance, trigger=trigger, slot=slot)
         return Report()
 

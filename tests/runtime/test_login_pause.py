@@ -146,7 +146,7 @@ def test_celery_worker_drops_a_paused_instances_task_and_never_retries_a_refused
     ran: list[str] = []
     answer = Report("failed", ["SYSPRO e.net"], "Orders: SYSPRO e.net refused the login")
 
-    def fake_run(_app, instance, *, trigger, slot):
+    def fake_run(_app, instance, *, trigger, slot, attempt=1):
         ran.append(trigger)
         return answer
 

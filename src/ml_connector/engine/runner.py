@@ -51,18 +51,20 @@ class Runner:
         group_handler: GroupHandler | None = None,
         trigger: str = "manual",
         slot: datetime | None = None,
+        attempt: int = 1,
         connections: dict[str, str] | None = None,
         logins: LoginWatch | None = None,
     ) -> RunReport:
         """Run every stream, dimensions first. With ``group_handler``, all dimensions are delivered in one
         call and then all facts in one call (one warehouse load each); otherwise ``handler`` per stream.
-        ``trigger`` (schedule, webhook, manual, retry) and ``slot`` are recorded on the run; a slot that
-        already has a finished run raises :class:`SlotServedError` and runs nothing. ``logins``
+        ``trigger`` (schedule, webhook, manual, retry) and ``slot`` are recorded on the run; attempt
+        ``attempt`` of a slot that is already done (store.runs.slot_served) raises :class:`SlotServedError`
+        and runs nothing. ``logins``
         counts refused logins per connection and reports ``lockout`` (engine/logins.py)."""
         store, now = self.store, self.clock.now()
         holder = this_holder(secrets.token_hex(4))
         taken_from = store.leases.acquire(integration, holder, now)
-        if slot is not None and store.runs.slot_served(integration, slot):  # decided under the lease
+        if slot is not None and store.runs.slot_served(integration, slot, attempt):  # decided under the lease
             store.leases.release(integration, holder)
             raise SlotServedError(f"{integration}: the slot {slot:%Y-%m-%d %H:%M} UTC already has a finished run.")
         store.runs.mark_crashed(integration, now, lease_holder=taken_from)

@@ -83,7 +83,7 @@ def worker_app() -> App:
 def run_task(task: Task, instance: str, slot: str | None, trigger: str, attempt: int = 1) -> str:
     app = worker_app()
     at = datetime.fromisoformat(slot) if slot else None
-    if at is not None and _served(app, instance, at):
+    if at is not None and app.store.runs.slot_served(instance, at, attempt):
         log.info("task.slot_already_served", instance=instance, slot=slot)
         return "already served"
     if trigger != "manual" and (pause := login_pause(app, instance)) is not None:
@@ -92,7 +92,7 @@ def run_task(task: Task, instance: str, slot: str | None, trigger: str, attempt:
     if at is not None and _interrupted(app, instance, at):
         trigger = "retry"  # redelivered after its worker died mid-run: this is the one retry
     try:
-        report = run_integration(app, instance, trigger=trigger, slot=at)
+        report = run_integration(app, instance, trigger=trigger, slot=at, attempt=attempt)
     except LeaseHeldError:
         raise task.retry(countdown=LEASE_WAIT_S) from None
     except SlotServedError:  # the first run ended between the check above and taking the lease
@@ -105,10 +105,6 @@ def run_task(task: Task, instance: str, slot: str | None, trigger: str, attempt:
         if countdown is not None:
             task.apply_async(args=(instance, slot, "retry", attempt + 1), countdown=countdown)
     return str(report.status)
-
-
-def _served(app: App, instance: str, slot: datetime) -> bool:
-    return app.store.runs.slot_served(instance, slot)
 
 
 def _interrupted(app: App, instance: str, slot: datetime) -> bool:

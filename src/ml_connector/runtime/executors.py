@@ -41,7 +41,7 @@ class ThreadExecutor:
 
     def _work(self, job: Job) -> None:
         try:
-            report = self._run(self.app, job.instance, trigger=job.trigger, slot=job.slot)
+            report = self._run(self.app, job.instance, trigger=job.trigger, slot=job.slot, attempt=job.attempt)
             status = str(report.status)
         except LeaseHeldError as exc:
             status = "busy"

@@ -40,11 +40,13 @@ def run_integration(
     preflight: bool = False,
     trigger: str = "manual",
     slot: datetime | None = None,
+    attempt: int = 1,
     **options: Any,
 ) -> RunReport:
     """Run one integration instance now. ``preflight``: first open a TCP connection to every remote system
     and stop at once (exit 3) when one cannot be reached, instead of retrying each request with backoff.
-    ``trigger`` (manual, schedule, retry, webhook) and ``slot`` (the schedule slot served) are recorded."""
+    ``trigger`` (manual, schedule, retry, webhook) and ``slot`` (the schedule slot served) are recorded;
+    ``attempt`` (1 for a slot's first run) lets a redelivered task find its attempt already done."""
     apply_lease_expiry(app)
     plan = build(app, integration, **options)
     try:
@@ -59,6 +61,7 @@ def run_integration(
             group_handler=plan.group_handler,
             trigger=trigger,
             slot=slot,
+            attempt=attempt,
             connections=plan.connections,
             logins=login_watch(app, plan),
         )

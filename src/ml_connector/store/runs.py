@@ -99,17 +99,23 @@ class RunStore:
                 )
         return dead
 
-    def slot_served(self, integration: str, slot: datetime) -> bool:
-        """Whether ``slot`` of ``integration`` already has a run that finished (succeeded or partial)."""
+    def slot_served(self, integration: str, slot: datetime, attempt: int = 1) -> bool:
+        """Whether attempt ``attempt`` of ``slot`` is already done: the slot has a succeeded run, or at least
+        ``attempt`` finished runs (a redelivered first attempt after a partial run is done; its retry, attempt
+        2, is not). Runs that crashed or are going do not count."""
         with self._engine.connect() as db:
-            found = db.execute(
-                select(runs.c.run_id).where(
-                    runs.c.integration == integration,
-                    runs.c.slot == slot,
-                    runs.c.status.in_(("succeeded", "partial")),
+            statuses = (
+                db.execute(
+                    select(runs.c.status).where(
+                        runs.c.integration == integration,
+                        runs.c.slot == slot,
+                        runs.c.status.in_(("succeeded", "partial", "failed")),
+                    )
                 )
-            ).first()
-        return found is not None
+                .scalars()
+                .all()
+            )
+        return "succeeded" in statuses or len(statuses) >= attempt
 
     def running_ids(self) -> list[str]:
         with self._engine.connect() as db:
