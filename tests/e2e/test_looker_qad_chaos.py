@@ -104,6 +104,8 @@ def test_sigkill_20_times_then_qad_sums_to_every_current_figure(tmp_path) -> Non
         add_looker(app, looker)
         add_qad(app, qad)
         env = {**os.environ, "ML_CONNECTOR_CONFIG": str(config)}
+        journals = qad.app.state.emulator.tenant.journals
+        total = FIGURES * PERIODS  # a full run posts one journal entry per figure and period
         rng = random.Random(20)
         killed_running = 0
         for kill in range(KILLS):
@@ -112,14 +114,23 @@ def test_sigkill_20_times_then_qad_sums_to_every_current_figure(tmp_path) -> Non
                     listed = ", ".join(f"'{f}'" for f in CHANGED)
                     db.execute(f"update chaos.fct_figure set amount = amount + 111.11 where gl_period % 3 = 0 "
                                f"and figure in ({listed})")  # fmt: skip
+            # kill after measured progress: once QAD received `target` new entries in this attempt, so every
+            # kill lands mid-run (a kill at a random time after start mostly hit a run that had finished)
+            before = len(journals)
+            target = before + rng.randint(1, total // (KILLS * 2))
+            log = (tmp_path / f"run{kill}.log").open("wb")
             proc = subprocess.Popen([*EXE, "run", "looker-qad"], env=env, cwd=tmp_path,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-            time.sleep(rng.uniform(2.5, 6.0))
+                                    stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+            deadline = time.monotonic() + 120
+            while proc.poll() is None and len(journals) < target and time.monotonic() < deadline:
+                time.sleep(0.005)
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 killed_running += 1
             proc.wait()
-        assert killed_running == KILLS  # every kill hit a run in progress
+            log.close()
+        assert killed_running == KILLS, (tmp_path / f"run{kill}.log").read_text()[-3000:]  # every kill mid-run
+        assert len(journals) < total, "the killed runs posted everything; raise FIGURES or PERIODS"
         final = subprocess.run([*EXE, "run", "looker-qad", "--json"], env=env, cwd=tmp_path,
                                capture_output=True, timeout=600)  # fmt: skip
         assert final.returncode == 0, final.stderr.decode()[-2000:]
