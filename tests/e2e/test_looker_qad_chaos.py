@@ -1,13 +1,15 @@
 """looker-qad under SIGKILL: 40 figures x 3 plants x 12 periods (1,440 figure lines) posted into the QAD
-emulator by the real CLI, killed at random points 20 times and restarted; half-way the figures of some
-lines change (late postings). Afterwards QAD holds, per figure line, entries that sum to exactly the
-current figure, a line never has two originals, and the ledger says delivered for every line."""
+emulator by the real CLI, killed 20 times and restarted, each time once QAD has received a random 1-12 new
+journal entries in that attempt (so every kill lands mid-run, whatever the machine's speed); half-way the
+figures of some lines change (late postings). Afterwards QAD holds, per figure line, entries that sum to
+exactly the current figure, a line never has two originals, and the ledger says delivered for every line."""
 
 from __future__ import annotations
 
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -104,6 +106,8 @@ def test_sigkill_20_times_then_qad_sums_to_every_current_figure(tmp_path) -> Non
         add_looker(app, looker)
         add_qad(app, qad)
         env = {**os.environ, "ML_CONNECTOR_CONFIG": str(config)}
+        journals = qad.app.state.emulator.tenant.journals
+        total = FIGURES * PERIODS  # a full run posts one journal entry per figure and period
         rng = random.Random(20)
         killed_running = 0
         for kill in range(KILLS):
@@ -112,14 +116,24 @@ def test_sigkill_20_times_then_qad_sums_to_every_current_figure(tmp_path) -> Non
                     listed = ", ".join(f"'{f}'" for f in CHANGED)
                     db.execute(f"update chaos.fct_figure set amount = amount + 111.11 where gl_period % 3 = 0 "
                                f"and figure in ({listed})")  # fmt: skip
+            # kill after measured progress: once QAD received `target` new entries in this attempt, so every
+            # kill lands mid-run (a kill at a random time after start mostly hit a run that had finished)
+            before = len(journals)
+            target = before + rng.randint(1, total // (KILLS * 2))
+            log = (tmp_path / f"run{kill}.log").open("wb")
             proc = subprocess.Popen([*EXE, "run", "looker-qad"], env=env, cwd=tmp_path,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-            time.sleep(rng.uniform(2.5, 6.0))
+                                    stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+            deadline = time.monotonic() + 120
+            while proc.poll() is None and len(journals) < target and time.monotonic() < deadline:
+                time.sleep(0.005)
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 killed_running += 1
             proc.wait()
-        assert killed_running == KILLS  # every kill hit a run in progress
+            log.close()
+        assert killed_running == KILLS, (tmp_path / f"run{kill}.log").read_text()[-3000:]  # every kill mid-run
+        assert len(journals) < total, "the killed runs posted everything; raise FIGURES or PERIODS"
+        print(f"\n{killed_running} SIGKILLs mid-run; {len(journals)} of {total} entries posted by killed runs")
         final = subprocess.run([*EXE, "run", "looker-qad", "--json"], env=env, cwd=tmp_path,
                                capture_output=True, timeout=600)  # fmt: skip
         assert final.returncode == 0, final.stderr.decode()[-2000:]
@@ -146,6 +160,18 @@ def test_sigkill_20_times_then_qad_sums_to_every_current_figure(tmp_path) -> Non
                 wrong.append((figure, account, centre, period, value, held[ref], entries[ref]))
         assert wrong == [], wrong[:10]
         assert len(held) == len(figures)
+        # the ledger: every figure line's latest row says delivered (or recovered by the lookup after a kill)
+        with sqlite3.connect(tmp_path / ".ml-connector" / "store.db") as db:
+            latest = dict(db.execute(
+                "select source_id, status from record_ledger r where integration = 'looker-qad' and id = "
+                "(select max(id) from record_ledger x where x.integration = r.integration and x.stream = r.stream "
+                "and x.source_id = r.source_id)"
+            ).fetchall())  # fmt: skip
+        expected = {
+            line_id(f, p, {"account": a, "cost_centre": c, "sub_account": "", "project": ""}) for f, a, c, p in figures
+        }
+        assert set(latest) == expected
+        assert set(latest.values()) <= {"delivered", "recovered"}, sorted(set(latest.values()))
     finally:
         looker.stop()
         qad.stop()

@@ -191,3 +191,26 @@ def test_a_saved_look_as_figure_source(tmp_path) -> None:
         assert len(chain.tenant.journals) == 2  # one entry per period
     finally:
         chain.stop()
+
+
+def test_a_figure_changed_after_a_lost_response_posts_only_the_difference(tmp_path) -> None:
+    """QAD saves the 2nd entry but its answer is lost; before the next run a late posting changes one of
+    its lines. The look-up then finds QAD short of the new figure: the next run must post the difference
+    (QAD held the old figure), not the whole new figure on top of it."""
+    chain = build_chain(tmp_path, qad_options={"faults": FaultPlan([FaultRule("lost_response", start=2, count=1)])})
+    try:
+        app = chain.app
+        first = run_integration(app, "looker-qad")
+        assert first.status != "succeeded" and len(chain.tenant.journals) == 2
+        lost = chain.tenant.journals[1]
+        assert (lost.year, lost.period) == (int(months_back(0)[:4]), int(months_back(0)[5:]))
+        line = next(x for x in lost.lines if x["costCentreCode"])
+        late_posting(chain, line["glCode"], line["costCentreCode"], 1234.56)
+        second = run_integration(app, "looker-qad")
+        assert second.status == "succeeded", second.error
+        assert qad_sums(chain) == warehouse_sums(app, [months_back(1), months_back(0)])
+        nets = [net for ref, net, _ in posted_lines(chain) if ref == line["postingLineText"]]
+        original = Decimal(str(line["postingLineDebitTC"])) - Decimal(str(line["postingLineCreditTC"]))
+        assert nets == [original, Decimal("1234.56")]  # the lost posting, then only the difference
+    finally:
+        chain.stop()

@@ -16,7 +16,7 @@ from ml_connector.cli.output import console, emit_json, table
 from ml_connector.core.clock import SystemClock
 from ml_connector.errors import ConfigError
 from ml_connector.runtime.config import runtime_config
-from ml_connector.runtime.schedules import Schedule, load_schedules
+from ml_connector.runtime.schedules import Schedule, load_schedules, repeated_hour
 from ml_connector.runtime.status import describe
 from ml_connector.settings import load_settings
 
@@ -115,6 +115,9 @@ def explain_rows(schedules: dict[str, Schedule], now: Any, count: int) -> list[d
             note = ""
             if local.utcoffset() != previous:
                 note = f"clock change: UTC{_offset(previous)} -> UTC{_offset(local.utcoffset())}"
+            rhythm = sched.rhythm_at(nxt)
+            if rhythm is not None and rhythm.fixed_time and repeated_hour(nxt, sched.tz):
+                note = f"{note}; repeated hour: runs once, not again an hour later".lstrip("; ")
             jitter = sched.jitter_for(nxt)
             if jitter:
                 note = f"{note}; +{int(jitter.total_seconds())}s jitter".lstrip("; ")

@@ -3,9 +3,12 @@ a rhythm of their own (or none), in the schedule's timezone, daylight-saving cha
 
 An interval is aligned to local midnight (``every = "15m"``: :00, :15, :30, :45 local time); a wall time
 that does not exist (the spring-forward hour) has no slot, and one that happens twice (the autumn hour)
-has two, an hour apart, so an hourly rhythm runs every real hour. A slot belongs to the first window that
-contains its local time; a window with ``off = true`` has none; outside every window the top-level
-``every``/``cron`` applies (absent: nothing runs there).
+has two, an hour apart, so an hourly rhythm runs every real hour. A cron expression follows classic cron
+(Vixie cron, cronie): one at fixed hours (neither its minute nor its hour field starts with ``*``) runs
+once in the repeated autumn hour (its first occurrence) and, in the skipped spring hour, once right after
+the jump; any other cron expression runs on real time, like an interval. A slot belongs to the first
+window that contains its local time; a window with ``off = true`` has none; outside every window the
+top-level ``every``/``cron`` applies (absent: nothing runs there).
 """
 
 from __future__ import annotations
@@ -34,8 +37,27 @@ class Rhythm:
     def next_after(self, after: datetime, tz: ZoneInfo) -> datetime:
         """The first slot of this rhythm strictly after ``after`` (UTC in, UTC out)."""
         if self.cron is not None:
-            nxt: datetime = croniter(self.cron, after.astimezone(tz)).get_next(datetime)
-            return nxt.astimezone(UTC)
+            times = croniter(self.cron, after.astimezone(tz))
+            while True:
+                nxt: datetime = times.get_next(datetime)
+                if not (self.fixed_time and _second_occurrence(nxt.astimezone(UTC), tz)):
+                    return nxt.astimezone(UTC)
+        return self._next_interval(after, tz)
+
+    @property
+    def fixed_time(self) -> bool:
+        """A cron job at fixed hours of the day (as Vixie cron and cronie: neither the minute nor the hour
+        field starts with ``*``; ``1-23/2`` names fixed hours, ``*/2`` does not): it runs once in the
+        repeated autumn hour."""
+        if self.cron is None:
+            return False
+        if self.cron.startswith("@"):  # @daily, @weekly, ... at midnight; @hourly every hour
+            return self.cron.strip().lower() != "@hourly"
+        fields = self.cron.split()
+        minute, hour = fields[0], fields[1]
+        return not minute.startswith("*") and not hour.startswith("*")
+
+    def _next_interval(self, after: datetime, tz: ZoneInfo) -> datetime:
         assert self.every is not None
         step = int(self.every.total_seconds() // 60)
         t = after.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
@@ -118,6 +140,17 @@ class Schedule:
         """The gap to the following slot (what "overdue after N intervals" counts in)."""
         nxt = self.next_slot(slot)
         return (nxt - slot) if nxt is not None else LOOKAHEAD
+
+
+def repeated_hour(instant: datetime, tz: ZoneInfo) -> bool:
+    """Whether ``instant``'s local wall time happens twice (the autumn hour)."""
+    local = instant.astimezone(tz)
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
+
+
+def _second_occurrence(instant: datetime, tz: ZoneInfo) -> bool:
+    """Whether ``instant`` is the second time its local wall time happens (the autumn hour, fold=1)."""
+    return instant.astimezone(tz).fold == 1 and repeated_hour(instant, tz)
 
 
 def compile_schedule(name: str, config: ScheduleConfig) -> Schedule:

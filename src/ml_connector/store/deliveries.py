@@ -31,6 +31,21 @@ class DeliveryLedger:
             row = db.execute(select(deliveries).where(_key(integration, stream, source_id, content_hash))).first()
         return DeliveryState(row.state, row.target_ref, row.attempts) if row else None
 
+    def sending_other_version(self, integration: str, stream: str, source_id: str, content_hash: str) -> bool:
+        """Whether another version of this record is still ``sending`` (a crashed send of an older content,
+        which the target may hold): an update-style target then sends only what the target lacks."""
+        with self._engine.connect() as db:
+            row = db.execute(
+                select(deliveries.c.state).where(
+                    deliveries.c.integration == integration,
+                    deliveries.c.stream == stream,
+                    deliveries.c.source_id == source_id,
+                    deliveries.c.content_hash != content_hash,
+                    deliveries.c.state == "sending",
+                )
+            ).first()
+        return row is not None
+
     def last_delivered(self, integration: str, stream: str, source_id: str) -> DeliveryState | None:
         """The most recent delivered version of a record, whatever its content hash."""
         with self._engine.connect() as db:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -32,8 +32,17 @@ _Lines = list[tuple[int, dict[str, Any], Decimal]]
 
 
 class QadFigureTarget:
-    def __init__(self, qad: QadClient, catalog: QadCatalog, *, on_change: str = "adjust") -> None:
+    def __init__(
+        self,
+        qad: QadClient,
+        catalog: QadCatalog,
+        *,
+        on_change: str = "adjust",
+        older_in_doubt: Callable[[Delivery], bool] | None = None,
+    ) -> None:
         self.qad, self.catalog = qad, catalog
+        # whether an older version of a line was posted with an unknown outcome (a crash, a lost answer)
+        self.older_in_doubt = older_in_doubt or (lambda d: False)
         self.change_policy = ChangePolicy.REVIEW if on_change == "review" else ChangePolicy.UPDATE
         self.posted = 0
 
@@ -127,7 +136,9 @@ class QadFigureTarget:
         originals: list[PostedLine] = []
         for n, d in members:
             row, amount = dict(d.row), Decimal(d.row["amount"])
-            if d.previous_target_ref is not None:  # an adjustment: post what QAD lacks for the current figure
+            if d.previous_target_ref is not None or self.older_in_doubt(d):
+                # an adjustment, or the figure changed after a post of it whose outcome is unknown (QAD may
+                # hold that older figure): post what QAD lacks for the current figure
                 held = self.held(row)
                 amount -= sum((line.net for line in held), Decimal(0))
                 originals += held

@@ -78,7 +78,13 @@ def build_plan(
     figures = LookerFigures(looker, cfg)
     source = FigureSource(figures, catalog, cfg, app.store, app.clock, key)
     dry_source = FigureSource(figures, catalog, cfg, app.store, app.clock, key, consume=False)
-    target = QadFigureTarget(qad, catalog, on_change=cfg.on_change)
+    ledger = app.store.deliveries
+    target = QadFigureTarget(
+        qad,
+        catalog,
+        on_change=cfg.on_change,
+        older_in_doubt=lambda d: ledger.sending_other_version(d.integration, d.stream, d.source_id, d.content_hash),
+    )
 
     def handle(ctx: RunContext, stream: StreamSpec, all_streams: dict[str, StreamSpec], full: bool) -> None:
         source.bind(ctx.integration, ctx.run_id)
