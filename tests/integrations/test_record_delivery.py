@@ -128,6 +128,36 @@ def test_missing_mapping_parks_then_releases_once_mapped(store, clock) -> None:
     assert store.parked.open("shop-erp") == []
 
 
+def test_a_record_changed_after_a_send_with_unknown_outcome_is_looked_up_not_posted_again(store, clock) -> None:
+    """The send of version 1 landed but the process died before recording it; the order then changed. The
+    'sending' row is keyed by version 1's hash, so without a look-up version 2 would be a second document."""
+    rows = [{"id": "O1", "v": 1, "customer": "C1", "total": 5}]
+    source, target = MemorySource(rows), PostingTarget()
+    target.crash_after_send_at = {1}
+    with pytest.raises(Crash):
+        _run(store, clock, source, target)
+    rows[0] = {"id": "O1", "v": 2, "customer": "C1", "total": 6}
+    report = _run(store, clock, source, target)
+    assert [d["external_ref"] for d in target.documents] == ["O1"]  # one document, not two
+    assert report.streams[0].changed_after_post == 1  # version 2 is a change of the posted order: reviewed
+    assert store.deliveries.last_delivered("shop-erp", "order", "O1").target_ref == "DOC0"
+
+
+def test_an_older_send_that_never_landed_leaves_the_new_version_posted_once(store, clock) -> None:
+    rows = [{"id": "O1", "v": 1, "customer": "C1", "total": 5}]
+    source, target = MemorySource(rows), PostingTarget()
+    target.crash_after_send_at = {1}
+    with pytest.raises(Crash):
+        _run(store, clock, source, target)
+    target.documents.clear()  # the send never reached the target after all
+    rows[0] = {"id": "O1", "v": 2, "customer": "C1", "total": 6}
+    report = _run(store, clock, source, target)
+    assert [(d["external_ref"], d["total"]) for d in target.documents] == [("O1", 6)]
+    assert report.status == "succeeded"
+    assert _run(store, clock, source, target).status == "succeeded"  # and nothing more on the next run
+    assert len(target.documents) == 1
+
+
 def test_changed_after_post_is_flagged_not_reposted(store, clock) -> None:
     rows = [{"id": "O1", "v": 1, "customer": "C1", "total": 5}]
     source, target = MemorySource(rows), PostingTarget()

@@ -26,7 +26,7 @@ from ml_connector.engine.targets import ChangePolicy, Delivery, RecordTarget
 from ml_connector.errors import LoginRefusedError, ReferenceMissingError, RemoteError
 from ml_connector.secrets.secret import REDACTOR
 from ml_connector.store.cursors import CursorStore
-from ml_connector.store.deliveries import DeliveryLedger
+from ml_connector.store.deliveries import DeliveryLedger, DeliveryState
 from ml_connector.store.ledger import RecordLedger
 from ml_connector.store.parking import ParkedStore, plain_json
 
@@ -127,6 +127,11 @@ class RecordStreamRunner:
                 self._settle_parked(record.parked_id, "superseded")
             return Outcome.UNCHANGED
         previous = ledger.last_delivered(ctx.integration, stream.name, sid)
+        if previous is None and state is None:
+            try:
+                previous = self._settle_older_in_doubt(stream, record, mapped)
+            except (ReferenceMissingError, RemoteError) as exc:
+                return self._refused(record, mapped, exc)
         delivery = Delivery(
             ctx.integration, stream.name, sid, digest, mapped, previous.target_ref if previous else None
         )
@@ -149,6 +154,28 @@ class RecordStreamRunner:
             return self._refused(record, mapped, exc)
         ledger.mark_sending(ctx.integration, stream.name, sid, digest, ctx.run_id, ctx.clock.now())
         return Pending(record, delivery)
+
+    def _settle_older_in_doubt(
+        self, stream: StreamSpec, record: _Record, mapped: dict[str, Any]
+    ) -> DeliveryState | None:
+        """The record changed after a send of an older version whose outcome is unknown (a crash, a lost
+        answer): the ``sending`` row is keyed by the older content, so the usual look-up would never run.
+        Look the record up now: found, the older version is settled as delivered, and the current one is
+        then a change (reviewed or updated by the target's policy, never posted as new again). Not found,
+        nothing is settled: a target whose look-up matches content as well as key (looker-qad) may still
+        hold the older version, and asks ``DeliveryLedger.sending_other_version`` itself."""
+        ctx, ledger = self.ctx, self.ctx.store.deliveries
+        older = ledger.sending_other_hash(ctx.integration, stream.name, record.sid, record.digest)
+        if older is None:
+            return None
+        found = self.target.lookup(Delivery(ctx.integration, stream.name, record.sid, older, mapped, None))
+        if found is None:
+            return None
+        with ctx.store.engine.begin() as db:
+            DeliveryLedger.settle(db, ctx.integration, stream.name, record.sid, older, state="delivered",
+                                  now=ctx.clock.now(), run_id=ctx.run_id, target_ref=found)  # fmt: skip
+        log.info("delivery.older_version_found", stream=stream.name, source_id=record.sid, target_ref=found)
+        return ledger.last_delivered(ctx.integration, stream.name, record.sid)
 
     def _refused(self, record: _Record, mapped: dict[str, Any], exc: ReferenceMissingError | RemoteError) -> Outcome:
         """A missing reference parks the record; a permanent remote refusal fails it; a retriable one (the

@@ -34,9 +34,13 @@ class DeliveryLedger:
     def sending_other_version(self, integration: str, stream: str, source_id: str, content_hash: str) -> bool:
         """Whether another version of this record is still ``sending`` (a crashed send of an older content,
         which the target may hold): an update-style target then sends only what the target lacks."""
+        return self.sending_other_hash(integration, stream, source_id, content_hash) is not None
+
+    def sending_other_hash(self, integration: str, stream: str, source_id: str, content_hash: str) -> str | None:
+        """The content hash of another version of this record still ``sending`` (its outcome unknown), if any."""
         with self._engine.connect() as db:
             row = db.execute(
-                select(deliveries.c.state).where(
+                select(deliveries.c.content_hash).where(
                     deliveries.c.integration == integration,
                     deliveries.c.stream == stream,
                     deliveries.c.source_id == source_id,
@@ -44,7 +48,7 @@ class DeliveryLedger:
                     deliveries.c.state == "sending",
                 )
             ).first()
-        return row is not None
+        return None if row is None else str(row.content_hash)
 
     def last_delivered(self, integration: str, stream: str, source_id: str) -> DeliveryState | None:
         """The most recent delivered version of a record, whatever its content hash."""
