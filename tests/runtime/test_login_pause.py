@@ -218,7 +218,11 @@ def test_status_cli_and_web_show_paused_with_the_reason_and_the_fix(tmp_path) ->
     assert "PAUSED" in table.stdout
     assert f"commerce-syspro paused: {REASON}; {fix}." in table.stdout
 
-    page = signed_in(create_web_app(app), app).get("/").text
+    web = signed_in(create_web_app(app), app)
+    metrics = web.get("/metrics").text
+    assert 'ml_connector_paused{integration="commerce-syspro"} 1.0' in metrics
+    assert 'ml_connector_paused{integration="syspro-looker"} 0.0' in metrics
+    page = web.get("/").text
     card = page[page.index('id="integration-commerce-syspro"') :]
     card = card[: card.index("</section>")]
     assert 'data-state="paused"' in card and f"paused: {REASON}." in card

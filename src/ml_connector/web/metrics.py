@@ -9,7 +9,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from ml_connector.bootstrap import App
 from ml_connector.integrations.registry import INTEGRATIONS
+from ml_connector.runtime.pause import login_pause, refused_counts
 from ml_connector.store import Store
 from ml_connector.store.parking import OPEN
 from ml_connector.store.schema import parked, record_ledger, runs
@@ -108,10 +110,35 @@ class RunTimingCollector(Collector):
         yield durations
 
 
-def metrics_registry(store: Store) -> CollectorRegistry:
+class LoginPauseCollector(Collector):
+    """Per integration instance that has run: 1 while its scheduled runs are paused because a connection's
+    logins were refused (runtime/pause.py), else 0."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            "ml_connector_paused",
+            "1 while the instance's scheduled runs are paused by refused logins (fix, then `ml-connector check`).",
+            labels=["integration"],
+        )
+        counts = refused_counts(self._app)
+        with self._app.store.engine.connect() as db:
+            ran = sorted({row[0] for row in db.execute(select(runs.c.integration).distinct())})
+        for instance in dict.fromkeys([*INTEGRATIONS, *ran]):
+            family.add_metric([instance], 1 if login_pause(self._app, instance, counts) else 0)
+        yield family
+
+
+def metrics_registry(app: App) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(store))
-    registry.register(RunTimingCollector(store))
+    registry.register(StoreCollector(app.store))
+    registry.register(RunTimingCollector(app.store))
+    registry.register(LoginPauseCollector(app))
     return registry
 
 
