@@ -190,3 +190,40 @@ def test_schedule_on_two_workers_every_slot_once(tmp_path, pg_database, restarta
         workers.stop_all()
         for emulator in served.values():
             emulator.stop()
+
+
+def test_worker_holding_a_task_survives_a_redis_restart(tmp_path, pg_database) -> None:
+    """A worker holding an unacknowledged task (here a retry waiting for its countdown) when Redis goes away
+    reconnects once it is back, and the task comes back to it. Celery 5.7 crashed such a worker
+    ("Unrecoverable error: AttributeError ... 'hostname'"), so no slot published after a restart ran."""
+    from ml_connector.runtime.celery_app import TASK, make_celery
+    from ml_connector.runtime.config import runtime_config
+
+    redis = OwnRedis(tmp_path / "redis")
+    redis.start()
+    config = configure(tmp_path, pg_database, redis.url)
+    settings = load_settings(config)
+    bootstrap(settings, create_keys=True)
+    workers = Workers(config, tmp_path)
+    try:
+        workers.start("w")
+        wait_for(lambda: "Connected to" in workers.log("w"), 60, "the worker to connect")
+        celery = make_celery(settings)
+        queue = runtime_config(settings).queue
+        celery.send_task(TASK, args=("not-scheduled", None, "retry", 2), queue=queue, countdown=120)
+        wait_for(lambda: " received" in workers.log("w"), 30, f"the worker to hold the task\n{workers.log('w')}")
+        redis.stop()
+        redis.start()
+        proc = workers.procs["w"]
+        wait_for(
+            lambda: workers.log("w").count("Connected to") >= 2 or proc.poll() is not None,
+            60,
+            f"the worker to reconnect\n{workers.log('w')}",
+        )
+        assert proc.poll() is None, workers.log("w")
+        assert "Unrecoverable error" not in workers.log("w")
+        # the held task is not lost: it comes back (the visibility sweep) and is held again
+        wait_for(lambda: workers.log("w").count(" received") >= 2, 30, f"the task to come back\n{workers.log('w')}")
+    finally:
+        workers.stop_all()
+        redis.stop()

@@ -50,6 +50,8 @@ def make_celery(settings: Settings) -> Celery:
             'No broker: set [runtime] broker_url = "redis://127.0.0.1:6379/0" (or amqp://guest@host:5672//) '
             "for `ml-connector worker` and `schedule --celery`."
         )
+    if cfg.broker_url.startswith(("redis://", "rediss://")):
+        _survive_redis_loss()
     celery = Celery("ml_connector", broker=cfg.broker_url, set_as_current=False)
     celery.conf.update(
         task_acks_late=True,
@@ -72,6 +74,33 @@ def make_celery(settings: Settings) -> Celery:
     )
     celery.task(name=TASK, bind=True, max_retries=None)(run_task)
     return celery
+
+
+@functools.cache
+def _survive_redis_loss() -> None:
+    """Keep a worker alive when the Redis broker goes away while it holds unacknowledged tasks.
+
+    On a lost connection Celery 5.7 closes the broken connection after dropping its transport's client; the
+    Redis channel's close then tries to put the tasks it holds (a running task, acknowledged late; a retry
+    waiting for its countdown) back on the queue, builds a new connection pool from that missing client and
+    raises AttributeError, which the worker treats as unrecoverable: it exits and the queue is consumed by
+    nobody once Redis is back (every later slot was lost). Those tasks are still in Redis' unacked set, and
+    the visibility sweep brings them back after ``visibility_timeout``; so when there is no client to reach
+    Redis with, the restore is left to that sweep.
+    """
+    from kombu.transport import redis as kombu_redis
+
+    restore = kombu_redis.QoS.restore_unacked
+
+    def restore_unacked(self: Any, client: Any = None) -> None:
+        channel = self.channel
+        if client is None and channel._pool is None and getattr(channel.connection, "client", None) is None:
+            log.warning("broker.restore_left_to_sweep", tasks=len(self._delivered))
+            self._delivered.clear()
+            return
+        restore(self, client)  # type: ignore[no-untyped-call]
+
+    kombu_redis.QoS.restore_unacked = restore_unacked  # type: ignore[method-assign]
 
 
 @functools.cache
